@@ -1,0 +1,54 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.response import Response
+
+from agencies.access import cameras_visible_to
+from cameras import services
+from cameras.api.serializers import (
+    CameraSerializer,
+    NearQuerySerializer,
+    PullCameraCreateSerializer,
+)
+from rtcc.geo import within
+from rtcc.permissions import AgencyRolePermission
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("near", OpenApiTypes.STR, description="<lat>,<lon>: nearest first"),
+            OpenApiParameter("radius", OpenApiTypes.FLOAT, description="metres around `near` (default 1000)"),
+        ]
+    ),
+    create=extend_schema(request=PullCameraCreateSerializer, responses={201: CameraSerializer}),
+)
+class CameraViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Cameras the caller may know of. Agency admins add pull cameras."""
+
+    serializer_class = CameraSerializer
+    permission_classes = [AgencyRolePermission]
+    write_roles = {"admin"}
+
+    def get_queryset(self):
+        cameras = cameras_visible_to(self.request.user)
+        if self.action != "list":
+            return cameras
+        query = NearQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        near = query.validated_data.get("near")
+        if near:
+            return within(cameras, near[0], near[1], query.validated_data["radius"])
+        return cameras
+
+    def create(self, request, *args, **kwargs):
+        form = PullCameraCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        camera = services.do_create_pull_camera(request.user, request=request, **form.validated_data)
+        camera = cameras_visible_to(request.user).get(pk=camera.pk)
+        return Response(CameraSerializer(camera).data, status=status.HTTP_201_CREATED)

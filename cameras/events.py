@@ -1,0 +1,29 @@
+"""Messages to the wall over the channel layer, sent after the change commits.
+
+Nothing here decides security: a lost message costs a stale tile until the next
+message or reconnect, never an unauthorised pixel.
+"""
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def agency_group(agency_id: int) -> str:
+    return f"agency-{agency_id}"
+
+
+def send_to_agency(agency_id: int, event: dict) -> None:
+    """Send `event` to every wall of the agency once the current transaction commits."""
+
+    def send():
+        try:
+            async_to_sync(get_channel_layer().group_send)(agency_group(agency_id), event)
+        except Exception:  # a down channel layer must not break the change that was made
+            logger.warning("could not send %s to agency %s", event.get("type"), agency_id, exc_info=True)
+
+    transaction.on_commit(send)

@@ -1,0 +1,251 @@
+import secrets
+import uuid
+import zoneinfo
+from datetime import datetime, time
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import OuterRef, Q, Subquery
+from django.utils import timezone
+
+from rtcc.crypto import EncryptedTextField
+from rtcc.validators import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS, validate_timezone
+
+
+def new_stream_id() -> str:
+    return secrets.token_hex(12)
+
+
+def new_srt_passphrase() -> str:
+    # SRT takes 10 to 79 characters; 32 url-safe characters carry 192 bits.
+    return secrets.token_urlsafe(24)
+
+
+class CameraQuerySet(models.QuerySet):
+    def with_consent(self):
+        """Annotate `consent_level`, the level of each camera's newest consent row."""
+        newest = Consent.objects.filter(camera=OuterRef("pk")).order_by("-set_at", "-pk")
+        return self.annotate(consent_level=Subquery(newest.values("level")[:1]))
+
+
+class Camera(models.Model):
+    """A camera in the network, public (the agency's own) or private (a resident's or business's)."""
+
+    class Kind(models.TextChoices):
+        PUBLIC = "public", "Public (agency-owned)"
+        PRIVATE = "private", "Private (resident or business)"
+
+    class Premises(models.TextChoices):
+        RESIDENCE = "residence", "Residence"
+        BUSINESS = "business", "Business"
+        PUBLIC_SPACE = "public_space", "Public space"
+
+    class Source(models.TextChoices):
+        NONE = "none", "None (registry only)"
+        PUSH = "push", "Pushed by an edge device (SRT)"
+        PULL = "pull", "Pulled from a URL (agency cameras only)"
+
+    class Status(models.TextChoices):
+        OFFLINE = "offline", "Offline"
+        STARTING = "starting", "Starting"
+        LIVE = "live", "Live"
+        STALLED = "stalled", "Stalled"
+        BACKOFF = "backoff", "Waiting to restart"
+        STOPPED = "stopped", "Stopped"
+        ERROR = "error", "Error"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=120)
+    description = models.CharField("what it sees", max_length=300, blank=True)
+    agency = models.ForeignKey(
+        "agencies.Agency",
+        on_delete=models.PROTECT,
+        related_name="cameras",
+        help_text="The agency that may see this camera, within its owner's consent.",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cameras",
+        help_text="The resident or business that owns a private camera.",
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PRIVATE)
+    premises = models.CharField(max_length=16, choices=Premises.choices, default=Premises.RESIDENCE)
+    lat = models.FloatField(validators=LATITUDE_VALIDATORS)
+    lon = models.FloatField(validators=LONGITUDE_VALIDATORS)
+    address = models.CharField(max_length=300, blank=True)
+    time_zone = models.CharField(
+        max_length=64, blank=True, validators=[validate_timezone], help_text="Blank: the agency's."
+    )
+    enabled = models.BooleanField(default=True)
+
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.NONE)
+    source_url = EncryptedTextField(blank=True, help_text="Pull cameras only; stored encrypted.")
+    device = models.ForeignKey(
+        "devices.Device", null=True, blank=True, on_delete=models.SET_NULL, related_name="cameras"
+    )
+    stream_id = models.CharField(max_length=32, unique=True, default=new_stream_id, editable=False)
+    srt_passphrase = EncryptedTextField(default=new_srt_passphrase, editable=False)
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OFFLINE)
+    status_reason = models.CharField(max_length=300, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    last_frame_at = models.DateTimeField(null=True, blank=True)
+    snapshot_version = models.PositiveIntegerField(default=0)
+
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CameraQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(lat__gte=-90, lat__lte=90, lon__gte=-180, lon__lte=180),
+                name="camera_on_earth",
+            ),
+            # Principle 3: a resident's camera never gets a URL the hub would fetch.
+            models.CheckConstraint(
+                condition=~Q(kind="private", source="pull"), name="camera_private_never_pulled"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["agency", "status"]),
+            models.Index(fields=["lat", "lon"]),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone or self.agency.time_zone)
+
+    def current_consent(self) -> "Consent | None":
+        return self.consents.order_by("-set_at", "-pk").first()
+
+
+class ConsentQuerySet(models.QuerySet):
+    def current(self):
+        """The newest row of each camera: its consent now."""
+        newest = Consent.objects.filter(camera=OuterRef("camera")).order_by("-set_at", "-pk")
+        return self.filter(pk=Subquery(newest.values("pk")[:1]))
+
+
+def validate_schedule(value) -> None:
+    """A schedule is a list of windows: {"days": [0-6, Monday=0], "start": "HH:MM", "end": "HH:MM"}."""
+    if not isinstance(value, list):
+        raise ValidationError("The schedule must be a list of weekly windows.")
+    for number, window in enumerate(value, start=1):
+        if not isinstance(window, dict) or set(window) != {"days", "start", "end"}:
+            raise ValidationError(f"Window {number} needs exactly 'days', 'start' and 'end'.")
+        days = window["days"]
+        if not isinstance(days, list) or not days or not all(d in range(7) for d in days):
+            raise ValidationError(f"Window {number}: days are numbers 0 (Monday) to 6 (Sunday).")
+        try:
+            start, end = time.fromisoformat(window["start"]), time.fromisoformat(window["end"])
+        except (TypeError, ValueError):
+            raise ValidationError(f"Window {number}: start and end are times like 08:00.") from None
+        if start == end:
+            raise ValidationError(f"Window {number}: start and end are the same time.")
+
+
+class Consent(models.Model):
+    """What a camera's owner shares, from a moment on. Append-only: the newest row is in force."""
+
+    class Level(models.TextChoices):
+        NONE = "none", "Not shared (revoked)"
+        REGISTRY = "registry", "Registry: location only"
+        ON_REQUEST = "on_request", "Footage on request"
+        LIVE = "live", "Live"
+
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="consents")
+    level = models.CharField(max_length=16, choices=Level.choices)
+    schedule = models.JSONField(
+        default=list, blank=True, validators=[validate_schedule], help_text="Empty: at all times."
+    )
+    expires_at = models.DateTimeField(null=True, blank=True)
+    incident_radius_m = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Live only while an open incident is within this distance."
+    )
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    set_at = models.DateTimeField(default=timezone.now)
+    note = models.CharField(max_length=300, blank=True)
+
+    objects = ConsentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-set_at", "-pk"]
+        indexes = [models.Index(fields=["camera", "-set_at", "-id"])]
+
+    def __str__(self):
+        return f"{self.camera}: {self.get_level_display()} from {self.set_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError("Consent is append-only: record a new row instead of changing one.")
+        super().save(*args, **kwargs)
+
+    def in_schedule(self, when: datetime, tz: zoneinfo.ZoneInfo) -> bool:
+        if not self.schedule:
+            return True
+        local = when.astimezone(tz)
+        for window in self.schedule:
+            start = time.fromisoformat(window["start"])
+            end = time.fromisoformat(window["end"])
+            clock = local.time()
+            if start < end:
+                if local.weekday() in window["days"] and start <= clock < end:
+                    return True
+            # A window over midnight belongs to the day it starts on.
+            elif (local.weekday() in window["days"] and clock >= start) or (
+                (local.weekday() - 1) % 7 in window["days"] and clock < end
+            ):
+                return True
+        return False
+
+    def allows_live_at(self, when: datetime, tz: zoneinfo.ZoneInfo) -> bool:
+        """Live level, not expired, inside the schedule. The incident condition is checked apart."""
+        if self.level != self.Level.LIVE:
+            return False
+        if self.expires_at is not None and when >= self.expires_at:
+            return False
+        return self.in_schedule(when, tz)
+
+
+class PrivacyMask(models.Model):
+    """A rectangle of a camera's picture blacked out before any pixel leaves the hub."""
+
+    camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="privacy_masks")
+    label = models.CharField(max_length=100, blank=True)
+    # Fractions of the picture's width and height, so masks survive a change of resolution.
+    x = models.FloatField()
+    y = models.FloatField()
+    width = models.FloatField()
+    height = models.FloatField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["camera", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(x__gte=0, y__gte=0, width__gt=0, height__gt=0),
+                name="mask_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(x__lte=1 - models.F("width"), y__lte=1 - models.F("height")),
+                name="mask_inside_picture",
+            ),
+        ]
+
+    def __str__(self):
+        return self.label or f"Mask {self.pk} on {self.camera}"

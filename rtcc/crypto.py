@@ -1,0 +1,55 @@
+"""Encryption at rest for stream credentials (pull URLs with passwords, SRT passphrases).
+
+The key is derived from SECRET_KEY with HKDF, so a database dump alone reveals no
+credential; rotating SECRET_KEY needs the old value in RTCC_OLD_SECRET_KEYS.
+"""
+
+import base64
+import functools
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+from django.db import models
+
+from rtcc.env import env_list
+
+
+def _fernet_for(secret: str) -> Fernet:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"rtcc-field-encryption").derive(
+        secret.encode()
+    )
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+@functools.cache
+def _fernet() -> MultiFernet:
+    secrets = [settings.SECRET_KEY, *env_list("RTCC_OLD_SECRET_KEYS", [])]
+    return MultiFernet([_fernet_for(secret) for secret in secrets])
+
+
+def encrypt(value: str) -> str:
+    return _fernet().encrypt(value.encode()).decode()
+
+
+def decrypt(token: str) -> str:
+    try:
+        return _fernet().decrypt(token.encode()).decode()
+    except InvalidToken:
+        raise ValueError("a stored credential cannot be decrypted with the current SECRET_KEY") from None
+
+
+class EncryptedTextField(models.TextField):
+    """A text column stored encrypted; reads give the plain text back."""
+
+    def from_db_value(self, value, expression, connection):
+        if value in (None, ""):
+            return value
+        return decrypt(value)
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        if value in (None, ""):
+            return value
+        return encrypt(value)
