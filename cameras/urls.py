@@ -1,8 +1,6 @@
-from django.urls import path
-
-from cameras import views
+from django.urls import include, path
 
 urlpatterns = [
-    path("wall/", views.wall, name="wall"),
-    path("portal/", views.portal, name="portal"),
+    path("", include("cameras.wall.urls")),
+    path("", include("cameras.portal.urls")),
 ]

@@ -12,11 +12,3 @@ def wall(request):
         raise PermissionDenied("The wall is for members of an agency.")
     cameras = cameras_visible_to(request.user).order_by("name")
     return render(request, "cameras/wall.html", {"cameras": cameras})
-
-
-def portal(request):
-    """The public resident portal: register cameras and decide what to share."""
-    cameras = (
-        cameras_visible_to(request.user).filter(owner=request.user) if request.user.is_authenticated else []
-    )
-    return render(request, "cameras/portal.html", {"cameras": cameras})
