@@ -249,3 +249,6 @@ class PrivacyMask(models.Model):
 
     def __str__(self):
         return self.label or f"Mask {self.pk} on {self.camera}"
+
+
+from cameras.wall.models import Layout, WallPush  # noqa: E402,F401 -- the wall owns its models
