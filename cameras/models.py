@@ -251,4 +251,5 @@ class PrivacyMask(models.Model):
         return self.label or f"Mask {self.pk} on {self.camera}"
 
 
+from cameras.footage.models import FootageExport, FootageRequest  # noqa: E402,F401 -- footage's own
 from cameras.wall.models import Layout, WallPush  # noqa: E402,F401 -- the wall owns its models

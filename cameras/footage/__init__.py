@@ -1,0 +1,1 @@
+"""Footage requests from agencies, answered by camera owners, and the clips they produce."""
