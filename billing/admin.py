@@ -73,6 +73,10 @@ class InvoiceAdmin(AgencyScopedAdmin):
     date_hierarchy = "period_start"
     list_select_related = ["contract"]
     inlines = [InvoiceLineInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("lines")
+
     scoped_foreign_keys = {"contract": "agency"}
 
 

@@ -1,10 +1,11 @@
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, Q, Sum
+from django.db.models import F, Q
 from django.utils import timezone
 
+CENT = Decimal("0.01")
 MONEY = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 
 
@@ -124,8 +125,8 @@ class Invoice(models.Model):
 
     @property
     def total(self) -> Decimal:
-        amount = self.lines.aggregate(total=Sum(F("quantity") * F("unit_price")))["total"]
-        return (amount or Decimal("0")).quantize(Decimal("0.01"))
+        # The sum of the rounded lines, as printed: never a cent off from what the reader adds up.
+        return sum((line.amount for line in self.lines.all()), Decimal("0.00"))
 
 
 class InvoiceLine(models.Model):
@@ -146,4 +147,4 @@ class InvoiceLine(models.Model):
 
     @property
     def amount(self) -> Decimal:
-        return (self.quantity * self.unit_price).quantize(Decimal("0.01"))
+        return (self.quantity * self.unit_price).quantize(CENT, rounding=ROUND_HALF_UP)

@@ -1,16 +1,12 @@
 """API plumbing shared by every app: pagination, errors, the token endpoint."""
 
-import logging
-
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from rest_framework import exceptions, serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
-
-logger = logging.getLogger(__name__)
 
 
 class Pagination(PageNumberPagination):
@@ -35,11 +31,3 @@ class TokenView(ObtainAuthToken):
 
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
-
-
-def json_not_found(request, exception=None):
-    return JsonResponse({"detail": "Not found."}, status=404)
-
-
-def json_server_error(request):
-    return JsonResponse({"detail": "Internal error; it has been logged."}, status=500)

@@ -1,7 +1,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from rtcc.api import TokenView, json_not_found
+from rtcc.api import TokenView
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
@@ -9,5 +9,4 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("cameras.api.urls")),
     path("", include("agencies.api.urls")),
-    path("<path:rest>", json_not_found),
 ]

@@ -4,7 +4,10 @@ import os
 
 from django.core.asgi import get_asgi_application
 
+from rtcc.startup import load_settings_or_exit
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rtcc.settings")
+load_settings_or_exit()
 django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402 -- needs Django set up first

@@ -1,0 +1,210 @@
+"""The demo's agencies, people, devices, cameras and contracts. Running it twice changes nothing."""
+
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.utils import timezone
+
+from agencies.models import Agency, Membership
+from billing.models import Contract, DeviceSubscription, Invoice, InvoiceLine, Package
+from cameras.models import Camera, Consent
+from devices.models import Device
+
+CITY_CENTRE = (41.8781, -87.6298)
+LAKEVIEW_CENTRE = (41.9400, -87.6540)
+AGENCY_ADMIN_GROUP = "Agency admins"
+ADMIN_APPS = ["agencies", "cameras", "devices", "billing", "auth", "authtoken"]
+
+# name, metres north, metres east of the centre, owner key or None for the agency, consent level
+RIVERSIDE_CAMERAS = [
+    ("Main St & 1st Ave", 0, 0, None, None),
+    ("City Hall plaza", 120, -80, None, None),
+    ("Riverwalk east", -150, 210, None, None),
+    ("Union Station entrance", 260, -340, None, None),
+    ("Resident porch", 60, 40, "resident", Consent.Level.LIVE),
+    ("Resident driveway", 70, 55, "resident", Consent.Level.LIVE),
+    ("Resident backyard", 80, 30, "resident", Consent.Level.ON_REQUEST),
+    ("Resident garage", 65, 70, "resident", Consent.Level.REGISTRY),
+    ("Corner Deli front door", -40, -60, "business", Consent.Level.LIVE),
+    ("Corner Deli register", -35, -55, "business", Consent.Level.ON_REQUEST),
+    ("Oak Street Pharmacy lot", 300, 150, "business", Consent.Level.LIVE),
+    ("Maple Ave doorbell", -220, -180, "neighbour", Consent.Level.NONE),
+]
+LAKEVIEW_CAMERAS = [
+    ("Lakeview pier", 0, 0, None, None),
+    ("Harbor boat ramp", 140, 90, None, None),
+]
+
+User = get_user_model()
+
+
+def offset(centre: tuple[float, float], north_m: float, east_m: float) -> tuple[float, float]:
+    import math
+
+    lat = centre[0] + north_m / 111_320
+    lon = centre[1] + east_m / (111_320 * math.cos(math.radians(centre[0])))
+    return round(lat, 6), round(lon, 6)
+
+
+def upsert_user(username: str, password: str, *, agency=None, role=None, staff=False, email=None) -> User:
+    user, _ = User.objects.get_or_create(
+        username=username, defaults={"email": email or f"{username}@example.org"}
+    )
+    user.is_staff = staff
+    user.set_password(password)
+    user.save()
+    if agency is not None:
+        Membership.objects.update_or_create(user=user, defaults={"agency": agency, "role": role})
+    return user
+
+
+def agency_admin_group() -> Group:
+    group, _ = Group.objects.get_or_create(name=AGENCY_ADMIN_GROUP)
+    group.permissions.set(Permission.objects.filter(content_type__app_label__in=ADMIN_APPS))
+    return group
+
+
+@transaction.atomic
+def seed(password: str) -> dict:
+    riverside, _ = Agency.objects.update_or_create(
+        slug="riverside-pd",
+        defaults={
+            "name": "Riverside Police Department",
+            "time_zone": "America/Chicago",
+            "lat": CITY_CENTRE[0],
+            "lon": CITY_CENTRE[1],
+        },
+    )
+    lakeview, _ = Agency.objects.update_or_create(
+        slug="lakeview-so",
+        defaults={
+            "name": "Lakeview Sheriff's Office",
+            "time_zone": "America/Chicago",
+            "lat": LAKEVIEW_CENTRE[0],
+            "lon": LAKEVIEW_CENTRE[1],
+        },
+    )
+    admin = upsert_user("admin", password, agency=riverside, role=Membership.Role.ADMIN, staff=True)
+    admin.groups.add(agency_admin_group())
+    upsert_user("dispatcher", password, agency=riverside, role=Membership.Role.DISPATCHER)
+    upsert_user("supervisor", password, agency=riverside, role=Membership.Role.SUPERVISOR)
+    upsert_user("oversight", password, agency=riverside, role=Membership.Role.OVERSIGHT)
+    upsert_user("cad", password, agency=riverside, role=Membership.Role.CAD)
+    upsert_user("dispatcher2", password, agency=lakeview, role=Membership.Role.DISPATCHER)
+    owners = {
+        "resident": upsert_user("resident", password),
+        "business": upsert_user("cornerdeli", password),
+        "neighbour": upsert_user("neighbour", password),
+    }
+
+    packages = {
+        slug: Package.objects.update_or_create(
+            slug=slug, defaults={"name": name, "price_per_device_year": Decimal(price), "features": features}
+        )[0]
+        for slug, name, price, features in [
+            ("registry", "Registry", "480.00", ["registry", "footage requests"]),
+            ("live", "Live", "750.00", ["registry", "footage requests", "live video", "CAD pop-ups"]),
+            (
+                "command",
+                "Command",
+                "1000.00",
+                ["registry", "footage requests", "live video", "CAD pop-ups", "recordings 90 days"],
+            ),
+        ]
+    }
+    today = timezone.localdate()
+    contracts = {
+        riverside: Contract.objects.update_or_create(
+            reference="RPD-2026-001",
+            defaults={
+                "agency": riverside,
+                "package": packages["live"],
+                "starts_on": today.replace(month=1, day=1),
+                "ends_on": today.replace(month=12, day=31),
+                "device_quota": 50,
+                "price_per_device_year": Decimal("720.00"),
+                "status": Contract.Status.ACTIVE,
+            },
+        )[0],
+        lakeview: Contract.objects.update_or_create(
+            reference="LSO-2026-001",
+            defaults={
+                "agency": lakeview,
+                "package": packages["registry"],
+                "starts_on": today.replace(month=1, day=1),
+                "ends_on": today.replace(month=12, day=31),
+                "device_quota": 10,
+                "price_per_device_year": Decimal("480.00"),
+                "status": Contract.Status.ACTIVE,
+            },
+        )[0],
+    }
+
+    cameras = []
+    for agency, centre, rows in [
+        (riverside, CITY_CENTRE, RIVERSIDE_CAMERAS),
+        (lakeview, LAKEVIEW_CENTRE, LAKEVIEW_CAMERAS),
+    ]:
+        for number, (name, north, east, owner_key, level) in enumerate(rows, start=1):
+            owner = owners.get(owner_key)
+            device = seed_device(f"{agency.slug.upper()}-EDGE-{number:03d}", agency, owner, contracts[agency])
+            lat, lon = offset(centre, north, east)
+            camera, created = Camera.objects.update_or_create(
+                agency=agency,
+                name=name,
+                defaults={
+                    "owner": owner,
+                    "kind": Camera.Kind.PRIVATE if owner else Camera.Kind.PUBLIC,
+                    "premises": Camera.Premises.PUBLIC_SPACE
+                    if owner is None
+                    else (Camera.Premises.BUSINESS if owner_key == "business" else Camera.Premises.RESIDENCE),
+                    "lat": lat,
+                    "lon": lon,
+                    "source": Camera.Source.PUSH,
+                    "device": device,
+                    "description": f"{name}, as seen from the camera",
+                },
+            )
+            if owner is not None and (created or camera.current_consent() is None):
+                Consent.objects.create(camera=camera, level=level, set_by=owner, note="demo")
+            cameras.append(camera)
+
+    invoice, _ = Invoice.objects.update_or_create(
+        number="INV-RPD-2026-01",
+        defaults={
+            "contract": contracts[riverside],
+            "period_start": today.replace(month=1, day=1),
+            "period_end": today.replace(month=12, day=31),
+            "issued_on": today.replace(month=1, day=2),
+            "due_on": today.replace(month=2, day=1),
+            "status": Invoice.Status.PAID,
+        },
+    )
+    devices = DeviceSubscription.objects.filter(contract=contracts[riverside]).count()
+    InvoiceLine.objects.update_or_create(
+        invoice=invoice,
+        description="Live package, per device-year",
+        defaults={"quantity": Decimal(devices), "unit_price": contracts[riverside].price_per_device_year},
+    )
+    return {"agencies": [riverside, lakeview], "cameras": cameras}
+
+
+def seed_device(serial: str, agency: Agency, owner, contract: Contract) -> Device:
+    device, created = Device.objects.get_or_create(
+        serial=serial,
+        defaults={
+            "agency": agency,
+            "owner": owner,
+            "state": Device.State.ENROLLED,
+            "enrolled_at": timezone.now(),
+        },
+    )
+    if created:
+        device.set_claim_code(serial[-6:].replace("-", "X") + "CLM")
+        device.save(update_fields=["claim_code_hash"])
+    DeviceSubscription.objects.get_or_create(
+        device=device, ends_on=None, defaults={"contract": contract, "starts_on": contract.starts_on}
+    )
+    return device

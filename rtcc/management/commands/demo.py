@@ -1,0 +1,128 @@
+"""`manage.py demo`: the whole system on one machine, as children of this process."""
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from rtcc import demo_data
+from rtcc.embedded_redis import EmbeddedRedis
+from rtcc.supervisor import Child, Supervisor
+
+
+def demo_password() -> str:
+    """RTCC_DEMO_PASSWORD, else the one generated on a first run (kept so a second run reuses it)."""
+    explicit = os.environ.get("RTCC_DEMO_PASSWORD")
+    if explicit:
+        return explicit
+    path = Path(settings.VAR_DIR) / "demo-password"
+    if path.exists():
+        return path.read_text().strip()
+    password = secrets.token_urlsafe(12)
+    path.write_text(password)
+    path.chmod(0o600)
+    return password
+
+
+class Command(BaseCommand):
+    help = "Set up and run the demo: embedded Redis, web server, Celery worker and beat, simulated cameras."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--port", type=int, default=settings.RTCC_DEMO_PORT, help="HTTP port (RTCC_PORT, default 8000)"
+        )
+        parser.add_argument("--no-cameras", action="store_true", help="do not start the simulated cameras")
+
+    def handle(self, *args, port, no_cameras, **options):
+        redis = None
+        if not settings.REDIS_URL:
+            self.step(f"starting the embedded Redis on {settings.EMBEDDED_REDIS_SOCKET}")
+            redis = EmbeddedRedis(settings.EMBEDDED_REDIS_SOCKET).start()
+        try:
+            self.step("applying database migrations")
+            call_command("migrate", interactive=False, verbosity=0)
+            self.step("loading the demo data")
+            password = demo_password()
+            seeded = demo_data.seed(password)
+            supervisor = Supervisor(self.children(port, seeded, no_cameras))
+            code = supervisor.run(on_started=lambda: self.banner(port, password))
+        finally:
+            if redis is not None and redis.owned:
+                redis.stop()
+        self.stdout.write("demo stopped")
+        sys.exit(code)
+
+    def children(self, port: int, seeded: dict, no_cameras: bool) -> list[Child]:
+        python = sys.executable
+        manage = str(Path(settings.BASE_DIR) / "manage.py")
+        beat_schedule = str(Path(settings.VAR_DIR) / "celerybeat-schedule")
+        children = [
+            Child(
+                "web", [python, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "rtcc.asgi:application"]
+            ),
+            Child(
+                "worker",
+                [
+                    python,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "rtcc",
+                    "worker",
+                    "--loglevel",
+                    "WARNING",
+                    "--concurrency",
+                    "2",
+                    "-n",
+                    "demo-worker@%h",
+                ],
+            ),
+            Child(
+                "beat",
+                [
+                    python,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "rtcc",
+                    "beat",
+                    "--loglevel",
+                    "WARNING",
+                    "--schedule",
+                    beat_schedule,
+                ],
+            ),
+        ]
+        relay_node = Path(settings.BASE_DIR) / "cameras" / "management" / "commands" / "relay_node.py"
+        if relay_node.exists():
+            children.append(Child("relay-node", [python, manage, "relay_node", "--name", "demo-relay"]))
+        simulator = Path(settings.BASE_DIR) / "cameras" / "management" / "commands" / "simulate_cameras.py"
+        if simulator.exists() and not no_cameras:
+            ids = ",".join(str(c.pk) for c in seeded["cameras"])
+            children.append(Child("cameras", [python, manage, "simulate_cameras", "--camera-ids", ids]))
+        return children
+
+    def step(self, text: str) -> None:
+        self.stdout.write(f"==> {text}")
+        self.stdout.flush()
+
+    def banner(self, port: int, password: str) -> None:
+        url = f"http://127.0.0.1:{port}/"
+        lines = [
+            "",
+            f"OpenRTCC demo is running at {url}",
+            f"  video wall   {url}wall/        resident portal {url}portal/",
+            f"  admin        {url}admin/       API docs        {url}api/v1/docs/",
+            f"  password for every user below: {password}",
+            "  admin (agency admin), dispatcher, supervisor, oversight, cad   — riverside-pd",
+            "  dispatcher2                                                  — lakeview-so",
+            "  resident (owns several cameras, some live), cornerdeli, neighbour",
+            "Press Ctrl-C to stop everything.",
+            "",
+        ]
+        self.stdout.write("\n".join(lines))
+        self.stdout.flush()

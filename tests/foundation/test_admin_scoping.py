@@ -1,0 +1,145 @@
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+
+from agencies.models import AccessEvent, Incident, Membership
+from billing.models import Contract, Invoice, InvoiceLine, Package
+from cameras.models import Consent
+from tests.personas import PASSWORD, Personas, make_agency_admin
+
+User = get_user_model()
+
+
+class AdminScopingTests(Personas):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.lakeview_admin = make_agency_admin("larry-lakeview-admin", cls.lakeview)
+        cls.root = User.objects.create_superuser("root", "root@example.org", PASSWORD)
+        package = Package.objects.create(slug="live", name="Live", price_per_device_year=Decimal("750"))
+        for agency, reference in [(cls.riverside, "RPD-1"), (cls.lakeview, "LSO-1")]:
+            contract = Contract.objects.create(
+                agency=agency,
+                package=package,
+                reference=reference,
+                starts_on="2026-01-01",
+                ends_on="2026-12-31",
+                device_quota=5,
+                price_per_device_year=Decimal("700"),
+                status=Contract.Status.ACTIVE,
+            )
+            invoice = Invoice.objects.create(
+                contract=contract,
+                number=f"INV-{reference}",
+                period_start="2026-01-01",
+                period_end="2026-12-31",
+            )
+            InvoiceLine.objects.create(
+                invoice=invoice, description=f"Devices {reference}", quantity=2, unit_price=Decimal("700")
+            )
+            Incident.objects.create(
+                agency=agency, external_id=f"CAD-{reference}", kind="burglary", lat=agency.lat, lon=agency.lon
+            )
+            AccessEvent.objects.create(
+                agency=agency, action=AccessEvent.Action.VIEW_START, target_label=f"audit {reference}"
+            )
+
+    def changelist(self, user, model_path):
+        self.client.force_login(user)
+        response = self.client.get(f"/admin/{model_path}/")
+        self.assertEqual(response.status_code, 200, model_path)
+        return response.content.decode()
+
+    def test_agency_admin_sees_only_own_rows_everywhere(self):
+        expectations = {
+            "cameras/camera": ("Main St &amp; 1st", "Lakeview pier"),
+            "agencies/incident": ("CAD-RPD-1", "CAD-LSO-1"),
+            "agencies/accessevent": ("audit RPD-1", "audit LSO-1"),
+            "agencies/membership": ("dan-dispatcher", "olga-outsider"),
+            "agencies/agency": ("Riverside PD", "Lakeview SO"),
+            "billing/contract": ("RPD-1", "LSO-1"),
+            "billing/invoice": ("INV-RPD-1", "INV-LSO-1"),
+            "billing/invoiceline": ("Devices RPD-1", "Devices LSO-1"),
+            "auth/user": ("dan-dispatcher", "olga-outsider"),
+        }
+        for model_path, (own, foreign) in expectations.items():
+            page = self.changelist(self.admin, model_path)
+            self.assertIn(own, page, model_path)
+            self.assertNotIn(foreign, page, model_path)
+            page = self.changelist(self.lakeview_admin, model_path)
+            self.assertIn(foreign, page, model_path)
+            self.assertNotIn(own, page, model_path)
+
+    def test_superuser_sees_every_agency(self):
+        page = self.changelist(self.root, "cameras/camera")
+        self.assertIn("Main St &amp; 1st", page)
+        self.assertIn("Lakeview pier", page)
+
+    def test_foreign_row_is_not_found_for_an_agency_admin(self):
+        self.client.force_login(self.lakeview_admin)
+        response = self.client.get(f"/admin/cameras/camera/{self.street_camera.pk}/change/")
+        self.assertEqual(response.status_code, 302)  # the admin redirects a missing object to its index
+        self.assertFalse(response.url.endswith("/change/"))
+
+    def test_agency_admin_cannot_make_anyone_superuser(self):
+        self.client.force_login(self.admin)
+        page = self.client.get(f"/admin/auth/user/{self.dispatcher.pk}/change/").content.decode()
+        self.assertNotIn('name="is_superuser"', page)
+        self.assertNotIn('name="user_permissions"', page)
+
+    def test_consent_history_is_read_only(self):
+        self.client.force_login(self.admin)
+        consent = Consent.objects.filter(camera=self.live_camera).first()
+        response = self.client.post(f"/admin/cameras/consent/{consent.pk}/change/", {"level": "none"})
+        self.assertEqual(response.status_code, 403)
+
+    def test_pull_url_error_is_a_form_error(self):
+        self.client.force_login(self.admin)
+        response = self.client.post(
+            "/admin/cameras/camera/add/",
+            {
+                "name": "Sneaky",
+                "kind": "public",
+                "premises": "public_space",
+                "enabled": "on",
+                "lat": "41.88",
+                "lon": "-87.63",
+                "source": "pull",
+                "source_url": "file:///etc/passwd",
+                "consents-TOTAL_FORMS": "0",
+                "consents-INITIAL_FORMS": "0",
+                "privacy_masks-TOTAL_FORMS": "0",
+                "privacy_masks-INITIAL_FORMS": "0",
+            },
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, "Scheme &#x27;file&#x27; is not allowed")
+        self.assertFalse(self.riverside.cameras.filter(name="Sneaky").exists())
+
+    def test_admin_list_pages_have_filters_and_search(self):
+        page = self.changelist(self.admin, "cameras/camera")
+        self.assertIn('id="changelist-filter"', page)
+        self.assertIn('id="searchbar"', page)
+
+    def test_agency_admin_adds_a_camera_to_own_agency(self):
+        self.client.force_login(self.admin)
+        response = self.client.post(
+            "/admin/cameras/camera/add/",
+            {
+                "name": "New pole camera",
+                "kind": "public",
+                "premises": "public_space",
+                "enabled": "on",
+                "lat": "41.88",
+                "lon": "-87.63",
+                "source": "none",
+                "source_url": "",
+                "consents-TOTAL_FORMS": "0",
+                "consents-INITIAL_FORMS": "0",
+                "privacy_masks-TOTAL_FORMS": "0",
+                "privacy_masks-INITIAL_FORMS": "0",
+            },
+        )
+        self.assertEqual(response.status_code, 302, response.content.decode()[:3000])
+        self.assertEqual(self.riverside.cameras.filter(name="New pole camera").count(), 1)
+        self.assertEqual(Membership.objects.get(user=self.admin).agency, self.riverside)

@@ -1,0 +1,83 @@
+"""`manage.py demo` (what `make demo` runs) serves the site and leaves no process behind."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def processes_mentioning(text: str) -> list[str]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text in cmdline:
+            found.append(f"{entry.name}: {cmdline}")
+    return found
+
+
+def wait_for_http(url: str, deadline: float, process: subprocess.Popen) -> int:
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the demo exited early with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return response.status
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail(f"{url} did not answer in time")
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_demo_answers_then_stops_every_child(tmp_path, stop_signal):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.update(RTCC_VAR_DIR=str(tmp_path), RTCC_DEMO_PASSWORD="demo-password-123")
+    demo = subprocess.Popen(
+        [sys.executable, "manage.py", "demo", "--port", str(port), "--no-cameras"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert wait_for_http(f"http://127.0.0.1:{port}/", time.monotonic() + 120, demo) == 200
+        body = b'{"username": "dispatcher", "password": "demo-password-123"}'
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/v1/auth/token/", body, {"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert b"token" in response.read()
+        demo.send_signal(stop_signal)
+        output, _ = demo.communicate(timeout=60)
+    finally:
+        if demo.poll() is None:
+            os.killpg(demo.pid, signal.SIGKILL)
+            demo.wait()
+    assert "OpenRTCC demo is running at" in output
+    assert "demo-password-123" in output
+    deadline = time.monotonic() + 10
+    while processes_mentioning(str(tmp_path)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert processes_mentioning(str(tmp_path)) == []
+    assert processes_mentioning(f"-p {port} ") == []
