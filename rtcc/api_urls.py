@@ -9,4 +9,5 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("cameras.api.urls")),
     path("", include("agencies.api.urls")),
+    path("", include("devices.api.urls")),
 ]

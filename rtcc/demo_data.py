@@ -116,30 +116,22 @@ def seed(password: str) -> dict:
     }
     today = timezone.localdate()
     contracts = {
-        riverside: Contract.objects.update_or_create(
-            reference="RPD-2026-001",
+        agency: Contract.objects.update_or_create(
+            reference=reference,
             defaults={
-                "agency": riverside,
-                "package": packages["live"],
+                "agency": agency,
+                "package": packages[package],
                 "starts_on": today.replace(month=1, day=1),
-                "ends_on": today.replace(month=12, day=31),
-                "device_quota": 50,
-                "price_per_device_year": Decimal("720.00"),
+                "ends_on": today.replace(year=today.year + 1, month=12, day=31),
+                "device_quota": quota,
+                "price_per_device_year": Decimal(price),
                 "status": Contract.Status.ACTIVE,
             },
-        )[0],
-        lakeview: Contract.objects.update_or_create(
-            reference="LSO-2026-001",
-            defaults={
-                "agency": lakeview,
-                "package": packages["registry"],
-                "starts_on": today.replace(month=1, day=1),
-                "ends_on": today.replace(month=12, day=31),
-                "device_quota": 10,
-                "price_per_device_year": Decimal("480.00"),
-                "status": Contract.Status.ACTIVE,
-            },
-        )[0],
+        )[0]
+        for agency, reference, package, quota, price in [
+            (riverside, "RPD-2026-001", "live", 50, "720.00"),
+            (lakeview, "LSO-2026-001", "live", 10, "750.00"),
+        ]
     }
 
     cameras = []

@@ -1,0 +1,72 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny, BasePermission
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from agencies.services import client_ip
+from devices.api.serializers import (
+    EnrolledSerializer,
+    EnrollSerializer,
+    HeartbeatAnswerSerializer,
+    HeartbeatSerializer,
+)
+from devices.authentication import DeviceTokenAuthentication
+from devices.enrollment import HEARTBEAT_INTERVAL_S, do_enroll_device, do_record_heartbeat
+
+
+class IsDevice(BasePermission):
+    message = "This endpoint is for enrolled edge devices."
+
+    def has_permission(self, request, view):
+        return getattr(request, "device", None) is not None
+
+
+class EnrollView(APIView):
+    """An edge device trades the serial and claim code on its label for a device token."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+    @extend_schema(request=EnrollSerializer, responses={201: EnrolledSerializer})
+    def post(self, request):
+        form = EnrollSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        device, token = do_enroll_device(
+            form.validated_data["serial"],
+            form.validated_data["claim_code"],
+            firmware_version=form.validated_data["firmware_version"],
+            ip=client_ip(request),
+        )
+        answer = {
+            "device_token": token,
+            "serial": device.serial,
+            "heartbeat_interval_s": HEARTBEAT_INTERVAL_S,
+        }
+        return Response(answer, status=status.HTTP_201_CREATED)
+
+
+class HeartbeatView(APIView):
+    """An enrolled device says it is alive and learns which of its cameras to stream."""
+
+    authentication_classes = [DeviceTokenAuthentication]
+    permission_classes = [IsDevice]
+
+    @extend_schema(request=HeartbeatSerializer, responses={200: HeartbeatAnswerSerializer})
+    def post(self, request):
+        form = HeartbeatSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        device = do_record_heartbeat(
+            request.device, firmware_version=form.validated_data["firmware_version"], ip=client_ip(request)
+        )
+        cameras = device.cameras.filter(enabled=True).values("id", "name", "stream_id")
+        answer = {
+            "serial": device.serial,
+            "state": device.state,
+            "heartbeat_interval_s": HEARTBEAT_INTERVAL_S,
+            "cameras": list(cameras),
+        }
+        return Response(answer)

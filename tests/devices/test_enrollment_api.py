@@ -1,0 +1,71 @@
+from django.utils import timezone
+
+from devices.models import Device
+from tests.personas import Personas
+
+
+class EnrollmentTests(Personas):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.box = Device.objects.create(
+            serial="EDGE-7000", owner=cls.resident, agency=cls.riverside, state=Device.State.CLAIMED
+        )
+        cls.box.set_claim_code("K7Q2-M9XP")
+        cls.box.save()
+
+    def enroll(self, serial="EDGE-7000", code="K7Q2-M9XP"):
+        return self.api().post(
+            "/api/v1/devices/enroll/",
+            {"serial": serial, "claim_code": code, "firmware_version": "1.2.0"},
+            format="json",
+        )
+
+    def heartbeat(self, token, body=None):
+        client = self.api()
+        client.credentials(HTTP_AUTHORIZATION=f"Device {token}")
+        return client.post("/api/v1/devices/heartbeat/", body or {}, format="json")
+
+    def test_enroll_then_heartbeat_lists_the_devices_cameras(self):
+        response = self.enroll()
+        self.assertEqual(response.status_code, 201, response.content)
+        token = response.json()["device_token"]
+        self.live_camera.device = self.box
+        self.live_camera.save(update_fields=["device"])
+        answer = self.heartbeat(token, {"firmware_version": "1.2.1"})
+        self.assertEqual(answer.status_code, 200, answer.content)
+        self.assertEqual([c["stream_id"] for c in answer.json()["cameras"]], [self.live_camera.stream_id])
+        self.box.refresh_from_db()
+        self.assertEqual((self.box.state, self.box.firmware_version), ("enrolled", "1.2.1"))
+        self.assertLess((timezone.now() - self.box.last_heartbeat_at).total_seconds(), 5)
+        self.assertTrue(self.box.is_online)
+
+    def test_wrong_code_and_unknown_serial_get_the_same_403(self):
+        wrong, unknown = self.enroll(code="AAAA-BBBB"), self.enroll(serial="NOPE")
+        self.assertEqual((wrong.status_code, unknown.status_code), (403, 403))
+        self.assertEqual(wrong.json(), unknown.json())
+        self.box.refresh_from_db()
+        self.assertIsNone(self.box.token_hash)
+
+    def test_enrolling_again_revokes_the_old_token(self):
+        first = self.enroll().json()["device_token"]
+        second = self.enroll().json()["device_token"]
+        self.assertEqual(self.heartbeat(first).status_code, 401)
+        self.assertEqual(self.heartbeat(second).status_code, 200)
+
+    def test_retired_device_cannot_enroll(self):
+        Device.objects.filter(pk=self.box.pk).update(state=Device.State.RETIRED)
+        response = self.enroll()
+        self.assertEqual(response.status_code, 403)
+        self.assertIn("retired", response.json()["detail"])
+
+    def test_heartbeat_needs_a_device_token(self):
+        self.assertEqual(self.heartbeat("made-up").status_code, 401)
+        response = self.api(self.dispatcher).post("/api/v1/devices/heartbeat/", {}, format="json")
+        self.assertEqual(response.status_code, 401)
+        self.assertIn("Device", response.json()["detail"] + response["WWW-Authenticate"])
+
+    def test_malformed_enrollment_is_a_400_naming_the_fields(self):
+        response = self.api().post("/api/v1/devices/enroll/", {"serial": ""}, format="json")
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(set(response.json()), {"serial", "claim_code"})
