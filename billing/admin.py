@@ -1,6 +1,10 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from billing.models import Contract, DeviceSubscription, Invoice, InvoiceLine, Package
+from billing.services import check_quota, do_draft_invoice
 from rtcc.admin_scoping import AgencyScopedAdmin
 
 
@@ -37,10 +41,39 @@ class ContractAdmin(AgencyScopedAdmin):
     search_fields = ["reference", "agency__name"]
     date_hierarchy = "starts_on"
     list_select_related = ["agency", "package"]
+    actions = ["draft_invoice_for_this_year"]
+
+    @admin.action(description="Draft an invoice for this calendar year")
+    def draft_invoice_for_this_year(self, request, queryset):
+        today = timezone.localdate()
+        start, end = today.replace(month=1, day=1), today.replace(month=12, day=31)
+        for contract in queryset.select_related("package"):
+            try:
+                invoice = do_draft_invoice(contract, start, end)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.WARNING)
+            else:
+                self.message_user(request, f"Drafted {invoice.number}: ${invoice.total}.", messages.SUCCESS)
+
+
+class DeviceSubscriptionForm(forms.ModelForm):
+    class Meta:
+        model = DeviceSubscription
+        fields = ["contract", "device", "starts_on", "ends_on"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("contract") and data.get("starts_on") and not data.get("ends_on"):
+            try:
+                check_quota(data["contract"], data["starts_on"], exclude_pk=self.instance.pk)
+            except ValidationError as error:
+                self.add_error("contract", error)
+        return data
 
 
 @admin.register(DeviceSubscription)
 class DeviceSubscriptionAdmin(AgencyScopedAdmin):
+    form = DeviceSubscriptionForm
     agency_path = "contract__agency"
     list_display = ["device", "contract", "starts_on", "ends_on"]
     list_filter = [("ends_on", admin.EmptyFieldListFilter), "contract__agency"]
