@@ -4,4 +4,19 @@ from cameras.portal import views
 
 urlpatterns = [
     path("portal/", views.portal, name="portal"),
+    path("portal/sign-up/", views.sign_up, name="portal-sign-up"),
+    path("portal/sign-up/sent/", views.sign_up_sent, name="portal-sign-up-sent"),
+    path("portal/confirm/<str:token>/", views.confirm_sign_up, name="portal-confirm"),
+    path("portal/cameras/new/", views.camera_new, name="portal-camera-new"),
+    path("portal/cameras/<int:pk>/", views.camera_detail, name="portal-camera"),
+    path("portal/cameras/<int:pk>/revoke/", views.camera_revoke, name="portal-camera-revoke"),
+    path("portal/cameras/<int:pk>/masks/", views.camera_masks, name="portal-camera-masks"),
+    path("portal/cameras/<int:pk>/snapshot.jpg", views.camera_snapshot, name="portal-camera-snapshot"),
+    path("portal/cameras/<int:pk>/delete/", views.camera_delete, name="portal-camera-delete"),
+    path("portal/devices/claim/", views.device_claim, name="portal-device-claim"),
+    path("portal/requests/", views.requests_inbox, name="portal-requests"),
+    path("portal/requests/<int:pk>/answer/", views.request_answer, name="portal-request-answer"),
+    path("portal/receipts/", views.receipts, name="portal-receipts"),
+    path("portal/data/", views.data_rights, name="portal-data"),
+    path("portal/data/export.json", views.data_export, name="portal-data-export"),
 ]

@@ -1,9 +1,295 @@
-from django.shortcuts import render
+"""The resident portal's pages. Each parses a form, calls one service, and shows the result."""
 
-from agencies.access import cameras_visible_to
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from agencies.models import Agency
+from cameras.footage.clips import snapshot_path
+from cameras.footage.models import FootageRequest
+from cameras.footage.services import do_answer_footage_request, do_expire_lapsed_requests
+from cameras.models import Camera
+from cameras.portal import forms
+from cameras.portal import services as owner_services
+from cameras.services import do_revoke_consent, do_set_consent
+from devices.services import do_claim_device
+
+RECEIPTS_SHOWN = 500
+
+
+def own_camera(request, pk) -> Camera:
+    """The signed-in owner's camera, or 404 for anyone else's: existence is not revealed."""
+    return get_object_or_404(Camera.objects.select_related("agency", "device"), pk=pk, owner=request.user)
+
+
+def map_context() -> dict:
+    agency = Agency.objects.order_by("pk").first()
+    centre = [agency.lat, agency.lon] if agency else [0, 0]
+    return {"tile_url": settings.RTCC_MAP_TILE_URL, "centre_json": json.dumps(centre)}
 
 
 def portal(request):
-    """The public resident portal: register cameras and decide what to share."""
-    cameras = cameras_visible_to(request.user).filter(owner=request.user) if request.user.is_authenticated else []
-    return render(request, "cameras/portal.html", {"cameras": cameras})
+    """Public landing page; for a signed-in owner, their cameras and what each shares."""
+    if not request.user.is_authenticated:
+        return render(request, "cameras/portal.html", {"cameras": []})
+    cameras = Camera.objects.filter(owner=request.user).with_consent().select_related("agency", "device")
+    pending = FootageRequest.objects.filter(
+        camera__owner=request.user, status=FootageRequest.Status.PENDING, answer_by__gt=timezone.now()
+    ).count()
+    return render(request, "cameras/portal.html", {"cameras": cameras, "pending_requests": pending})
+
+
+def sign_up(request):
+    if request.user.is_authenticated:
+        return redirect("portal")
+    form = forms.SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        owner_services.do_sign_up(
+            form.cleaned_data["email"],
+            form.cleaned_data["password1"],
+            confirm_url=lambda token: request.build_absolute_uri(reverse("portal-confirm", args=[token])),
+        )
+        return redirect("portal-sign-up-sent")
+    return render(request, "portal/sign_up.html", {"form": form})
+
+
+@require_GET
+def sign_up_sent(request):
+    return render(request, "portal/sign_up_sent.html")
+
+
+def confirm_sign_up(request, token):
+    if request.method != "POST":
+        # A mail scanner that follows links must not activate the account: confirming is a button.
+        return render(request, "portal/confirm.html", {"token": token})
+    try:
+        user = owner_services.do_confirm_sign_up(token)
+    except ValidationError as error:
+        return render(
+            request, "portal/confirm.html", {"token": token, "error": " ".join(error.messages)}, status=400
+        )
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, "Your account is confirmed. Register your first camera.")
+    return redirect("portal-camera-new")
+
+
+@login_required
+def camera_new(request):
+    form = forms.CameraForm(request.POST or None, owner=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            camera = owner_services.do_register_camera(request.user, request=request, **data)
+        except ValidationError as error:
+            forms.add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"{camera.name} is registered with {camera.agency.name}: they know where it is, nothing more.",
+            )
+            return redirect("portal-camera", pk=camera.pk)
+    return render(request, "portal/camera_form.html", {"form": form, **map_context()})
+
+
+@login_required
+def camera_detail(request, pk):
+    """The consent page: what the camera shares, under which limits, and every change so far."""
+    camera = own_camera(request, pk)
+    consent = camera.current_consent()
+    if request.method == "POST":
+        form = forms.ConsentForm(request.POST, camera=camera)
+        if form.is_valid():
+            try:
+                do_set_consent(
+                    request.user,
+                    camera,
+                    form.cleaned_data["level"],
+                    schedule=form.schedule,
+                    expires_at=form.expires_at,
+                    incident_radius_m=form.cleaned_data["incident_radius_m"],
+                    request=request,
+                )
+            except ValidationError as error:
+                forms.add_service_errors(form, error)
+            else:
+                messages.success(request, "Saved. The new consent is in force now.")
+                return redirect("portal-camera", pk=camera.pk)
+    else:
+        form = forms.ConsentForm(initial=forms.ConsentForm.initial_for(consent, camera), camera=camera)
+    return render(
+        request,
+        "portal/camera.html",
+        {
+            "camera": camera,
+            "consent": consent,
+            "form": form,
+            "history": camera.consents.select_related("set_by").all(),
+            "can_stream_live": camera.source == Camera.Source.PUSH,
+            "mask_count": camera.privacy_masks.count(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def camera_revoke(request, pk):
+    camera = own_camera(request, pk)
+    do_revoke_consent(request.user, camera, request=request)
+    messages.success(request, f"Revoked: {camera.name} shares nothing from now on.")
+    return redirect("portal-camera", pk=camera.pk)
+
+
+@login_required
+def camera_masks(request, pk):
+    camera = own_camera(request, pk)
+    form = forms.MaskForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            owner_services.do_save_privacy_masks(
+                request.user, camera, form.cleaned_data["masks"], request=request
+            )
+        except ValidationError as error:
+            form.add_error("masks", error.messages)
+        else:
+            messages.success(
+                request, "Masks saved. The relay blacks them out before any picture leaves the hub."
+            )
+            return redirect("portal-camera-masks", pk=camera.pk)
+    masks = [
+        {"x": mask.x, "y": mask.y, "width": mask.width, "height": mask.height, "label": mask.label}
+        for mask in camera.privacy_masks.all()
+    ]
+    return render(
+        request,
+        "portal/masks.html",
+        {
+            "camera": camera,
+            "form": form,
+            "masks": masks,
+            "has_snapshot": snapshot_path(camera.pk).is_file(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def camera_snapshot(request, pk):
+    camera = own_camera(request, pk)
+    path = snapshot_path(camera.pk)
+    if not path.is_file():
+        raise Http404("No snapshot yet.")
+    response = FileResponse(open(path, "rb"), content_type="image/jpeg")  # noqa: SIM115 -- closed by Django
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def camera_delete(request, pk):
+    camera = own_camera(request, pk)
+    form = forms.DeleteCameraForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        name = camera.name
+        owner_services.do_delete_camera(request.user, camera, request=request)
+        messages.success(request, f"{name} is deleted. Sharing stopped and its footage is erased.")
+        return redirect("portal")
+    return render(request, "portal/camera_delete.html", {"camera": camera, "form": form})
+
+
+@login_required
+def device_claim(request):
+    form = forms.ClaimForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = do_claim_device(
+                request.user, form.cleaned_data["serial"], form.cleaned_data["claim_code"], request=request
+            )
+        except ValidationError as error:
+            forms.add_service_errors(form, error)
+        else:
+            count = device.cameras.filter(owner=request.user).count()
+            messages.success(request, f"Device {device.serial} is yours, with {count} camera(s).")
+            return redirect("portal")
+    return render(request, "portal/claim.html", {"form": form})
+
+
+@login_required
+def requests_inbox(request):
+    do_expire_lapsed_requests()
+    requests = (
+        FootageRequest.objects.filter(camera__owner=request.user)
+        .select_related("agency", "camera")
+        .prefetch_related("exports")
+    )
+    return render(request, "portal/requests.html", {"requests": requests})
+
+
+@login_required
+@require_POST
+def request_answer(request, pk):
+    footage_request = get_object_or_404(
+        FootageRequest.objects.select_related("camera", "agency"), pk=pk, camera__owner=request.user
+    )
+    form = forms.AnswerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose approve or decline.")
+        return redirect("portal-requests")
+    approve = form.cleaned_data["answer"] == "approve"
+    try:
+        footage_request = do_answer_footage_request(
+            request.user, footage_request, approve=approve, request=request
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("portal-requests")
+    if not approve:
+        messages.success(request, f"Declined. {footage_request.agency.name} is told no, and gets nothing.")
+    elif footage_request.note:
+        messages.warning(request, f"Approved, but no clip was made: {footage_request.note}")
+    else:
+        messages.success(request, f"Approved. The clip is ready for {footage_request.agency.name}.")
+    return redirect("portal-requests")
+
+
+@login_required
+@require_GET
+def receipts(request):
+    now = timezone.now()
+    sessions = list(owner_services.receipt_sessions(request.user)[:RECEIPTS_SHOWN])
+    for session in sessions:
+        session.duration = (session.ended_at or min(now, session.expires_at)) - session.started_at
+    names = dict(Camera.objects.filter(owner=request.user).values_list("pk", "name"))
+    events = [
+        owner_services.event_row(event, request.user)
+        | {"event": event, "camera_name": names.get(int(event.target_id))}
+        for event in owner_services.receipt_events(request.user).exclude(actor=request.user)[:RECEIPTS_SHOWN]
+    ]
+    return render(request, "portal/receipts.html", {"sessions": sessions, "events": events})
+
+
+@login_required
+def data_rights(request):
+    form = forms.DeleteAccountForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        owner_services.do_delete_account(request.user, request=request)
+        # The user row is gone; the session must go with it.
+        request.session.flush()
+        return render(request, "portal/account_deleted.html")
+    return render(request, "portal/data.html", {"form": form})
+
+
+@login_required
+@require_GET
+def data_export(request):
+    document = owner_services.export_my_data(request.user)
+    response = HttpResponse(json.dumps(document, indent=2), content_type="application/json")
+    response["Content-Disposition"] = 'attachment; filename="my-openrtcc-data.json"'
+    return response

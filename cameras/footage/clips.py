@@ -1,0 +1,188 @@
+"""Cut a clip from a camera's recording segments: ffmpeg stream copy into MP4, with a SHA-256 manifest.
+
+Recordings are ~10 s MPEG-TS segments named by their UTC start time
+(`<YYYYmmddTHHMMSSZ>.ts`) in the camera's recordings folder. A clip is the run of whole
+segments that covers the requested window: stream copy can only cut at keyframes, and
+whole segments keep every byte traceable to a hashed source file in the manifest.
+"""
+
+import hashlib
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from django.conf import settings
+
+from rtcc.ffmpeg import find_ffmpeg
+
+SEGMENT_NAME_FORMAT = "%Y%m%dT%H%M%SZ"
+# A segment's end is the next one's start; the last one is taken to last this long.
+NOMINAL_SEGMENT = timedelta(seconds=10)
+# A gap longer than this between two segments is a hole in the recording, said in the manifest.
+GAP_TOLERANCE = timedelta(seconds=2)
+FFMPEG_TIMEOUT_S = 600
+
+
+class ClipError(Exception):
+    """The clip could not be made; the message says why, for the owner and the audit."""
+
+
+@dataclass(frozen=True)
+class Segment:
+    path: Path
+    start: datetime
+    end: datetime
+
+
+def recordings_dir(camera_id: int) -> Path:
+    """The camera's recording folder, as the relay fleet lays it out."""
+    try:
+        from cameras.relay.layout import recordings_dir as relay_recordings_dir
+    except ImportError:
+        return Path(settings.MEDIA_ROOT) / "recordings" / str(camera_id)
+    return Path(relay_recordings_dir(camera_id))
+
+
+def snapshot_path(camera_id: int) -> Path:
+    """The camera's latest keyframe JPEG, as the relay fleet lays it out."""
+    try:
+        from cameras.relay.layout import snapshot_path as relay_snapshot_path
+    except ImportError:
+        return Path(settings.MEDIA_ROOT) / "snapshots" / f"{camera_id}.jpg"
+    return Path(relay_snapshot_path(camera_id))
+
+
+def exports_dir(camera_id: int) -> Path:
+    return Path(settings.MEDIA_ROOT) / "exports" / str(camera_id)
+
+
+def segment_start(path: Path) -> datetime | None:
+    try:
+        return datetime.strptime(path.stem, SEGMENT_NAME_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def list_segments(camera_id: int) -> list[Segment]:
+    """Every readable segment of the camera, oldest first, each ending where the next begins."""
+    folder = recordings_dir(camera_id)
+    if not folder.is_dir():
+        return []
+    starts = sorted(
+        (start, path)
+        for path in folder.glob("*.ts")
+        if (start := segment_start(path)) is not None and path.stat().st_size > 0
+    )
+    segments = []
+    for index, (start, path) in enumerate(starts):
+        following = starts[index + 1][0] if index + 1 < len(starts) else None
+        end = min(following, start + NOMINAL_SEGMENT) if following else start + NOMINAL_SEGMENT
+        segments.append(Segment(path, start, end))
+    return segments
+
+
+def segments_covering(camera_id: int, start: datetime, end: datetime) -> list[Segment]:
+    return [segment for segment in list_segments(camera_id) if segment.start < end and segment.end > start]
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def gaps_in(segments: list[Segment], start: datetime, end: datetime) -> list[dict]:
+    """Stretches of the window no segment covers, so a reader knows the clip is not continuous."""
+    gaps = []
+    cursor = start
+    for segment in segments:
+        if segment.start - cursor > GAP_TOLERANCE:
+            gaps.append({"from": cursor.isoformat(), "to": segment.start.isoformat()})
+        cursor = max(cursor, segment.end)
+    if end - cursor > GAP_TOLERANCE:
+        gaps.append({"from": cursor.isoformat(), "to": end.isoformat()})
+    return gaps
+
+
+@dataclass(frozen=True)
+class Clip:
+    path: Path  # a temporary file; the caller moves it into place or deletes it
+    sha256: str
+    size: int
+    segments: list[dict]
+    gaps: list[dict]
+    covers: tuple[datetime, datetime]
+
+
+def cut_clip(camera_id: int, start: datetime, end: datetime) -> Clip:
+    """Concatenate the segments covering [start, end) into a temporary MP4; raise ClipError if none."""
+    segments = segments_covering(camera_id, start, end)
+    if not segments:
+        raise ClipError("No recordings of this camera cover the requested window.")
+    folder = exports_dir(camera_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    descriptor, output = tempfile.mkstemp(prefix=".clip-", suffix=".mp4", dir=folder)
+    os.close(descriptor)
+    output = Path(output)
+    listing = output.with_suffix(".txt")
+    try:
+        # Our own file names only, never user input; quotes are escaped as the concat format asks.
+        listing.write_text("".join("file '{}'\n".format(str(s.path).replace("'", "'\\''")) for s in segments))
+        argv = [
+            find_ffmpeg().path,
+            "-hide_banner",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "concat",
+            "-safe",
+            "0",
+            "-i",
+            str(listing),
+            "-map",
+            "0",
+            "-c",
+            "copy",
+            "-bsf:a",
+            "aac_adtstoasc",
+            "-movflags",
+            "+faststart",
+            str(output),
+        ]
+        try:
+            result = subprocess.run(
+                argv, capture_output=True, text=True, timeout=FFMPEG_TIMEOUT_S, check=False
+            )
+        except subprocess.TimeoutExpired:
+            raise ClipError("Cutting the clip took too long.") from None
+        if result.returncode != 0 or output.stat().st_size == 0:
+            raise ClipError(f"ffmpeg could not cut the clip: {result.stderr.strip()[-300:] or 'no output'}")
+    except BaseException:
+        output.unlink(missing_ok=True)
+        raise
+    finally:
+        listing.unlink(missing_ok=True)
+    return Clip(
+        path=output,
+        sha256=sha256_of(output),
+        size=output.stat().st_size,
+        segments=[
+            {
+                "name": segment.path.name,
+                "start": segment.start.isoformat(),
+                "end": segment.end.isoformat(),
+                "size": segment.path.stat().st_size,
+                "sha256": sha256_of(segment.path),
+            }
+            for segment in segments
+        ],
+        gaps=gaps_in(segments, start, end),
+        covers=(segments[0].start, segments[-1].end),
+    )

@@ -1,0 +1,394 @@
+"""What a camera owner does in the portal: register, mask, delete, take their data away."""
+
+import logging
+import shutil
+
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from agencies.models import AccessEvent, Agency, ViewingSession
+from agencies.services import do_record_access
+from cameras.footage.clips import exports_dir, recordings_dir, snapshot_path
+from cameras.footage.models import FootageExport, FootageRequest
+from cameras.models import Camera, Consent, PrivacyMask
+from cameras.services import do_revoke_consent, do_set_consent
+from devices.models import Device
+from rtcc.geo import haversine_m
+
+logger = logging.getLogger(__name__)
+
+SIGN_UP_SALT = "cameras.portal.sign-up"
+SIGN_UP_MAX_AGE_S = 3 * 24 * 3600
+MAX_MASKS = 16
+
+
+def agency_for_point(lat: float, lon: float) -> Agency:
+    """The agency whose centre is nearest among those whose jurisdiction holds the point."""
+    best, best_distance = None, None
+    for agency in Agency.objects.only("pk", "lat", "lon", "jurisdiction_radius_m", "name", "time_zone"):
+        distance = haversine_m(lat, lon, agency.lat, agency.lon)
+        if distance <= agency.jurisdiction_radius_m and (best_distance is None or distance < best_distance):
+            best, best_distance = agency, distance
+    if best is None:
+        raise ValidationError(
+            {"lat": "No agency in this network covers that location yet, so the camera cannot be registered."}
+        )
+    return best
+
+
+def check_owner(user, camera: Camera) -> None:
+    if camera.owner_id is None or camera.owner_id != user.pk:
+        raise PermissionDenied("Only the camera's owner can do this.")
+
+
+@transaction.atomic
+def do_register_camera(
+    owner,
+    *,
+    name: str,
+    lat: float,
+    lon: float,
+    description: str = "",
+    address: str = "",
+    premises: str = Camera.Premises.RESIDENCE,
+    device: Device | None = None,
+    request=None,
+) -> Camera:
+    """A private camera shared as a registry entry (location only) with the agency covering it."""
+    if premises not in {Camera.Premises.RESIDENCE, Camera.Premises.BUSINESS}:
+        raise ValidationError({"premises": "Choose residence or business."})
+    if device is not None and device.owner_id != owner.pk:
+        raise ValidationError({"device": "Choose one of your own devices."})
+    agency = agency_for_point(lat, lon)
+    camera = Camera(
+        name=name.strip(),
+        description=description.strip(),
+        address=address.strip(),
+        lat=lat,
+        lon=lon,
+        premises=premises,
+        agency=agency,
+        owner=owner,
+        kind=Camera.Kind.PRIVATE,
+        device=device,
+        source=Camera.Source.PUSH if device else Camera.Source.NONE,
+    )
+    camera.full_clean()
+    camera.save()
+    do_record_access(
+        owner,
+        AccessEvent.Action.CAMERA_CHANGE,
+        camera,
+        agency=agency,
+        request=request,
+        detail={"change": "registered"},
+    )
+    do_set_consent(owner, camera, Consent.Level.REGISTRY, note="registered", request=request)
+    return camera
+
+
+def check_masks(rectangles) -> list[dict]:
+    """Validate rectangles given as fractions of the picture: [{"x","y","width","height","label"?}]."""
+    if not isinstance(rectangles, list):
+        raise ValidationError("Masks are a list of rectangles.")
+    if len(rectangles) > MAX_MASKS:
+        raise ValidationError(f"At most {MAX_MASKS} masks per camera.")
+    clean = []
+    for number, rectangle in enumerate(rectangles, start=1):
+        try:
+            x, y = float(rectangle["x"]), float(rectangle["y"])
+            width, height = float(rectangle["width"]), float(rectangle["height"])
+        except (TypeError, KeyError, ValueError):
+            raise ValidationError(f"Mask {number} needs numbers x, y, width and height.") from None
+        if not (0 <= x < 1 and 0 <= y < 1 and 0.005 <= width <= 1 and 0.005 <= height <= 1):
+            raise ValidationError(f"Mask {number} is not a rectangle inside the picture.")
+        # Rounding may push an edge a hair past the border: clip it back in.
+        width, height = min(width, 1 - x), min(height, 1 - y)
+        label = str(rectangle.get("label") or "")[:100]
+        clean.append({"x": x, "y": y, "width": width, "height": height, "label": label})
+    return clean
+
+
+@transaction.atomic
+def do_save_privacy_masks(owner, camera: Camera, rectangles, *, request=None) -> list[PrivacyMask]:
+    """Replace the camera's masks; the relay fleet applies them before any pixel leaves the hub."""
+    check_owner(owner, camera)
+    clean = check_masks(rectangles)
+    camera.privacy_masks.all().delete()
+    masks = [PrivacyMask.objects.create(camera=camera, created_by=owner, **rectangle) for rectangle in clean]
+    # Saving the camera bumps updated_at, which tells a running relay its picture must change.
+    camera.save(update_fields=["updated_at"])
+    do_record_access(
+        owner,
+        AccessEvent.Action.CAMERA_CHANGE,
+        camera,
+        request=request,
+        detail={"change": "privacy_masks", "count": len(masks)},
+    )
+    return masks
+
+
+def do_delete_camera(owner, camera: Camera, *, request=None) -> None:
+    """Revoke, then erase the camera's personal data and footage, keeping clips delivered for a case.
+
+    The row stays as an anonymous tombstone: access receipts, viewing sessions and
+    delivered evidence still point at it.
+    """
+    check_owner(owner, camera)
+    with transaction.atomic():
+        do_revoke_consent(owner, camera, request=request)
+        kept = list(
+            FootageExport.objects.filter(camera=camera, delivered=True).values_list("file_path", flat=True)
+        )
+        undelivered = list(
+            FootageExport.objects.filter(camera=camera, delivered=False, deleted_at__isnull=True)
+        )
+        FootageExport.objects.filter(pk__in=[export.pk for export in undelivered]).update(
+            deleted_at=timezone.now()
+        )
+        FootageRequest.objects.filter(camera=camera, status=FootageRequest.Status.PENDING).update(
+            status=FootageRequest.Status.EXPIRED, answered_at=timezone.now(), note="The camera was removed."
+        )
+        camera.privacy_masks.all().delete()
+        label = camera.name
+        camera.name = f"Deleted camera {camera.pk}"
+        camera.description = ""
+        camera.address = ""
+        # About a kilometre: enough for statistics, not enough to find the house.
+        camera.lat, camera.lon = round(camera.lat, 2), round(camera.lon, 2)
+        camera.owner = None
+        camera.device = None
+        camera.source = Camera.Source.NONE
+        camera.enabled = False
+        camera.status = Camera.Status.STOPPED
+        camera.status_reason = "Deleted by its owner."
+        camera.save()
+        do_record_access(
+            owner,
+            AccessEvent.Action.DELETION,
+            camera,
+            agency=camera.agency,
+            request=request,
+            detail={
+                "deleted": "camera",
+                "name": label,
+                "undelivered_exports_deleted": len(undelivered),
+                "delivered_exports_kept": kept,
+            },
+        )
+        camera_id = camera.pk
+        paths = [export.absolute_path for export in undelivered]
+        transaction.on_commit(lambda: erase_footage(camera_id, paths))
+
+
+def erase_footage(camera_id: int, export_paths) -> None:
+    """Delete the camera's snapshot, recordings and undelivered clips; delivered clips stay."""
+    snapshot_path(camera_id).unlink(missing_ok=True)
+    shutil.rmtree(recordings_dir(camera_id), ignore_errors=True)
+    for path in export_paths:
+        path.unlink(missing_ok=True)
+        path.with_suffix(".json").unlink(missing_ok=True)
+    folder = exports_dir(camera_id)
+    if folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+
+
+def do_delete_account(user, *, request=None) -> None:
+    """Delete every camera as above, release the devices, then the account itself."""
+    for camera in list(Camera.objects.filter(owner=user)):
+        do_delete_camera(user, camera, request=request)
+    with transaction.atomic():
+        Device.objects.filter(owner=user).update(owner=None)
+        do_record_access(
+            user,
+            AccessEvent.Action.DELETION,
+            None,
+            request=request,
+            detail={"deleted": "account", "username": user.get_username()},
+        )
+        user.delete()
+
+
+# Sign-up -------------------------------------------------------------------------------
+
+
+def do_sign_up(email: str, password: str, *, confirm_url) -> None:
+    """Create an inactive account and e-mail a signed link; an existing address gets a reminder instead.
+
+    The page says the same either way, so the form does not tell who has an account.
+    """
+    User = get_user_model()
+    email = email.strip().lower()
+    existing = User.objects.filter(username=email).first()
+    if existing is not None:
+        send_mail(
+            "Your OpenRTCC account",
+            "Someone (maybe you) tried to sign up with this address, which already has an account.\n"
+            "Sign in with this e-mail address as the username, or reset your password.",
+            None,
+            [email],
+        )
+        return
+    with transaction.atomic():
+        user = User.objects.create_user(username=email, email=email, password=password, is_active=False)
+    token = signing.dumps({"user": user.pk, "email": email}, salt=SIGN_UP_SALT)
+    send_mail(
+        "Confirm your OpenRTCC account",
+        f"Open this link within three days to confirm your account:\n\n{confirm_url(token)}\n\n"
+        "If you did not sign up, ignore this message.",
+        None,
+        [email],
+    )
+
+
+def do_confirm_sign_up(token: str):
+    """Activate the account a sign-up link names; raise ValidationError for a bad or old link."""
+    try:
+        data = signing.loads(token, salt=SIGN_UP_SALT, max_age=SIGN_UP_MAX_AGE_S)
+    except signing.SignatureExpired:
+        raise ValidationError("This link is older than three days. Sign up again to get a new one.") from None
+    except signing.BadSignature:
+        raise ValidationError("This link is not valid. Copy the whole link from the e-mail.") from None
+    User = get_user_model()
+    user = User.objects.filter(pk=data.get("user"), email=data.get("email")).first()
+    if user is None:
+        raise ValidationError("This account no longer exists. Sign up again.")
+    if not user.is_active:
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+    return user
+
+
+# Receipts and data export -----------------------------------------------------------------
+
+
+def receipt_events(user):
+    """Every audit line about the owner's cameras, newest first."""
+    ids = [str(pk) for pk in Camera.objects.filter(owner=user).values_list("pk", flat=True)]
+    return AccessEvent.objects.filter(target_type="camera", target_id__in=ids).select_related(
+        "agency", "incident"
+    )
+
+
+def receipt_sessions(user):
+    """Every live viewing of the owner's cameras, newest first."""
+    return ViewingSession.objects.filter(camera__owner=user).select_related("agency", "camera", "incident")
+
+
+def session_row(session: ViewingSession, now) -> dict:
+    until = session.ended_at or min(now, session.expires_at)
+    return {
+        "camera": session.camera_id,
+        "agency": session.agency.name,
+        "purpose": session.purpose,
+        "case_number": session.case_number,
+        "incident": session.incident.external_id if session.incident else None,
+        "start": session.started_at.isoformat(),
+        "end": session.ended_at.isoformat() if session.ended_at else None,
+        "duration_s": max(0, int((until - session.started_at).total_seconds())),
+        "end_reason": session.end_reason,
+    }
+
+
+def event_row(event: AccessEvent, user) -> dict:
+    # Agency staff are named by their agency only; the owner is "you".
+    return {
+        "at": event.at.isoformat(),
+        "who": "you" if event.actor_id == user.pk else (event.agency.name if event.agency else "the system"),
+        "action": event.action,
+        "camera": int(event.target_id),
+        "purpose": event.purpose,
+        "case_number": event.case_number,
+        "incident": event.incident.external_id if event.incident else None,
+        "outcome": event.outcome,
+        "detail": event.detail,
+    }
+
+
+def export_my_data(user) -> dict:
+    """Everything the hub holds about the owner, as one JSON-able document."""
+    now = timezone.now()
+    cameras = (
+        Camera.objects.filter(owner=user)
+        .select_related("agency", "device")
+        .prefetch_related("consents", "privacy_masks")
+    )
+    requests = (
+        FootageRequest.objects.filter(camera__owner=user).select_related("agency").prefetch_related("exports")
+    )
+    return {
+        "exported_at": now.isoformat(),
+        "account": {
+            "username": user.get_username(),
+            "email": user.email,
+            "date_joined": user.date_joined.isoformat(),
+            "last_login": user.last_login.isoformat() if user.last_login else None,
+        },
+        "devices": [
+            {"serial": device.serial, "model": device.model, "state": device.state}
+            for device in Device.objects.filter(owner=user)
+        ],
+        "cameras": [
+            {
+                "id": camera.pk,
+                "uuid": str(camera.uuid),
+                "name": camera.name,
+                "description": camera.description,
+                "premises": camera.premises,
+                "address": camera.address,
+                "lat": camera.lat,
+                "lon": camera.lon,
+                "agency": camera.agency.name,
+                "device": camera.device.serial if camera.device else None,
+                "created_at": camera.created_at.isoformat(),
+                "consents": [
+                    {
+                        "level": consent.level,
+                        "set_at": consent.set_at.isoformat(),
+                        "schedule": consent.schedule,
+                        "expires_at": consent.expires_at.isoformat() if consent.expires_at else None,
+                        "incident_radius_m": consent.incident_radius_m,
+                        "note": consent.note,
+                    }
+                    for consent in camera.consents.all()
+                ],
+                "privacy_masks": [
+                    {
+                        "x": mask.x,
+                        "y": mask.y,
+                        "width": mask.width,
+                        "height": mask.height,
+                        "label": mask.label,
+                    }
+                    for mask in camera.privacy_masks.all()
+                ],
+            }
+            for camera in cameras
+        ],
+        "footage_requests": [
+            {
+                "id": footage_request.pk,
+                "camera": footage_request.camera_id,
+                "agency": footage_request.agency.name,
+                "case_number": footage_request.case_number,
+                "reason": footage_request.reason,
+                "start": footage_request.start.isoformat(),
+                "end": footage_request.end.isoformat(),
+                "status": footage_request.status,
+                "answered_at": footage_request.answered_at.isoformat()
+                if footage_request.answered_at
+                else None,
+                "exports": [
+                    {"sha256": export.sha256, "size": export.size, "delivered": export.delivered}
+                    for export in footage_request.exports.all()
+                ],
+            }
+            for footage_request in requests
+        ],
+        "viewing_sessions": [session_row(session, now) for session in receipt_sessions(user)],
+        "access_events": [event_row(event, user) for event in receipt_events(user)],
+    }

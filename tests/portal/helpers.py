@@ -1,0 +1,82 @@
+"""Fixtures of the portal tests: a private media folder and real recording segments made by ffmpeg."""
+
+import functools
+import shutil
+import subprocess
+import tempfile
+from datetime import UTC, timedelta
+from pathlib import Path
+
+from django.test import override_settings
+
+from cameras.footage.clips import SEGMENT_NAME_FORMAT, recordings_dir
+from rtcc.ffmpeg import find_ffmpeg
+
+SEGMENT_SECONDS = 10
+
+
+class MediaRootMixin:
+    """Each test gets its own MEDIA_ROOT, removed afterwards."""
+
+    def setUp(self):
+        super().setUp()
+        self.media_root = Path(tempfile.mkdtemp(prefix="rtcc-portal-media-"))
+        override = override_settings(MEDIA_ROOT=self.media_root)
+        override.enable()
+        self.addCleanup(override.disable)
+        self.addCleanup(shutil.rmtree, self.media_root, ignore_errors=True)
+
+
+@functools.cache
+def encoded_segments(count: int) -> tuple[Path, ...]:
+    """`count` real 10 s MPEG-TS H.264 segments (testsrc, libx264), made once per test run."""
+    folder = Path(tempfile.mkdtemp(prefix="rtcc-segments-"))
+    subprocess.run(
+        [
+            find_ffmpeg().path,
+            "-hide_banner",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc=size=320x240:rate=10:duration={count * SEGMENT_SECONDS}",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-tune",
+            "zerolatency",
+            "-g",
+            "10",
+            "-pix_fmt",
+            "yuv420p",
+            "-f",
+            "segment",
+            "-segment_time",
+            str(SEGMENT_SECONDS),
+            "-segment_format",
+            "mpegts",
+            str(folder / "%03d.ts"),
+        ],
+        check=True,
+        timeout=240,
+        capture_output=True,
+    )
+    segments = tuple(sorted(folder.glob("*.ts")))
+    assert len(segments) == count, segments
+    return segments
+
+
+def record_segments(camera_id: int, first_start, count: int) -> list[Path]:
+    """Put `count` segments into the camera's recordings folder, named by their UTC start."""
+    folder = recordings_dir(camera_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    placed = []
+    for index, source in enumerate(encoded_segments(count)):
+        start = first_start + timedelta(seconds=index * SEGMENT_SECONDS)
+        target = folder / f"{start.astimezone(UTC).strftime(SEGMENT_NAME_FORMAT)}.ts"
+        shutil.copyfile(source, target)
+        placed.append(target)
+    return placed
