@@ -1,38 +1,70 @@
-"""The wall's WebSocket: live tile status for the caller's agency."""
+"""The wall's WebSocket: camera status, snapshots, incidents and pushed layouts for one agency."""
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from agencies.access import cameras_visible_to, membership_of
+from agencies.access import membership_of
 from cameras.events import agency_group
+from cameras.wall.services import camera_states, wall_state
+
+# Close codes a wall tells apart: sign in again, or give up.
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
 
 
 class WallConsumer(AsyncJsonWebsocketConsumer):
+    """One wall tab. Its Origin was checked by the ASGI stack; the user is checked here."""
+
     async def connect(self):
         user = self.scope.get("user")
+        if not getattr(user, "is_authenticated", False):
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
         membership = await database_sync_to_async(membership_of)(user)
         if membership is None or not membership.watches_video:
-            await self.close(code=4403)
+            await self.close(code=CLOSE_FORBIDDEN)
             return
         self.group = agency_group(membership.agency_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
-        await self.send_json({"type": "state", "cameras": await self.camera_states()})
+        await self.send_state()
 
     async def disconnect(self, code):
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
-    @database_sync_to_async
-    def camera_states(self) -> list[dict]:
-        cameras = cameras_visible_to(self.scope["user"]).values(
-            "id", "name", "status", "status_reason", "last_frame_at", "snapshot_version"
-        )
-        return [{**camera, "last_frame_at": _iso(camera["last_frame_at"])} for camera in cameras]
+    async def receive_json(self, content, **kwargs):
+        if isinstance(content, dict) and content.get("type") == "state.request":
+            await self.send_state()
+
+    async def send_state(self):
+        state = await database_sync_to_async(wall_state)(self.scope["user"])
+        self.visible = {camera["id"] for camera in state["cameras"]}
+        await self.send_json(state)
 
     async def camera_status(self, event):
+        if event.get("camera_id") in self.visible:
+            await self.send_json(event)
+
+    async def camera_snapshot(self, event):
+        if event.get("camera_id") in self.visible:
+            await self.send_json(event)
+
+    async def camera_consent(self, event):
+        camera_id = event.get("camera_id")
+        states = await database_sync_to_async(camera_states)(self.scope["user"], [camera_id])
+        if states:
+            self.visible.add(camera_id)
+            await self.send_json({"type": "camera.update", "camera": states[0]})
+        elif camera_id in self.visible:
+            self.visible.discard(camera_id)
+            await self.send_json({"type": "camera.removed", "camera_id": camera_id})
+
+    async def incident_opened(self, event):
         await self.send_json(event)
 
+    async def incident_closed(self, event):
+        await self.send_json(event)
 
-def _iso(moment):
-    return moment.isoformat() if moment else None
+    async def layout_pushed(self, event):
+        await self.send_json(event)

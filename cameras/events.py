@@ -1,7 +1,15 @@
 """Messages to the wall over the channel layer, sent after the change commits.
 
 Nothing here decides security: a lost message costs a stale tile until the next
-message or reconnect, never an unauthorised pixel.
+message or reconnect, never an unauthorised pixel. Event types, each handled by the
+consumer method of the same name with dots as underscores:
+
+- `camera.status`   {camera_id, status, status_reason, last_frame_at, snapshot_version}
+- `camera.snapshot` {camera_id, snapshot_version}
+- `camera.consent`  {camera_id}: the owner changed what they share; each wall re-reads it
+- `incident.opened` {incident: {id, external_id, kind, priority, lat, lon, address, cameras, ...}}
+- `incident.closed` {incident: {id}}
+- `layout.pushed`   {layout: {id, name, grid, tiles, pushed_at, pushed_by}}
 """
 
 import logging

@@ -1,14 +1,98 @@
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+import json
 
-from agencies.access import cameras_visible_to, membership_of
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from agencies.access import has_role, membership_of
+from cameras.wall import services
+from cameras.wall.models import Grid, Layout
+
+
+def _wall_member(request):
+    membership = membership_of(request.user)
+    if membership is None or not membership.watches_video:
+        raise PermissionDenied("The wall is for agency members who watch video.")
+    return membership
 
 
 @login_required
 def wall(request):
-    """The dispatchers' video wall."""
-    if membership_of(request.user) is None and not request.user.is_superuser:
-        raise PermissionDenied("The wall is for members of an agency.")
-    cameras = cameras_visible_to(request.user).order_by("name")
-    return render(request, "cameras/wall.html", {"cameras": cameras})
+    """The dispatchers' video wall; its state arrives over the WebSocket."""
+    membership = _wall_member(request)
+    config = {
+        "tileUrl": settings.RTCC_MAP_TILE_URL,
+        "centre": [membership.agency.lat, membership.agency.lon],
+        "grids": Grid.values,
+        "canPush": has_role(request.user, *services.PUSH_ROLES),
+        "username": request.user.get_username(),
+    }
+    return render(request, "cameras/wall.html", {"wall_config": config})
+
+
+def _json_error(error: Exception, status: int) -> JsonResponse:
+    if isinstance(error, ValidationError) and hasattr(error, "message_dict"):
+        return JsonResponse({"errors": error.message_dict}, status=status)
+    return JsonResponse({"detail": " ".join(getattr(error, "messages", [str(error)]))}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def layouts(request):
+    """GET: the user's layouts and the agency's shared ones. POST: save one by name."""
+    try:
+        _wall_member(request)
+        if request.method == "GET":
+            return JsonResponse(
+                {"layouts": [layout.as_dict() for layout in services.layouts_for(request.user)]}
+            )
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            return JsonResponse({"detail": "The body is not JSON."}, status=400)
+        if not isinstance(body, dict):
+            return JsonResponse({"detail": "Send a JSON object."}, status=400)
+        layout = services.do_save_layout(
+            request.user,
+            name=body.get("name"),
+            grid=body.get("grid"),
+            tiles=body.get("tiles", []),
+            shared=bool(body.get("shared", False)),
+        )
+    except PermissionDenied as error:
+        return _json_error(error, 403)
+    except ValidationError as error:
+        return _json_error(error, 400)
+    return JsonResponse(layout.as_dict(), status=201)
+
+
+@login_required
+@require_http_methods(["DELETE"])
+def layout_detail(request, layout_id: int):
+    try:
+        _wall_member(request)
+        layout = services.editable_layout(request.user, layout_id)
+    except Layout.DoesNotExist:
+        return JsonResponse({"detail": "Not found."}, status=404)
+    except PermissionDenied as error:
+        return _json_error(error, 403)
+    services.do_delete_layout(request.user, layout)
+    return HttpResponse(status=204)
+
+
+@login_required
+@require_POST
+def layout_push(request, layout_id: int):
+    """Send a layout to every wall of the agency."""
+    try:
+        _wall_member(request)
+        layout = services.editable_layout(request.user, layout_id)
+        push = services.do_push_layout(request.user, layout)
+    except Layout.DoesNotExist:
+        return JsonResponse({"detail": "Not found."}, status=404)
+    except PermissionDenied as error:
+        return _json_error(error, 403)
+    return JsonResponse(push.as_dict(), status=201)

@@ -1,0 +1,155 @@
+"""The wall's state and its saved layouts."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from agencies.access import agency_of, cameras_visible_to, has_role, membership_of
+from agencies.incidents import incident_payload
+from agencies.models import Incident, Membership
+from agencies.viewing import live_allowed
+from cameras.events import send_to_agency
+from cameras.models import Camera, Consent
+from cameras.wall.models import Grid, Layout, WallPush
+
+PUSH_ROLES = {Membership.Role.ADMIN, Membership.Role.SUPERVISOR}
+OPEN_INCIDENTS_ON_WALL = 20
+
+
+def camera_states(user, camera_ids=None) -> list[dict]:
+    """What the wall shows of each camera the user may know of: place, status and whether it may play."""
+    cameras = cameras_visible_to(user).order_by("name", "pk")
+    if camera_ids is not None:
+        cameras = cameras.filter(pk__in=camera_ids)
+    cameras = list(cameras)
+    consents = {
+        consent.camera_id: consent
+        for consent in Consent.objects.current().filter(camera__in=[camera.pk for camera in cameras])
+    }
+    now = timezone.now()
+    return [_camera_state(camera, consents.get(camera.pk), now) for camera in cameras]
+
+
+def _camera_state(camera: Camera, consent, now) -> dict:
+    public = camera.kind == Camera.Kind.PUBLIC
+    return {
+        "id": camera.pk,
+        "name": camera.name,
+        "kind": camera.kind,
+        "address": camera.address,
+        "lat": camera.lat,
+        "lon": camera.lon,
+        "status": camera.status,
+        "status_reason": camera.status_reason,
+        "last_frame_at": camera.last_frame_at.isoformat() if camera.last_frame_at else None,
+        "snapshot_version": camera.snapshot_version,
+        "consent_level": "live" if public else (consent.level if consent else Consent.Level.NONE),
+        "live": live_allowed(camera, consent, now),
+    }
+
+
+def open_incidents(agency) -> list[dict]:
+    incidents = Incident.objects.filter(agency=agency, closed_at__isnull=True).select_related("agency")
+    return [incident_payload(incident) for incident in incidents[:OPEN_INCIDENTS_ON_WALL]]
+
+
+def pushed_layout(agency) -> dict | None:
+    push = WallPush.objects.filter(agency=agency).select_related("pushed_by").first()
+    return push.as_dict() if push else None
+
+
+def wall_state(user) -> dict:
+    """Everything a wall needs, sent on every (re)connect so that a missed message costs nothing."""
+    agency = agency_of(user)
+    return {
+        "type": "state",
+        "server_time": timezone.now().isoformat(),
+        "cameras": camera_states(user),
+        "incidents": open_incidents(agency) if agency else [],
+        "pushed": pushed_layout(agency) if agency else None,
+    }
+
+
+def layouts_for(user) -> list[Layout]:
+    agency = agency_of(user)
+    if agency is None:
+        return []
+    mine_or_shared = Layout.objects.filter(agency=agency, owner=user) | Layout.objects.filter(
+        agency=agency, owner__isnull=True
+    )
+    return list(mine_or_shared.order_by("owner", "name"))
+
+
+def check_layout_input(user, *, name, grid, tiles) -> tuple[str, int, list]:
+    """Validate a layout; return (name, grid, tiles) or raise ValidationError naming the field."""
+    errors = {}
+    name = (name or "").strip() if isinstance(name, str) else ""
+    if not name or len(name) > 80:
+        errors["name"] = "Give the layout a name of 1 to 80 characters."
+    if grid not in Grid.values:
+        errors["grid"] = f"Choose a grid of {', '.join(str(size) for size in Grid.values)} tiles per side."
+    if not isinstance(tiles, list) or not all(tile is None or isinstance(tile, int) for tile in tiles):
+        errors["tiles"] = "Tiles are a list of camera ids or nulls."
+    elif grid in Grid.values and len(tiles) > grid * grid:
+        errors["tiles"] = f"A {grid}x{grid} grid holds {grid * grid} tiles."
+    if errors:
+        raise ValidationError(errors)
+    wanted = {tile for tile in tiles if tile is not None}
+    known = set(cameras_visible_to(user).filter(pk__in=wanted).values_list("pk", flat=True))
+    if wanted - known:
+        raise ValidationError({"tiles": f"Unknown cameras: {', '.join(map(str, sorted(wanted - known)))}."})
+    return name, grid, tiles + [None] * (grid * grid - len(tiles))
+
+
+def do_save_layout(user, *, name, grid, tiles, shared=False) -> Layout:
+    """Save (or overwrite by name) the user's layout, or the agency's shared one for a supervisor."""
+    membership = membership_of(user)
+    if membership is None or not membership.watches_video:
+        raise PermissionDenied("Only agency members who watch video save wall layouts.")
+    if shared and membership.role not in PUSH_ROLES:
+        raise PermissionDenied("Only a supervisor or an admin saves layouts for the whole agency.")
+    name, grid, tiles = check_layout_input(user, name=name, grid=grid, tiles=tiles)
+    owner = None if shared else user
+    try:
+        with transaction.atomic():
+            layout, _ = Layout.objects.update_or_create(
+                agency=membership.agency, owner=owner, name=name, defaults={"grid": grid, "tiles": tiles}
+            )
+    except IntegrityError:
+        # Saved twice at once under one name: the other save won; this one overwrites it.
+        layout = Layout.objects.get(agency=membership.agency, owner=owner, name=name)
+        layout.grid, layout.tiles = grid, tiles
+        layout.save(update_fields=["grid", "tiles", "updated_at"])
+    return layout
+
+
+def editable_layout(user, layout_id) -> Layout:
+    """The layout the user may change or push; Layout.DoesNotExist for anything else."""
+    agency = agency_of(user)
+    layout = Layout.objects.get(pk=layout_id, agency=agency)
+    if layout.owner_id not in (None, user.pk):
+        raise Layout.DoesNotExist
+    if layout.shared and not has_role(user, *PUSH_ROLES):
+        raise PermissionDenied("Only a supervisor or an admin changes the agency's shared layouts.")
+    return layout
+
+
+def do_delete_layout(user, layout: Layout) -> None:
+    layout.delete()
+
+
+@transaction.atomic
+def do_push_layout(user, layout: Layout) -> WallPush:
+    """Send the layout to every wall of the agency; walls that connect later get it in their state."""
+    if not has_role(user, *PUSH_ROLES):
+        raise PermissionDenied("Only a supervisor or an admin pushes a layout to every wall.")
+    push = WallPush.objects.create(
+        agency=layout.agency,
+        layout=layout,
+        name=layout.name,
+        grid=layout.grid,
+        tiles=layout.tiles,
+        pushed_by=user,
+    )
+    send_to_agency(layout.agency_id, {"type": "layout.pushed", "layout": push.as_dict()})
+    return push

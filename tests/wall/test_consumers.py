@@ -1,0 +1,108 @@
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+
+from agencies.incidents import do_open_incident
+from cameras.events import agency_group
+from cameras.services import do_revoke_consent
+from tests.wall.fixtures import WallPersonas, session_cookie, wall_socket
+
+TIMEOUT = 10
+
+
+class WallSocketTests(WallPersonas):
+    async def connected(self, user):
+        socket = wall_socket(await sync_to_async(session_cookie)(user))
+        connected, _ = await socket.connect(timeout=TIMEOUT)
+        self.assertTrue(connected)
+        state = await socket.receive_json_from(timeout=TIMEOUT)
+        self.assertEqual(state["type"], "state")
+        return socket, state
+
+    async def test_anonymous_is_refused(self):
+        socket = wall_socket()
+        connected, code = await socket.connect(timeout=TIMEOUT)
+        self.assertFalse(connected)
+        self.assertEqual(code, 4401)
+
+    async def test_resident_without_agency_is_refused(self):
+        socket = wall_socket(await sync_to_async(session_cookie)(self.resident))
+        connected, code = await socket.connect(timeout=TIMEOUT)
+        self.assertFalse(connected)
+        self.assertEqual(code, 4403)
+
+    async def test_foreign_origin_is_refused_even_when_signed_in(self):
+        cookie = await sync_to_async(session_cookie)(self.dispatcher)
+        for origin in ["https://evil.example", None]:
+            socket = wall_socket(cookie, origin=origin)
+            connected, _ = await socket.connect(timeout=TIMEOUT)
+            self.assertFalse(connected, origin)
+
+    async def test_full_state_on_connect(self):
+        await sync_to_async(do_open_incident)(
+            self.cad, self.riverside, external_id="CAD-1", kind="Burglary", lat=41.8801, lon=-87.6300
+        )
+        socket, state = await self.connected(self.dispatcher)
+        cameras = {camera["name"]: camera for camera in state["cameras"]}
+        self.assertEqual(sorted(cameras), ["Main St & 1st", "Rita's garage", "Rita's porch"])
+        self.assertTrue(cameras["Rita's porch"]["live"])
+        self.assertFalse(cameras["Rita's garage"]["live"])
+        self.assertEqual(cameras["Rita's garage"]["consent_level"], "registry")
+        for field in ["id", "lat", "lon", "status", "last_frame_at", "snapshot_version", "kind"]:
+            self.assertIn(field, cameras["Main St & 1st"])
+        self.assertEqual([incident["external_id"] for incident in state["incidents"]], ["CAD-1"])
+        self.assertIn("server_time", state)
+        await socket.disconnect()
+
+    async def test_reconnect_gets_the_full_state_again(self):
+        socket, first = await self.connected(self.dispatcher)
+        await socket.disconnect()
+        socket, second = await self.connected(self.dispatcher)
+        self.assertEqual(first["cameras"], second["cameras"])
+        await socket.send_json_to({"type": "state.request"})
+        third = await socket.receive_json_from(timeout=TIMEOUT)
+        self.assertEqual(third["type"], "state")
+        await socket.disconnect()
+
+    async def test_events_reach_only_the_agency_they_belong_to(self):
+        riverside, _ = await self.connected(self.dispatcher)
+        lakeview, _ = await self.connected(self.outsider)
+        event = {
+            "type": "camera.status",
+            "camera_id": self.street_camera.pk,
+            "status": "live",
+            "status_reason": "",
+            "last_frame_at": None,
+            "snapshot_version": 3,
+        }
+        await get_channel_layer().group_send(agency_group(self.riverside.pk), event)
+        self.assertEqual(await riverside.receive_json_from(timeout=TIMEOUT), event)
+        self.assertTrue(await lakeview.receive_nothing(timeout=0.5))
+        await riverside.disconnect()
+        await lakeview.disconnect()
+
+    async def test_status_of_a_camera_the_user_may_not_see_is_not_forwarded(self):
+        socket, _ = await self.connected(self.dispatcher)
+        await get_channel_layer().group_send(
+            agency_group(self.riverside.pk),
+            {"type": "camera.status", "camera_id": self.revoked_camera.pk, "status": "live"},
+        )
+        self.assertTrue(await socket.receive_nothing(timeout=0.5))
+        await socket.disconnect()
+
+    async def test_incident_opened_reaches_the_wall_with_docked_cameras(self):
+        socket, _ = await self.connected(self.dispatcher)
+        await sync_to_async(do_open_incident)(
+            self.cad, self.riverside, external_id="CAD-7", kind="Robbery", lat=41.8802, lon=-87.6300
+        )
+        event = await socket.receive_json_from(timeout=TIMEOUT)
+        self.assertEqual(event["type"], "incident.opened")
+        docked = [camera["id"] for camera in event["incident"]["cameras"]]
+        self.assertEqual(set(docked), {self.street_camera.pk, self.live_camera.pk})
+        await socket.disconnect()
+
+    async def test_revoked_consent_turns_the_camera_off_on_the_wall(self):
+        socket, _ = await self.connected(self.dispatcher)
+        await sync_to_async(do_revoke_consent)(self.resident, self.live_camera)
+        event = await socket.receive_json_from(timeout=TIMEOUT)
+        self.assertEqual(event, {"type": "camera.removed", "camera_id": self.live_camera.pk})
+        await socket.disconnect()
