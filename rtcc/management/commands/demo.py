@@ -2,7 +2,9 @@
 
 import os
 import secrets
+import socket
 import sys
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -49,7 +51,7 @@ class Command(BaseCommand):
             password = demo_password()
             seeded = demo_data.seed(password)
             supervisor = Supervisor(self.children(port, seeded, no_cameras))
-            code = supervisor.run(on_started=lambda: self.banner(port, password))
+            code = supervisor.run(on_started=lambda: self.announce_when_up(port, password))
         finally:
             if redis is not None and redis.owned:
                 redis.stop()
@@ -60,42 +62,15 @@ class Command(BaseCommand):
         python = sys.executable
         manage = str(Path(settings.BASE_DIR) / "manage.py")
         beat_schedule = str(Path(settings.VAR_DIR) / "celerybeat-schedule")
+        celery = [python, "-m", "celery", "-A", "rtcc", "--quiet"]
         children = [
             Child(
                 "web", [python, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "rtcc.asgi:application"]
             ),
             Child(
-                "worker",
-                [
-                    python,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "rtcc",
-                    "worker",
-                    "--loglevel",
-                    "WARNING",
-                    "--concurrency",
-                    "2",
-                    "-n",
-                    "demo-worker@%h",
-                ],
+                "worker", [*celery, *"worker --loglevel WARNING --concurrency 2 -n demo-worker@%h".split()]
             ),
-            Child(
-                "beat",
-                [
-                    python,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "rtcc",
-                    "beat",
-                    "--loglevel",
-                    "WARNING",
-                    "--schedule",
-                    beat_schedule,
-                ],
-            ),
+            Child("beat", [*celery, "beat", "--loglevel", "WARNING", "--schedule", beat_schedule]),
         ]
         relay_node = Path(settings.BASE_DIR) / "cameras" / "management" / "commands" / "relay_node.py"
         if relay_node.exists():
@@ -109,6 +84,20 @@ class Command(BaseCommand):
     def step(self, text: str) -> None:
         self.stdout.write(f"==> {text}")
         self.stdout.flush()
+
+    def announce_when_up(self, port: int, password: str, timeout: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            self.stderr.write(
+                f"the web server did not open port {port} within {timeout:.0f} s; see its log above"
+            )
+        self.banner(port, password)
 
     def banner(self, port: int, password: str) -> None:
         url = f"http://127.0.0.1:{port}/"
