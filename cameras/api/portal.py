@@ -14,6 +14,7 @@ from cameras.footage.api import FootageRequestViewSet
 from cameras.footage.models import FootageRequest
 from cameras.footage.services import do_answer_footage_request, do_expire_lapsed_requests
 from cameras.models import Camera, Consent
+from cameras.portal.services import check_live_possible, streams_through_device
 
 
 class ConsentSerializer(serializers.ModelSerializer):
@@ -69,7 +70,7 @@ class OwnCameraSerializer(serializers.ModelSerializer):
         return ConsentSerializer(self._history(camera), many=True).data
 
     def get_can_stream_live(self, camera) -> bool:
-        return camera.source == Camera.Source.PUSH
+        return streams_through_device(camera)
 
 
 class OwnCameraViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -94,6 +95,7 @@ class OwnCameraViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             return Response(ConsentSerializer(consent).data)
         form = ConsentInputSerializer(data=request.data)
         form.is_valid(raise_exception=True)
+        check_live_possible(camera, form.validated_data["level"])
         consent = services.do_set_consent(request.user, camera, request=request, **form.validated_data)
         return Response(ConsentSerializer(consent).data)
 

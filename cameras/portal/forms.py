@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 
 from cameras.models import Camera, Consent
+from cameras.portal.services import check_live_possible
 from devices.models import Device
 
 WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
@@ -126,10 +127,10 @@ class ConsentForm(forms.Form):
                 self.add_error("end_time", "Give both a start and an end time, or leave both empty.")
             elif start == end:
                 self.add_error("end_time", "Start and end are the same time.")
-        if data.get("level") == Consent.Level.LIVE and self.camera.source != Camera.Source.PUSH:
-            self.add_error(
-                "level", "Live sharing needs the camera to stream through an edge device you have claimed."
-            )
+        try:
+            check_live_possible(self.camera, data.get("level"))
+        except ValidationError as error:
+            add_service_errors(self, error)
         return data
 
     @property

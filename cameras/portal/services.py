@@ -8,6 +8,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from agencies.models import AccessEvent, Agency, ViewingSession
@@ -38,6 +39,18 @@ def agency_for_point(lat: float, lon: float) -> Agency:
             {"lat": "No agency in this network covers that location yet, so the camera cannot be registered."}
         )
     return best
+
+
+def streams_through_device(camera: Camera) -> bool:
+    """Live sharing needs the camera's video to reach the hub from an edge device, never a typed URL."""
+    return camera.source == Camera.Source.PUSH and camera.device_id is not None
+
+
+def check_live_possible(camera: Camera, level: str) -> None:
+    if level == Consent.Level.LIVE and not streams_through_device(camera):
+        raise ValidationError(
+            {"level": "Live sharing needs the camera to stream through an edge device you have claimed."}
+        )
 
 
 def check_owner(user, camera: Camera) -> None:
@@ -223,12 +236,11 @@ def do_sign_up(email: str, password: str, *, confirm_url) -> None:
     """
     User = get_user_model()
     email = email.strip().lower()
-    existing = User.objects.filter(username=email).first()
-    if existing is not None:
+    if User.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).exists():
         send_mail(
             "Your OpenRTCC account",
             "Someone (maybe you) tried to sign up with this address, which already has an account.\n"
-            "Sign in with this e-mail address as the username, or reset your password.",
+            "Sign in with your username, or reset your password from the sign-in page.",
             None,
             [email],
         )

@@ -51,7 +51,7 @@ def portal(request):
 def sign_up(request):
     if request.user.is_authenticated:
         return redirect("portal")
-    form = forms.SignUpForm(request.POST or None)
+    form = forms.SignUpForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         owner_services.do_sign_up(
             form.cleaned_data["email"],
@@ -84,7 +84,7 @@ def confirm_sign_up(request, token):
 
 @login_required
 def camera_new(request):
-    form = forms.CameraForm(request.POST or None, owner=request.user)
+    form = forms.CameraForm(request.POST if request.method == "POST" else None, owner=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -133,7 +133,7 @@ def camera_detail(request, pk):
             "consent": consent,
             "form": form,
             "history": camera.consents.select_related("set_by").all(),
-            "can_stream_live": camera.source == Camera.Source.PUSH,
+            "can_stream_live": owner_services.streams_through_device(camera),
             "mask_count": camera.privacy_masks.count(),
         },
     )
@@ -151,7 +151,7 @@ def camera_revoke(request, pk):
 @login_required
 def camera_masks(request, pk):
     camera = own_camera(request, pk)
-    form = forms.MaskForm(request.POST or None)
+    form = forms.MaskForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             owner_services.do_save_privacy_masks(
@@ -195,7 +195,7 @@ def camera_snapshot(request, pk):
 @login_required
 def camera_delete(request, pk):
     camera = own_camera(request, pk)
-    form = forms.DeleteCameraForm(request.POST or None)
+    form = forms.DeleteCameraForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         name = camera.name
         owner_services.do_delete_camera(request.user, camera, request=request)
@@ -206,7 +206,7 @@ def camera_delete(request, pk):
 
 @login_required
 def device_claim(request):
-    form = forms.ClaimForm(request.POST or None)
+    form = forms.ClaimForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             device = do_claim_device(
@@ -277,7 +277,7 @@ def receipts(request):
 
 @login_required
 def data_rights(request):
-    form = forms.DeleteAccountForm(request.POST or None, user=request.user)
+    form = forms.DeleteAccountForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
         owner_services.do_delete_account(request.user, request=request)
         # The user row is gone; the session must go with it.
