@@ -17,6 +17,20 @@ from cameras.footage.models import FootageRequest
 from cameras.footage.services import do_create_footage_request, do_expire_lapsed_requests, do_mark_delivered
 from rtcc.permissions import AgencyRolePermission
 
+REQUEST_FIELDS = [
+    "id",
+    "camera",
+    "start",
+    "end",
+    "case_number",
+    "reason",
+    "status",
+    "created_at",
+    "answer_by",
+    "answered_at",
+    "note",
+]
+
 
 class FootageRequestInputSerializer(serializers.Serializer):
     cameras = serializers.ListField(
@@ -33,21 +47,7 @@ class FootageRequestSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = FootageRequest
-        fields = [
-            "id",
-            "batch",
-            "camera",
-            "start",
-            "end",
-            "case_number",
-            "reason",
-            "status",
-            "created_at",
-            "answer_by",
-            "answered_at",
-            "note",
-            "export",
-        ]
+        fields = ["batch", *REQUEST_FIELDS, "export"]
         read_only_fields = fields
 
     def get_export(self, footage_request) -> dict | None:

@@ -40,19 +40,28 @@ class Segment:
 def recordings_dir(camera_id: int) -> Path:
     """The camera's recording folder, as the relay fleet lays it out."""
     try:
-        from cameras.relay.layout import recordings_dir as relay_recordings_dir
+        from cameras.relay import layout
     except ImportError:
-        return Path(settings.MEDIA_ROOT) / "recordings" / str(camera_id)
-    return Path(relay_recordings_dir(camera_id))
+        return Path(settings.MEDIA_ROOT) / "recordings" / str(int(camera_id))
+    return Path(layout.recordings_dir(camera_id))
+
+
+def live_dir(camera_id: int) -> Path:
+    """The camera's live HLS window and snapshot folder, as the relay fleet lays it out."""
+    try:
+        from cameras.relay import layout
+    except ImportError:
+        return Path(settings.MEDIA_ROOT) / "live" / str(int(camera_id))
+    return Path(layout.live_dir(camera_id))
 
 
 def snapshot_path(camera_id: int) -> Path:
-    """The camera's latest keyframe JPEG, as the relay fleet lays it out."""
+    """The camera's latest keyframe JPEG."""
     try:
-        from cameras.relay.layout import snapshot_path as relay_snapshot_path
+        from cameras.relay import layout
     except ImportError:
-        return Path(settings.MEDIA_ROOT) / "snapshots" / f"{camera_id}.jpg"
-    return Path(relay_snapshot_path(camera_id))
+        return live_dir(camera_id) / "snapshot.jpg"
+    return Path(layout.snapshot_path(camera_id))
 
 
 def exports_dir(camera_id: int) -> Path:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from agencies.models import AccessEvent, Agency, ViewingSession
 from agencies.services import do_record_access
-from cameras.footage.clips import exports_dir, recordings_dir, snapshot_path
+from cameras.footage.clips import exports_dir, live_dir, recordings_dir, snapshot_path
 from cameras.footage.models import FootageExport, FootageRequest
 from cameras.models import Camera, Consent, PrivacyMask
 from cameras.services import do_revoke_consent, do_set_consent
@@ -201,6 +201,7 @@ def do_delete_camera(owner, camera: Camera, *, request=None) -> None:
 def erase_footage(camera_id: int, export_paths) -> None:
     """Delete the camera's snapshot, recordings and undelivered clips; delivered clips stay."""
     snapshot_path(camera_id).unlink(missing_ok=True)
+    shutil.rmtree(live_dir(camera_id), ignore_errors=True)
     shutil.rmtree(recordings_dir(camera_id), ignore_errors=True)
     for path in export_paths:
         path.unlink(missing_ok=True)
