@@ -6,5 +6,6 @@ class CamerasConfig(AppConfig):
     verbose_name = "Cameras and consent"
 
     def ready(self):
-        # Imported for their receivers: walls hear of consent changes.
+        # Imported for their receivers: relay nodes wake, and walls hear of consent changes.
+        from cameras.relay import signals as relay_signals  # noqa: F401
         from cameras.wall import signals as wall_signals  # noqa: F401

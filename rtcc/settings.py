@@ -248,3 +248,14 @@ LOGGING = {
 # Hosts a pull URL may name even though they resolve to a loopback or link-local address
 # (an RTSP test server on this machine); everything else on those networks is refused.
 RTCC_PULL_ALLOWED_HOSTS = env_list("RTCC_PULL_ALLOWED_HOSTS", [])
+
+# Relay fleet (cameras/relay, cameras/media; docs/relay-fleet.md)
+RTCC_RELAY_LEASE_SECONDS = env_int("RTCC_RELAY_LEASE_SECONDS", 15, minimum=3, maximum=300)
+RTCC_RELAY_STALL_SECONDS = env_int("RTCC_RELAY_STALL_SECONDS", 5, minimum=2, maximum=300)
+RTCC_RELAY_BACKOFF_MAX_SECONDS = env_int("RTCC_RELAY_BACKOFF_MAX_SECONDS", 10, minimum=1, maximum=600)
+RTCC_RELAY_STATUS_SECONDS = env_int("RTCC_RELAY_STATUS_SECONDS", 2, minimum=1, maximum=60)
+# Tests listen on their own range, so a running demo and a test run never share a port.
+RTCC_SRT_PORT_BASE = env_int("RTCC_SRT_PORT_BASE", 31000 if TESTING else 20000, minimum=1024, maximum=65000)
+RTCC_SRT_HOST = env_str("RTCC_SRT_HOST", "127.0.0.1")
+RTCC_MEDIA_URL_SECONDS = env_int("RTCC_MEDIA_URL_SECONDS", 300, minimum=30, maximum=3600)
+RTCC_MEDIA_ACCEL_REDIRECT = env_str("RTCC_MEDIA_ACCEL_REDIRECT")

@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("", include("cameras.urls")),
+    path("", include("cameras.media.urls")),
     path("", include("agencies.urls")),
 ]
 

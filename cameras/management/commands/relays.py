@@ -1,0 +1,55 @@
+"""List every relay of the fleet: node, camera, status, uptime, fps, bitrate, restarts, last error."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from cameras.relay.models import RelayLease, RelayNode
+
+COLUMNS = ("node", "camera", "status", "uptime", "fps", "kbit/s", "restarts", "last error")
+
+
+def uptime(started_at, now) -> str:
+    if started_at is None:
+        return "-"
+    seconds = int((now - started_at).total_seconds())
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+class Command(BaseCommand):
+    help = "Show every relay in the fleet and the nodes that run them."
+
+    def handle(self, *args, **options):
+        now = timezone.now()
+        rows = []
+        for lease in RelayLease.objects.select_related("node", "camera").order_by("node__name", "camera_id"):
+            node = lease.node.name if lease.is_held_at(now) else f"{lease.node.name} (lapsed)"
+            rows.append(
+                (
+                    node,
+                    f"{lease.camera_id} {lease.camera.name}",
+                    lease.camera.status,
+                    uptime(lease.process_started_at, now),
+                    f"{lease.fps:.1f}",
+                    f"{lease.bitrate_kbps:.0f}",
+                    str(lease.restarts),
+                    lease.last_error or lease.camera.status_reason,
+                )
+            )
+        self.print_table(rows)
+        lease_seconds = settings.RTCC_RELAY_LEASE_SECONDS
+        nodes = [
+            f"{n.name} ({'alive' if n.is_alive_at(now, lease_seconds) else 'down'}, {n.hostname} pid {n.pid})"
+            for n in RelayNode.objects.all()
+        ]
+        self.stdout.write(f"\n{len(rows)} relays; nodes: {', '.join(nodes) or 'none'}")
+
+    def print_table(self, rows) -> None:
+        widths = [max(len(str(cell)) for cell in column) for column in zip(COLUMNS, *rows, strict=False)]
+        for row in (COLUMNS, *rows):
+            self.stdout.write(
+                "  ".join(
+                    str(cell)[:80].ljust(width) for cell, width in zip(row, widths, strict=False)
+                ).rstrip()
+            )

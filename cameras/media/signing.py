@@ -1,0 +1,48 @@
+"""Short-lived signed media URLs, bound to one camera, one user and one viewing session.
+
+The token sits in the URL's path, before the file name, so the HLS playlist's relative
+segment names resolve under the same token with no rewriting. It proves only who asked
+and when: every request is authorised again against the database (`check_live_media`).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+from django.utils import timezone
+
+SALT = "rtcc.media.live"
+
+
+@dataclass(frozen=True)
+class MediaGrant:
+    camera_id: int
+    user_id: int
+    session_id: int | None
+
+
+def url_lifetime() -> timedelta:
+    return timedelta(seconds=settings.RTCC_MEDIA_URL_SECONDS)
+
+
+def hls_url_for(camera, user, session) -> tuple[str, datetime]:
+    """(playlist URL, expiry) for `user` watching `camera` under `session` (None: a public camera)."""
+    token = signing.dumps(
+        {"c": camera.pk, "u": user.pk, "s": session.pk if session is not None else None},
+        salt=SALT,
+        compress=False,
+    )
+    url = reverse("media-live", kwargs={"camera_id": camera.pk, "token": token, "name": "index.m3u8"})
+    return url, timezone.now() + url_lifetime()
+
+
+def read_token(token: str, camera_id: int) -> MediaGrant | None:
+    """The grant the token carries if it is genuine, unexpired and for this camera; else None."""
+    try:
+        data = signing.loads(token, salt=SALT, max_age=url_lifetime())
+        grant = MediaGrant(int(data["c"]), int(data["u"]), None if data["s"] is None else int(data["s"]))
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+    return grant if grant.camera_id == camera_id else None

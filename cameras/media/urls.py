@@ -1,0 +1,13 @@
+from django.urls import path, re_path
+
+from cameras.media import views
+
+urlpatterns = [
+    re_path(
+        r"^media/live/(?P<camera_id>[0-9]{1,12})/(?P<token>[A-Za-z0-9_:=-]{10,400})/"
+        r"(?P<name>[A-Za-z0-9_-]{1,64}\.(?:m3u8|ts|m4s|mp4))$",
+        views.live_file,
+        name="media-live",
+    ),
+    path("media/snapshot/<int:camera_id>.jpg", views.snapshot, name="media-snapshot"),
+]

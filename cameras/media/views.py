@@ -1,0 +1,66 @@
+"""Live playlists, segments and wall snapshots, each request authorised again.
+
+The embedded default streams files from Django; with `RTCC_MEDIA_ACCEL_REDIRECT` set
+(an nginx `internal` location, docs/relay-fleet.md) Django only authorises and nginx
+sends the bytes.
+"""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.http import FileResponse, HttpResponse, JsonResponse
+from django.views.decorators.http import require_GET
+
+from cameras.media.services import MediaRefused, check_live_media, check_may_watch
+
+CONTENT_TYPES = {
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".ts": "video/mp2t",
+    ".m4s": "video/iso.segment",
+    ".mp4": "video/mp4",
+    ".jpg": "image/jpeg",
+}
+
+
+def refused(error: MediaRefused) -> JsonResponse:
+    return JsonResponse({"detail": error.reason}, status=error.status)
+
+
+def send_file(path: Path) -> HttpResponse:
+    content_type = CONTENT_TYPES[path.suffix]
+    if settings.RTCC_MEDIA_ACCEL_REDIRECT:
+        # nginx checks existence itself and answers 404; Django never opens the file.
+        response = HttpResponse(content_type=content_type)
+        relative = path.relative_to(settings.MEDIA_ROOT).as_posix()
+        response["X-Accel-Redirect"] = f"{settings.RTCC_MEDIA_ACCEL_REDIRECT.rstrip('/')}/{relative}"
+    else:
+        try:
+            response = FileResponse(path.open("rb"), content_type=content_type)
+        except OSError:
+            return JsonResponse({"detail": "Not available yet; try again in a moment."}, status=404)
+    # Never cached: a revoke must be the end of the bytes, in every cache between.
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def live_file(request, camera_id: int, token: str, name: str):
+    from cameras.relay.layout import live_dir
+
+    camera_id = int(camera_id)  # the URL pattern allows digits only
+    try:
+        check_live_media(token, camera_id, request.user)
+    except MediaRefused as error:
+        return refused(error)
+    return send_file(live_dir(camera_id) / name)
+
+
+@require_GET
+def snapshot(request, camera_id: int):
+    from cameras.relay.layout import snapshot_path
+
+    try:
+        check_may_watch(request.user, camera_id)
+    except MediaRefused as error:
+        return refused(error)
+    return send_file(snapshot_path(camera_id))

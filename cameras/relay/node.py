@@ -1,0 +1,395 @@
+"""A relay node: one process that keeps an ffmpeg relay running for each camera it leases.
+
+Every pass (about once a second, or at once when woken by a consent change) the node:
+heartbeats; reads the desired state; stops relays that may no longer run; renews its
+leases and drops any relay whose lease it lost; claims cameras that no live node holds
+and that hash to it among the live nodes; and supervises each ffmpeg: live while frames
+arrive, stalled after `RTCC_RELAY_STALL_SECONDS` without one, restarted after a crash
+or a stall with capped exponential backoff and jitter.
+"""
+
+import hashlib
+import logging
+import os
+import random
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from cameras.relay import leases
+from cameras.relay.desired import desired_cameras, live_refusal
+from cameras.relay.models import RelayLease, RelayNode
+from cameras.relay.ports import srt_port
+from cameras.relay.status import do_record_frames, do_set_camera_status
+from cameras.relay.wake import WakeListener
+
+logger = logging.getLogger(__name__)
+
+BACKOFF_BASE_SECONDS = 0.5
+# A node stops its ffmpeg this long before its lease would lapse unrenewed, so the
+# node that takes the camera next never overlaps with it.
+LEASE_SAFETY_SECONDS = 3.0
+ACTIVE_STATUSES = ["starting", "live", "stalled", "backoff"]
+
+
+class NodeNameInUse(RuntimeError):
+    pass
+
+
+def backoff_seconds(failures: int, cap: float, rng=random) -> float:
+    """Full-jitter exponential backoff: between half and all of min(cap, base * 2^(n-1))."""
+    ceiling = min(cap, BACKOFF_BASE_SECONDS * 2 ** max(failures - 1, 0))
+    return rng.uniform(ceiling / 2, ceiling)
+
+
+def preferred_node(camera_id: int, node_names: list[str]) -> str:
+    """Rendezvous hashing: each camera prefers one live node, and only its share moves when one dies."""
+    return max(node_names, key=lambda name: hashlib.sha256(f"{name}:{camera_id}".encode()).digest())
+
+
+def relay_spec(camera):
+    from cameras.models import Camera
+    from cameras.relay.process import RelaySpec
+
+    masks = tuple((m.x, m.y, m.width, m.height) for m in camera.privacy_masks.all())
+    if camera.source == Camera.Source.PULL:
+        return RelaySpec(camera_id=camera.pk, source="pull", url=camera.source_url, masks=masks)
+    return RelaySpec(
+        camera_id=camera.pk,
+        source="push",
+        srt_port=srt_port(camera.pk),
+        passphrase=camera.srt_passphrase,
+        stream_id=camera.stream_id,
+        masks=masks,
+    )
+
+
+@dataclass
+class Relay:
+    """What the node knows of one camera it relays."""
+
+    camera_id: int
+    spec: object
+    process: object = None
+    status: str = ""
+    failures: int = 0
+    restarts: int = 0
+    restart_at: float = 0.0
+    process_started_at: datetime | None = None
+    lease_valid_until: float = 0.0
+    written_at: float = 0.0
+    frame_written: datetime | None = None
+    snapshot_mtime: float = 0.0
+    last_error: str = ""
+
+
+class RelayNodeRunner:
+    def __init__(self, name: str, *, srt_host: str = "", interval: float = 1.0, process_factory=None):
+        self.name = name
+        self.srt_host = srt_host or settings.RTCC_SRT_HOST
+        self.interval = interval
+        self.lease_seconds = settings.RTCC_RELAY_LEASE_SECONDS
+        self.stall_seconds = settings.RTCC_RELAY_STALL_SECONDS
+        self.backoff_cap = settings.RTCC_RELAY_BACKOFF_MAX_SECONDS
+        self.status_seconds = settings.RTCC_RELAY_STATUS_SECONDS
+        self.process_factory = process_factory
+        self.node: RelayNode | None = None
+        self.relays: dict[int, Relay] = {}
+        self.wake = threading.Event()
+        self.stopping = threading.Event()
+        self.listener: WakeListener | None = None
+        self.hostname = socket.gethostname()
+        self.pid = os.getpid()
+        self.swept_at = 0.0
+
+    # Life cycle
+
+    def register(self, wait: float | None = None) -> RelayNode:
+        """Take the node's name; wait for a dead holder's heartbeat to go stale, never share it."""
+        deadline = time.monotonic() + (self.lease_seconds + 2 if wait is None else wait)
+        fields = {
+            "hostname": self.hostname,
+            "pid": self.pid,
+            "srt_host": self.srt_host,
+            "stopped_at": None,
+        }
+        while True:
+            now = timezone.now()
+            RelayNode.objects.get_or_create(
+                name=self.name,
+                defaults={**fields, "heartbeat_at": now - timedelta(seconds=self.lease_seconds + 1)},
+            )
+            stale = now - timedelta(seconds=self.lease_seconds)
+            taken = (
+                RelayNode.objects.filter(name=self.name)
+                .filter(Q(heartbeat_at__lt=stale) | Q(stopped_at__isnull=False))
+                .update(**fields, started_at=now, heartbeat_at=now)
+            )
+            if taken:
+                self.node = RelayNode.objects.get(name=self.name)
+                # Leases of an earlier life of this name: their ffmpeg died with it.
+                leases.release_all(self.node.pk)
+                return self.node
+            if time.monotonic() > deadline:
+                raise NodeNameInUse(f"relay node name {self.name!r} is in use by a live node")
+            time.sleep(0.5)
+
+    def run(self) -> None:
+        self.register()
+        logger.info("relay node %s running (pid %s)", self.name, self.pid)
+        self.listener = WakeListener(self.wake)
+        self.listener.start()
+        try:
+            while not self.stopping.is_set():
+                started = time.monotonic()
+                try:
+                    self.run_once()
+                except NodeNameInUse:
+                    logger.error("relay node %s was replaced by another process; stopping", self.name)
+                    break
+                except Exception:
+                    logger.exception("relay node %s: pass failed", self.name)
+                    close_old_connections()
+                self.enforce_local_lease_expiry()
+                self.wake.wait(max(0.05, self.interval - (time.monotonic() - started)))
+                self.wake.clear()
+        finally:
+            self.shutdown()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.wake.set()
+
+    def shutdown(self) -> None:
+        if self.listener is not None:
+            self.listener.stop()
+        for camera_id in list(self.relays):
+            self.stop_process(self.relays[camera_id])
+        try:
+            for camera_id in list(self.relays):
+                if leases.release(self.node.pk, camera_id):
+                    do_set_camera_status(camera_id, "offline", "The relay node stopped.")
+            RelayNode.objects.filter(pk=self.node.pk, pid=self.pid).update(stopped_at=timezone.now())
+        except Exception:
+            logger.exception("relay node %s: could not release its leases", self.name)
+        self.relays.clear()
+        logger.info("relay node %s stopped", self.name)
+
+    # One pass
+
+    def run_once(self, now: datetime | None = None) -> None:
+        now = now or timezone.now()
+        if self.listener is not None:
+            self.listener.take()
+        beat = RelayNode.objects.filter(pk=self.node.pk, pid=self.pid, hostname=self.hostname).update(
+            heartbeat_at=now, stopped_at=None
+        )
+        if not beat:
+            raise NodeNameInUse(self.name)
+        desired = desired_cameras(now)
+        for camera_id in [c for c in self.relays if c not in desired]:
+            self.stop_relay(camera_id, "stopped", live_refusal_or_gone(camera_id, now))
+        renewed_at = time.monotonic()
+        held = leases.renew(self.node.pk, self.relays.keys(), now)
+        for camera_id in [c for c in self.relays if c not in held]:
+            logger.warning("relay node %s lost the lease of camera %s", self.name, camera_id)
+            self.stop_process(self.relays.pop(camera_id))
+        for relay in self.relays.values():
+            relay.lease_valid_until = renewed_at + self.lease_seconds - LEASE_SAFETY_SECONDS
+        self.claim_new(desired, now)
+        for relay in list(self.relays.values()):
+            self.supervise(relay)
+        if time.monotonic() - self.swept_at > 5:
+            self.swept_at = time.monotonic()
+            sweep_orphaned_statuses(now)
+
+    def claim_new(self, desired: dict, now) -> None:
+        wanted = [c for c in desired if c not in self.relays]
+        if not wanted:
+            return
+        stale = now - timedelta(seconds=self.lease_seconds)
+        live_nodes = list(
+            RelayNode.objects.filter(heartbeat_at__gte=stale, stopped_at__isnull=True).values_list(
+                "name", flat=True
+            )
+        )
+        if self.name not in live_nodes:
+            live_nodes.append(self.name)
+        elsewhere = leases.held_elsewhere(self.node.pk, now)
+        for camera_id in wanted:
+            if camera_id in elsewhere or preferred_node(camera_id, live_nodes) != self.name:
+                continue
+            if not leases.claim(self.node.pk, camera_id, now):
+                continue
+            relay = Relay(camera_id=camera_id, spec=relay_spec(desired[camera_id]))
+            relay.lease_valid_until = time.monotonic() + self.lease_seconds - LEASE_SAFETY_SECONDS
+            self.relays[camera_id] = relay
+            self.start_process(relay, "starting", "Starting the relay.")
+
+    def enforce_local_lease_expiry(self) -> None:
+        """Stop ffmpeg for leases this node could not renew in time (the database was unreachable)."""
+        now = time.monotonic()
+        for camera_id in [c for c, r in self.relays.items() if r.lease_valid_until < now]:
+            logger.warning(
+                "relay node %s could not renew camera %s in time; stopping it", self.name, camera_id
+            )
+            self.stop_process(self.relays.pop(camera_id))
+
+    # Processes
+
+    def new_process(self, spec):
+        if self.process_factory is not None:
+            return self.process_factory(spec)
+        from cameras.relay.process import RelayProcess
+
+        return RelayProcess(spec)
+
+    def start_process(self, relay: Relay, status: str, reason: str) -> None:
+        relay.process = self.new_process(relay.spec)
+        relay.frame_written = None
+        try:
+            relay.process.start()
+        except Exception as error:  # a missing binary or a refused URL: report, retry later
+            relay.last_error = str(error)[:300]
+            relay.process = None
+            self.schedule_restart(relay, "error", f"The relay could not start: {relay.last_error}")
+            return
+        relay.process_started_at = timezone.now()
+        self.set_status(relay, status, reason)
+        self.write_lease(relay, force=True)
+
+    def stop_process(self, relay: Relay) -> None:
+        if relay.process is not None:
+            try:
+                relay.process.stop()
+            except Exception:
+                logger.exception("could not stop the relay of camera %s", relay.camera_id)
+            relay.process = None
+
+    def stop_relay(self, camera_id: int, status: str, reason: str) -> None:
+        relay = self.relays.pop(camera_id)
+        self.stop_process(relay)
+        if leases.release(self.node.pk, camera_id):
+            do_set_camera_status(camera_id, status, reason)
+
+    def schedule_restart(self, relay: Relay, status: str, reason: str) -> None:
+        relay.failures += 1
+        delay = backoff_seconds(relay.failures, self.backoff_cap)
+        relay.restart_at = time.monotonic() + delay
+        self.set_status(relay, status, f"{reason} Restarting in {delay:.1f} s.")
+        self.write_lease(relay, force=True)
+
+    def supervise(self, relay: Relay) -> None:
+        process = relay.process
+        if process is None:
+            if time.monotonic() >= relay.restart_at:
+                relay.restarts += 1
+                after_stall = relay.status == "stalled"
+                self.start_process(
+                    relay,
+                    "stalled" if after_stall else "starting",
+                    relay_status_reason_after_restart(relay, after_stall),
+                )
+            return
+        if not process.is_running:
+            relay.last_error = (process.last_error or "")[:300]
+            code = process.returncode
+            self.stop_process(relay)
+            detail = f": {relay.last_error}" if relay.last_error else "."
+            self.schedule_restart(relay, "backoff", f"ffmpeg exited with code {code}{detail}")
+            return
+        progress = process.progress
+        now = timezone.now()
+        last_frame = progress.last_frame_at if progress is not None else None
+        if last_frame is not None and (now - last_frame).total_seconds() < self.stall_seconds:
+            if relay.status != "live":
+                relay.failures = 0
+                self.set_status(relay, "live", "")
+            self.write_frames(relay, last_frame)
+            self.write_lease(relay)
+            return
+        since = last_frame or relay.process_started_at or now
+        if (now - since).total_seconds() < self.stall_seconds:
+            return
+        if last_frame is None and relay.spec.source == "push":
+            # A listener with no caller yet has nothing to restart: it waits for the device.
+            if relay.status not in {"stalled", "starting"}:
+                self.set_status(relay, "starting", "Waiting for the camera's device to connect.")
+            return
+        self.stop_process(relay)
+        seen = f" since {timezone.localtime(last_frame):%H:%M:%S}" if last_frame else ""
+        self.schedule_restart(relay, "stalled", f"No video{seen} for over {self.stall_seconds} s.")
+
+    # Storing what we see
+
+    def set_status(self, relay: Relay, status: str, reason: str) -> None:
+        relay.status = status
+        do_set_camera_status(relay.camera_id, status, reason)
+
+    def write_frames(self, relay: Relay, last_frame: datetime) -> None:
+        if time.monotonic() - relay.written_at < self.status_seconds and relay.frame_written is not None:
+            return
+        from cameras.relay.layout import snapshot_path
+
+        try:
+            mtime = snapshot_path(relay.camera_id).stat().st_mtime
+        except OSError:
+            mtime = relay.snapshot_mtime
+        taken = mtime != relay.snapshot_mtime
+        relay.snapshot_mtime = mtime
+        relay.frame_written = last_frame
+        do_record_frames(relay.camera_id, last_frame, snapshot_taken=taken)
+        self.write_lease(relay, force=True)
+
+    def write_lease(self, relay: Relay, force: bool = False) -> None:
+        if not force and time.monotonic() - relay.written_at < self.status_seconds:
+            return
+        relay.written_at = time.monotonic()
+        process = relay.process
+        progress = process.progress if process is not None else None
+        leases.record_process(
+            self.node.pk,
+            relay.camera_id,
+            status=relay.status,
+            pid=process.pid if process is not None else None,
+            process_started_at=relay.process_started_at,
+            restarts=relay.restarts,
+            fps=progress.fps if progress is not None else 0,
+            bitrate_kbps=progress.bitrate_kbps if progress is not None else 0,
+            last_error=relay.last_error,
+        )
+
+
+def relay_status_reason_after_restart(relay: Relay, after_stall: bool) -> str:
+    if after_stall:
+        return "Restarted after a stall; waiting for video."
+    return f"Restarting the relay (restart {relay.restarts})."
+
+
+def live_refusal_or_gone(camera_id: int, now) -> str:
+    from cameras.models import Camera
+
+    camera = Camera.objects.select_related("agency").filter(pk=camera_id).first()
+    if camera is None:
+        return "The camera was removed."
+    return live_refusal(camera, now) or "The camera may no longer be relayed."
+
+
+def sweep_orphaned_statuses(now=None) -> int:
+    """Cameras shown as relayed that no node holds (all nodes died): say so, so no stale frame looks live."""
+    from cameras.models import Camera
+
+    now = now or timezone.now()
+    held = RelayLease.objects.filter(camera_id=OuterRef("pk"), expires_at__gt=now)
+    orphans = Camera.objects.filter(status__in=ACTIVE_STATUSES).filter(~Exists(held))
+    return sum(
+        do_set_camera_status(camera_id, "offline", "No relay node is running this camera.")
+        for camera_id in orphans.values_list("pk", flat=True)
+    )

@@ -1,0 +1,81 @@
+"""Wake the relay nodes at once when a camera's desired state changes (the consent fast path).
+
+A Redis pub/sub message to every node: the node that holds the camera re-checks it on
+the spot instead of at its next pass. Losing a message costs at most one pass (about a
+second), never a relay without consent: each node re-reads the database every pass,
+and the media endpoints check consent on every request whatever the relays do.
+"""
+
+import json
+import logging
+import threading
+
+import redis
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+
+def channel_name() -> str:
+    return f"{settings.CACHES['default'].get('KEY_PREFIX', 'rtcc')}:relay:wake"
+
+
+def redis_client() -> redis.Redis:
+    if settings.REDIS_URL:
+        return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=5)
+    return redis.Redis(unix_socket_path=str(settings.EMBEDDED_REDIS_SOCKET), socket_timeout=5)
+
+
+def wake_nodes(camera_id: int) -> None:
+    try:
+        redis_client().publish(channel_name(), json.dumps({"camera_id": camera_id}))
+    except redis.RedisError:
+        logger.warning("could not wake the relay nodes for camera %s", camera_id, exc_info=True)
+
+
+class WakeListener(threading.Thread):
+    """Sets `event` and collects camera ids whenever a wake message arrives; reconnects on errors."""
+
+    def __init__(self, event: threading.Event):
+        super().__init__(name="relay-wake", daemon=True)
+        self.event = event
+        self.camera_ids: set[int] = set()
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.subscribed = threading.Event()
+
+    def take(self) -> set[int]:
+        with self.lock:
+            ids, self.camera_ids = self.camera_ids, set()
+        return ids
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                self.listen()
+            except (redis.RedisError, OSError):
+                self.subscribed.clear()
+                logger.warning("relay wake channel lost; retrying", exc_info=True)
+                self.stopping.wait(1.0)
+
+    def listen(self) -> None:
+        pubsub = redis_client().pubsub(ignore_subscribe_messages=True)
+        try:
+            pubsub.subscribe(channel_name())
+            self.subscribed.set()
+            while not self.stopping.is_set():
+                message = pubsub.get_message(timeout=0.5)
+                if message is None:
+                    continue
+                try:
+                    camera_id = int(json.loads(message["data"])["camera_id"])
+                except (ValueError, KeyError, TypeError):
+                    continue
+                with self.lock:
+                    self.camera_ids.add(camera_id)
+                self.event.set()
+        finally:
+            pubsub.close()
