@@ -1,5 +1,10 @@
+import datetime
+import hashlib
+import ipaddress
+import json
+
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -146,6 +151,10 @@ class AccessEvent(models.Model):
     source_ip = models.GenericIPAddressField(null=True, blank=True)
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.ALLOWED)
     detail = models.JSONField(default=dict, blank=True)
+    # Each agency's events form a hash chain: a changed or deleted line breaks every digest after it.
+    sequence = models.PositiveBigIntegerField(editable=False)
+    previous_digest = models.CharField(max_length=64, editable=False)
+    digest = models.CharField(max_length=64, editable=False)
 
     class Meta:
         ordering = ["-at", "-pk"]
@@ -153,6 +162,9 @@ class AccessEvent(models.Model):
             models.Index(fields=["agency", "-at"]),
             models.Index(fields=["target_type", "target_id", "-at"]),
             models.Index(fields=["action", "-at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "sequence"], name="audit_chain_sequence_unique")
         ]
 
     def __str__(self):
@@ -163,7 +175,56 @@ class AccessEvent(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise ValueError("Audit events are append-only; they are never changed.")
-        super().save(*args, **kwargs)
+        if self.source_ip:
+            self.source_ip = ipaddress.ip_address(self.source_ip).compressed
+        with transaction.atomic():
+            chain, _ = AuditChain.objects.get_or_create(key=AuditChain.key_for(self.agency_id))
+            # The lock orders concurrent writers: each links to the head the previous one left.
+            chain = AuditChain.objects.select_for_update().get(pk=chain.pk)
+            self.sequence = chain.length + 1
+            self.previous_digest = chain.head
+            self.digest = self.compute_digest()
+            super().save(*args, **kwargs)
+            AuditChain.objects.filter(pk=chain.pk).update(length=self.sequence, head=self.digest)
+
+    def compute_digest(self) -> str:
+        fields = {
+            "sequence": self.sequence,
+            "at": self.at.astimezone(datetime.UTC).isoformat(),
+            "actor_id": self.actor_id,
+            "actor_name": self.actor_name,
+            "agency_id": self.agency_id,
+            "action": self.action,
+            "target": [self.target_type, self.target_id, self.target_label],
+            "purpose": self.purpose,
+            "incident_id": self.incident_id,
+            "case_number": self.case_number,
+            "source_ip": self.source_ip,
+            "outcome": self.outcome,
+            "detail": self.detail,
+        }
+        canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256((self.previous_digest + canonical).encode()).hexdigest()
+
+
+class AuditChain(models.Model):
+    """The newest link of one agency's hash-chained audit trail, published on the transparency page."""
+
+    GENESIS = "0" * 64
+
+    key = models.CharField(max_length=32, unique=True)
+    length = models.PositiveBigIntegerField(default=0)
+    head = models.CharField(max_length=64, default=GENESIS)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self):
+        return f"{self.key}: {self.length} events, head {self.head[:12]}"
+
+    @staticmethod
+    def key_for(agency_id: int | None) -> str:
+        return f"agency-{agency_id}" if agency_id is not None else "global"
 
 
 class ViewingSession(models.Model):

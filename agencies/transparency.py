@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.db.models import Count
 from django.utils import timezone
 
-from agencies.models import AccessEvent, Agency
+from agencies.models import AccessEvent, Agency, AuditChain
 from cameras.models import Camera, Consent
 
 
@@ -32,4 +32,5 @@ def figures_for(agency: Agency, days: int = 30) -> dict:
         "exports": accesses.get(AccessEvent.Action.EXPORT, 0),
         "footage_requests": accesses.get(AccessEvent.Action.FOOTAGE_REQUEST, 0),
         "retention_days": agency.retention_days,
+        "audit": AuditChain.objects.filter(key=AuditChain.key_for(agency.pk)).first(),
     }
