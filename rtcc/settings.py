@@ -22,10 +22,16 @@ from rtcc.env import (
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # pytest (8.2+) announces itself in the environment, which reaches the settings before
-# any conftest does; tests and the processes they start get their own var/ folder so that
-# a running demo and a test run never share a database, a Redis or media files.
+# any conftest does. Each test run, and every process it starts (they inherit the
+# variable set here), gets its own var/ folder: a running demo and concurrent test runs
+# never share a database file, a Redis or media files.
 TESTING = "PYTEST_VERSION" in os.environ
-VAR_DIR = Path(env_str("RTCC_VAR_DIR", str(BASE_DIR / "var" / ("test" if TESTING else "")))).resolve()
+if TESTING:
+    os.environ.setdefault("RTCC_TEST_RUN", str(os.getpid()))
+    DEFAULT_VAR_DIR = BASE_DIR / "var" / "test" / f"run-{os.environ['RTCC_TEST_RUN']}"
+else:
+    DEFAULT_VAR_DIR = BASE_DIR / "var"
+VAR_DIR = Path(env_str("RTCC_VAR_DIR", str(DEFAULT_VAR_DIR))).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 SECRET_KEY = env_str("SECRET_KEY") or secret_key_from_file(VAR_DIR / "secret_key")
