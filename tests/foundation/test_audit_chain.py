@@ -66,3 +66,17 @@ class PublishedHeadTests(Personas):
         page = self.client.get("/transparency/").content.decode()
         self.assertIn(event.digest, page)
         self.assertNotIn("case 9", page)
+
+
+class FailedSignInTests(Personas):
+    def test_failed_sign_in_is_audited_for_the_accounts_agency(self):
+        self.client.post("/accounts/login/", {"username": "dan-dispatcher", "password": "wrong"})
+        self.api().post("/api/v1/auth/token/", {"username": "nobody", "password": "x"}, format="json")
+        mine = AccessEvent.objects.get(action=AccessEvent.Action.SIGN_IN_FAILED, agency=self.riverside)
+        self.assertEqual((mine.outcome, mine.detail), ("denied", {"username": "dan-dispatcher"}))
+        self.assertEqual(mine.source_ip, "127.0.0.1")
+        self.assertTrue(
+            AccessEvent.objects.filter(
+                action="sign_in_failed", agency=None, detail__username="nobody"
+            ).exists()
+        )
