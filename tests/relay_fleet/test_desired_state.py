@@ -1,0 +1,186 @@
+"""Desired state and leases: which cameras get a relay, and which node holds each."""
+
+import random
+from datetime import date, datetime, timedelta
+from datetime import timezone as dt_timezone
+
+from django.test import override_settings
+from django.utils import timezone
+
+from agencies.models import Incident
+from billing.models import Contract, Package
+from cameras.models import Camera, Consent
+from cameras.relay import leases
+from cameras.relay.desired import desired_cameras, live_refusal
+from cameras.relay.models import RelayLease, RelayNode
+from cameras.relay.node import backoff_seconds, preferred_node, sweep_orphaned_statuses
+from cameras.relay.ports import push_target
+from tests.personas import Personas
+
+# A Wednesday noon in Chicago.
+NOON = datetime(2026, 11, 18, 18, 0, tzinfo=dt_timezone.utc)
+
+
+class DesiredStateTests(Personas):
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        package = Package.objects.create(slug="standard", name="Standard", price_per_device_year=150)
+        cls.contract = Contract.objects.create(
+            agency=cls.riverside,
+            package=package,
+            reference="RPD-1",
+            starts_on=date(2026, 1, 1),
+            ends_on=date(2027, 1, 1),
+            device_quota=10,
+            price_per_device_year=150,
+            status=Contract.Status.ACTIVE,
+        )
+
+    def consent(self, **fields) -> Consent:
+        return Consent.objects.create(camera=self.live_camera, level=Consent.Level.LIVE, **fields)
+
+    def test_live_consent_with_contract_and_push_source_is_desired(self):
+        self.assertEqual(set(desired_cameras(NOON)), {self.live_camera.pk})
+
+    def test_registry_revoked_and_sourceless_cameras_are_not_desired(self):
+        desired = desired_cameras(NOON)
+        self.assertNotIn(self.registry_camera.pk, desired)
+        self.assertNotIn(self.revoked_camera.pk, desired)
+        self.assertNotIn(self.street_camera.pk, desired)
+        self.assertEqual(live_refusal(self.street_camera, NOON), "The camera has no video source.")
+
+    def test_public_pull_camera_needs_no_consent(self):
+        Camera.objects.filter(pk=self.street_camera.pk).update(source=Camera.Source.PULL)
+        self.street_camera.refresh_from_db()
+        self.street_camera.source_url = "rtsp://camera.example.org/stream"
+        self.street_camera.save(update_fields=["source_url"])
+        self.assertIn(self.street_camera.pk, desired_cameras(NOON))
+
+    def test_agency_without_active_contract_gets_no_relays(self):
+        Contract.objects.filter(pk=self.contract.pk).update(status=Contract.Status.SUSPENDED)
+        self.assertEqual(desired_cameras(NOON), {})
+        self.assertEqual(live_refusal(self.live_camera, NOON), "The agency has no active contract.")
+        Contract.objects.filter(pk=self.contract.pk).update(
+            status=Contract.Status.ACTIVE, ends_on=date(2026, 11, 17)
+        )
+        self.assertEqual(desired_cameras(NOON), {})
+
+    def test_disabled_camera_is_not_desired(self):
+        Camera.objects.filter(pk=self.live_camera.pk).update(enabled=False)
+        self.assertEqual(desired_cameras(NOON), {})
+
+    def test_schedule_window_closing_removes_the_camera(self):
+        self.consent(schedule=[{"days": [2], "start": "09:00", "end": "12:30"}])
+        self.assertIn(self.live_camera.pk, desired_cameras(NOON + timedelta(minutes=29)))
+        self.assertNotIn(self.live_camera.pk, desired_cameras(NOON + timedelta(minutes=30)))
+        self.assertEqual(
+            live_refusal(self.live_camera, NOON + timedelta(minutes=30)),
+            "Outside the hours the owner shares this camera.",
+        )
+
+    def test_expired_consent_removes_the_camera(self):
+        self.consent(expires_at=NOON + timedelta(seconds=5))
+        self.assertIn(self.live_camera.pk, desired_cameras(NOON))
+        self.assertNotIn(self.live_camera.pk, desired_cameras(NOON + timedelta(seconds=5)))
+
+    def test_incident_radius_needs_an_open_incident_nearby(self):
+        self.consent(incident_radius_m=200)
+        self.assertNotIn(self.live_camera.pk, desired_cameras(NOON))
+        far = Incident.objects.create(
+            agency=self.riverside, external_id="F-1", kind="theft", lat=41.90, lon=self.live_camera.lon
+        )
+        self.assertNotIn(self.live_camera.pk, desired_cameras(NOON))
+        near = Incident.objects.create(
+            agency=self.lakeview, external_id="N-0", kind="theft", lat=41.8806, lon=self.live_camera.lon
+        )
+        self.assertNotIn(self.live_camera.pk, desired_cameras(NOON), "another agency's incident counts not")
+        near = Incident.objects.create(
+            agency=self.riverside, external_id="N-1", kind="theft", lat=41.8806, lon=self.live_camera.lon
+        )
+        self.assertIn(self.live_camera.pk, desired_cameras(NOON))
+        self.assertEqual(live_refusal(self.live_camera, NOON), "")
+        Incident.objects.filter(pk=near.pk).update(closed_at=NOON)
+        self.assertNotIn(self.live_camera.pk, desired_cameras(NOON))
+        self.assertTrue(far.is_open)
+
+    def test_desired_state_costs_a_fixed_number_of_queries(self):
+        for number in range(5):
+            camera = Camera.objects.create(
+                agency=self.riverside,
+                owner=self.resident,
+                name=f"extra {number}",
+                lat=41.88,
+                lon=-87.63,
+                source=Camera.Source.PUSH,
+            )
+            Consent.objects.create(camera=camera, level=Consent.Level.LIVE, incident_radius_m=500)
+        Incident.objects.create(agency=self.riverside, external_id="Q-1", kind="x", lat=41.88, lon=-87.63)
+        with self.assertNumQueries(3):
+            self.assertEqual(len(desired_cameras(NOON)), 6)
+
+
+class LeaseTests(Personas):
+    def setUp(self):
+        self.one = RelayNode.objects.create(name="one")
+        self.two = RelayNode.objects.create(name="two")
+        self.camera_id = self.live_camera.pk
+
+    def test_only_one_node_can_claim_a_camera(self):
+        now = timezone.now()
+        self.assertTrue(leases.claim(self.one.pk, self.camera_id, now))
+        self.assertFalse(leases.claim(self.two.pk, self.camera_id, now))
+        self.assertEqual(RelayLease.objects.get(camera_id=self.camera_id).node_id, self.one.pk)
+
+    def test_lapsed_lease_moves_to_the_next_claimant_and_the_old_holder_cannot_renew(self):
+        start = timezone.now()
+        leases.claim(self.one.pk, self.camera_id, start)
+        later = start + timedelta(seconds=16)
+        self.assertTrue(leases.claim(self.two.pk, self.camera_id, later))
+        self.assertEqual(leases.renew(self.one.pk, [self.camera_id], later), set())
+        self.assertEqual(leases.renew(self.two.pk, [self.camera_id], later), {self.camera_id})
+
+    def test_renewal_keeps_the_lease_from_lapsing(self):
+        start = timezone.now()
+        leases.claim(self.one.pk, self.camera_id, start)
+        leases.renew(self.one.pk, [self.camera_id], start + timedelta(seconds=10))
+        self.assertFalse(leases.claim(self.two.pk, self.camera_id, start + timedelta(seconds=20)))
+
+    def test_only_the_holder_releases(self):
+        leases.claim(self.one.pk, self.camera_id)
+        self.assertFalse(leases.release(self.two.pk, self.camera_id))
+        self.assertTrue(leases.release(self.one.pk, self.camera_id))
+        self.assertTrue(leases.claim(self.two.pk, self.camera_id))
+
+    def test_orphaned_live_status_is_swept_offline(self):
+        Camera.objects.filter(pk=self.camera_id).update(status=Camera.Status.LIVE)
+        leases.claim(self.one.pk, self.street_camera.pk)
+        Camera.objects.filter(pk=self.street_camera.pk).update(status=Camera.Status.LIVE)
+        self.assertEqual(sweep_orphaned_statuses(), 1)
+        self.live_camera.refresh_from_db()
+        self.assertEqual(self.live_camera.status, Camera.Status.OFFLINE)
+        self.assertEqual(Camera.objects.get(pk=self.street_camera.pk).status, Camera.Status.LIVE)
+
+    @override_settings(RTCC_SRT_PORT_BASE=40000, RTCC_SRT_HOST="srt.example.org")
+    def test_push_target_is_the_port_base_plus_id_on_the_holding_node(self):
+        self.assertEqual(push_target(self.live_camera), ("srt.example.org", 40000 + self.camera_id))
+        RelayNode.objects.filter(pk=self.one.pk).update(srt_host="10.0.0.7")
+        leases.claim(self.one.pk, self.camera_id)
+        self.assertEqual(push_target(self.live_camera), ("10.0.0.7", 40000 + self.camera_id))
+
+
+def test_backoff_grows_to_its_cap_with_jitter():
+    rng = random.Random(7)
+    delays = [backoff_seconds(n, 10, rng) for n in range(1, 10)]
+    assert 0.25 <= delays[0] <= 0.5
+    assert 4 <= delays[4] <= 8
+    assert all(5 <= d <= 10 for d in delays[6:])
+    assert len({round(d, 3) for d in delays[6:]}) > 1, "jitter spreads restarts"
+
+
+def test_each_camera_prefers_one_node_and_only_a_dead_nodes_share_moves():
+    nodes = ["a", "b", "c"]
+    before = {camera: preferred_node(camera, nodes) for camera in range(300)}
+    assert {name: list(before.values()).count(name) > 60 for name in nodes} == dict.fromkeys(nodes, True)
+    after = {camera: preferred_node(camera, ["a", "c"]) for camera in range(300)}
+    assert all(after[c] == before[c] for c in before if before[c] != "b")
