@@ -24,6 +24,24 @@ from cameras.services import do_revoke_consent, do_set_consent
 from devices.services import do_claim_device
 
 RECEIPTS_SHOWN = 500
+DAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+def describe_limits(consent, tz) -> str:
+    """A consent's limits in words, for the owner's history."""
+    parts = []
+    for window in consent.schedule:
+        days = window["days"]
+        if days == list(range(days[0], days[-1] + 1)) and len(days) > 2:
+            named = f"{DAY_NAMES[days[0]]}\u2013{DAY_NAMES[days[-1]]}"
+        else:
+            named = ", ".join(DAY_NAMES[day] for day in days)
+        parts.append(f"{named} {window['start']}\u2013{window['end']}")
+    if consent.expires_at:
+        parts.append(f"until {consent.expires_at.astimezone(tz):%Y-%m-%d %H:%M}")
+    if consent.incident_radius_m:
+        parts.append(f"only during incidents within {consent.incident_radius_m} m")
+    return "; ".join(parts)
 
 
 def own_camera(request, pk) -> Camera:
@@ -125,6 +143,9 @@ def camera_detail(request, pk):
                 return redirect("portal-camera", pk=camera.pk)
     else:
         form = forms.ConsentForm(initial=forms.ConsentForm.initial_for(consent, camera), camera=camera)
+    history = list(camera.consents.all())
+    for row in history:
+        row.limits = describe_limits(row, camera.tz)
     return render(
         request,
         "portal/camera.html",
@@ -132,7 +153,8 @@ def camera_detail(request, pk):
             "camera": camera,
             "consent": consent,
             "form": form,
-            "history": camera.consents.select_related("set_by").all(),
+            "history": history,
+            "limits": describe_limits(consent, camera.tz) if consent else "",
             "can_stream_live": owner_services.streams_through_device(camera),
             "mask_count": camera.privacy_masks.count(),
         },

@@ -210,7 +210,8 @@ class ConsentPageTests(PortalPage):
             (local_expiry.hour, local_expiry.minute), (0, 0), "midnight after the last day, local"
         )
         page = self.signed_in().get(f"/portal/cameras/{self.live_camera.pk}/")
-        self.assertContains(page, "08:00–18:00")
+        self.assertContains(page, "Mon–Fri 08:00–18:00")
+        self.assertContains(page, "only during incidents within 400 m")
 
     def test_bad_consent_input_is_a_form_error_and_nothing_saved(self):
         before = Consent.objects.count()

@@ -1,0 +1,129 @@
+"""The portal in a real Chromium on a phone-sized screen: sign up, claim, register, share live, revoke."""
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.staticfiles.testing import StaticLiveServerTestCase
+from django.core import mail
+
+from agencies.models import Agency
+from cameras.models import Camera
+from devices.models import Device
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
+
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:  # pragma: no cover - the test extra installs it
+    sync_playwright = None
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(sync_playwright is None, reason="playwright is not installed (pip install -e '.[test]')")
+@pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+class PortalInChromiumTests(StaticLiveServerTestCase):
+    def setUp(self):
+        super().setUp()
+        # Playwright's sync API keeps an event loop in this thread; the ORM calls below are
+        # plain synchronous test code, not code running inside that loop.
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+        self.addCleanup(os.environ.pop, "DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        self.agency = Agency.objects.create(
+            slug="riverside-pd", name="Riverside PD", time_zone="America/Chicago", lat=41.88, lon=-87.63
+        )
+        device = Device(serial="EDGE-7001", agency=self.agency)
+        device.set_claim_code("PORCH-4242")
+        device.save()
+        ARTIFACTS.mkdir(exist_ok=True)
+
+    def shot(self, page, name):
+        page.screenshot(path=str(ARTIFACTS / f"portal-{name}.png"), full_page=True)
+
+    def test_sign_up_register_share_live_and_revoke_on_a_phone(self):
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)
+                context.set_default_timeout(30_000)
+                page = context.new_page()
+                # No map tiles from the internet in a test: the map works without them.
+                page.route(re.compile(r"https://tile\.openstreetmap\.org/.*"), lambda route: route.abort())
+                self.walk_through(page)
+            finally:
+                browser.close()
+
+    def walk_through(self, page):
+        base = self.live_server_url
+        page.goto(f"{base}/portal/")
+        self.shot(page, "1-landing")
+        page.click("text=Sign up")
+        page.fill("#id_email", "nora@example.org")
+        page.fill("#id_password1", "quiet garden 7412")
+        page.fill("#id_password2", "quiet garden 7412x")
+        page.click("button[type=submit]")
+        page.wait_for_selector("text=The two passwords differ.")
+        self.shot(page, "2-sign-up-error")
+        page.fill("#id_password1", "quiet garden 7412")
+        page.fill("#id_password2", "quiet garden 7412")
+        page.click("button[type=submit]")
+        page.wait_for_selector("text=Check your e-mail")
+
+        link = re.search(r"(http://\S+/portal/confirm/\S+/)", mail.outbox[-1].body)[1]
+        page.goto(link)
+        page.click("text=Confirm my account")
+        page.wait_for_selector("h1:has-text('Register a camera')")
+
+        page.click("nav.portal-nav >> text=Claim device")
+        page.fill("#id_serial", "EDGE-7001")
+        page.fill("#id_claim_code", "porch-4242")
+        page.click("button:has-text('Claim')")
+        page.wait_for_selector("text=Device EDGE-7001 is yours")
+
+        page.click("nav.portal-nav >> text=Register")
+        page.fill("#id_name", "Front porch")
+        page.fill("#id_description", "The sidewalk and the street in front of the house")
+        page.fill("#id_address", "4 Elm St")
+        page.wait_for_selector("#point-map .leaflet-container, #point-map.leaflet-container")
+        page.click("#point-map", position={"x": 180, "y": 130})
+        self.assertRegex(page.input_value("#id_lat"), r"^41\.\d+")
+        page.select_option("#id_device", label="EDGE-7001")
+        self.shot(page, "3-register")
+        self.assertLessEqual(page.evaluate("document.documentElement.scrollWidth"), 390, "no sideways scrolling")
+        page.click("button:has-text('Register')")
+        page.wait_for_selector("text=is registered with Riverside PD")
+        self.assertEqual(page.text_content("#current-level").strip(), "Registry: location only")
+
+        page.check("input[name=level][value=live]")
+        for day in ["0", "1", "2", "3", "4"]:
+            page.check(f"input[name=days][value='{day}']")
+        page.fill("#id_start_time", "08:00")
+        page.fill("#id_end_time", "18:00")
+        page.click("button:has-text('Save consent')")
+        page.wait_for_selector("text=The new consent is in force now")
+        self.assertEqual(page.text_content("#current-level").strip(), "Live")
+        self.shot(page, "4-live")
+
+        page.click("#revoke")
+        page.wait_for_selector("text=shares nothing from now on")
+        self.assertEqual(page.text_content("#current-level").strip(), "Not shared (revoked)")
+        self.shot(page, "5-revoked")
+
+        camera = Camera.objects.get(name="Front porch")
+        self.assertEqual(camera.owner.username, "nora@example.org")
+        self.assertEqual(
+            [consent.level for consent in camera.consents.order_by("set_at", "pk")], ["registry", "live", "none"]
+        )
