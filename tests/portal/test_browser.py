@@ -34,7 +34,9 @@ except ImportError:  # pragma: no cover - the test extra installs it
 
 @pytest.mark.browser
 @pytest.mark.skipif(sync_playwright is None, reason="playwright is not installed (pip install -e '.[test]')")
-@pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+@pytest.mark.skipif(
+    not shutil.which(CHROMIUM), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+)
 class PortalInChromiumTests(StaticLiveServerTestCase):
     def setUp(self):
         super().setUp()
@@ -102,7 +104,9 @@ class PortalInChromiumTests(StaticLiveServerTestCase):
         self.assertRegex(page.input_value("#id_lat"), r"^41\.\d+")
         page.select_option("#id_device", label="EDGE-7001")
         self.shot(page, "3-register")
-        self.assertLessEqual(page.evaluate("document.documentElement.scrollWidth"), 390, "no sideways scrolling")
+        self.assertLessEqual(
+            page.evaluate("document.documentElement.scrollWidth"), 390, "no sideways scrolling"
+        )
         page.click("button:has-text('Register')")
         page.wait_for_selector("text=is registered with Riverside PD")
         self.assertEqual(page.text_content("#current-level").strip(), "Registry: location only")
@@ -125,5 +129,6 @@ class PortalInChromiumTests(StaticLiveServerTestCase):
         camera = Camera.objects.get(name="Front porch")
         self.assertEqual(camera.owner.username, "nora@example.org")
         self.assertEqual(
-            [consent.level for consent in camera.consents.order_by("set_at", "pk")], ["registry", "live", "none"]
+            [consent.level for consent in camera.consents.order_by("set_at", "pk")],
+            ["registry", "live", "none"],
         )
