@@ -1,6 +1,5 @@
 """The portal in a real Chromium on a phone-sized screen: sign up, claim, register, share live, revoke."""
 
-import os
 import re
 import shutil
 from pathlib import Path
@@ -40,10 +39,6 @@ except ImportError:  # pragma: no cover - the test extra installs it
 class PortalInChromiumTests(StaticLiveServerTestCase):
     def setUp(self):
         super().setUp()
-        # Playwright's sync API keeps an event loop in this thread; the ORM calls below are
-        # plain synchronous test code, not code running inside that loop.
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-        self.addCleanup(os.environ.pop, "DJANGO_ALLOW_ASYNC_UNSAFE", None)
         self.agency = Agency.objects.create(
             slug="riverside-pd", name="Riverside PD", time_zone="America/Chicago", lat=41.88, lon=-87.63
         )
@@ -67,6 +62,13 @@ class PortalInChromiumTests(StaticLiveServerTestCase):
                 self.walk_through(page)
             finally:
                 browser.close()
+        # Outside Playwright's event loop, so that the ORM uses this thread's own connection.
+        camera = Camera.objects.get(name="Front porch")
+        self.assertEqual(camera.owner.username, "nora@example.org")
+        self.assertEqual(
+            [consent.level for consent in camera.consents.order_by("set_at", "pk")],
+            ["registry", "live", "none"],
+        )
 
     def walk_through(self, page):
         base = self.live_server_url
@@ -125,10 +127,3 @@ class PortalInChromiumTests(StaticLiveServerTestCase):
         page.wait_for_selector("text=shares nothing from now on")
         self.assertEqual(page.text_content("#current-level").strip(), "Not shared (revoked)")
         self.shot(page, "5-revoked")
-
-        camera = Camera.objects.get(name="Front porch")
-        self.assertEqual(camera.owner.username, "nora@example.org")
-        self.assertEqual(
-            [consent.level for consent in camera.consents.order_by("set_at", "pk")],
-            ["registry", "live", "none"],
-        )
