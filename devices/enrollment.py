@@ -45,3 +45,27 @@ def do_record_heartbeat(device: Device, *, firmware_version: str = "", ip: str |
     for field, value in changes.items():
         setattr(device, field, value)
     return device
+
+
+def device_cameras(device: Device) -> list[dict]:
+    """The device's cameras; those that may stream now carry where and how to push them."""
+    from cameras.relay.desired import live_refusal
+    from cameras.relay.ports import push_target
+
+    cameras = []
+    for camera in device.cameras.filter(enabled=True).select_related("agency").order_by("pk"):
+        refusal = live_refusal(camera)
+        push = None
+        if not refusal:
+            host, port = push_target(camera)
+            push = {"host": host, "port": port, "passphrase": camera.srt_passphrase}
+        cameras.append(
+            {
+                "id": camera.pk,
+                "name": camera.name,
+                "stream_id": camera.stream_id,
+                "push": push,
+                "refusal": refusal,
+            }
+        )
+    return cameras

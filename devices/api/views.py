@@ -13,7 +13,7 @@ from devices.api.serializers import (
     HeartbeatSerializer,
 )
 from devices.authentication import DeviceTokenAuthentication
-from devices.enrollment import HEARTBEAT_INTERVAL_S, do_enroll_device, do_record_heartbeat
+from devices.enrollment import HEARTBEAT_INTERVAL_S, device_cameras, do_enroll_device, do_record_heartbeat
 
 
 class IsDevice(BasePermission):
@@ -62,11 +62,10 @@ class HeartbeatView(APIView):
         device = do_record_heartbeat(
             request.device, firmware_version=form.validated_data["firmware_version"], ip=client_ip(request)
         )
-        cameras = device.cameras.filter(enabled=True).values("id", "name", "stream_id")
         answer = {
             "serial": device.serial,
             "state": device.state,
             "heartbeat_interval_s": HEARTBEAT_INTERVAL_S,
-            "cameras": list(cameras),
+            "cameras": device_cameras(device),
         }
         return Response(answer)

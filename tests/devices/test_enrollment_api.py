@@ -4,7 +4,7 @@ from devices.models import Device
 from tests.personas import Personas
 
 
-class EnrollmentTests(Personas):
+class EnrollmentCase(Personas):
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
@@ -26,6 +26,8 @@ class EnrollmentTests(Personas):
         client.credentials(HTTP_AUTHORIZATION=f"Device {token}")
         return client.post("/api/v1/devices/heartbeat/", body or {}, format="json")
 
+
+class EnrollmentTests(EnrollmentCase):
     def test_enroll_then_heartbeat_lists_the_devices_cameras(self):
         response = self.enroll()
         self.assertEqual(response.status_code, 201, response.content)
@@ -34,7 +36,9 @@ class EnrollmentTests(Personas):
         self.live_camera.save(update_fields=["device"])
         answer = self.heartbeat(token, {"firmware_version": "1.2.1"})
         self.assertEqual(answer.status_code, 200, answer.content)
-        self.assertEqual([c["stream_id"] for c in answer.json()["cameras"]], [self.live_camera.stream_id])
+        [camera] = answer.json()["cameras"]
+        self.assertEqual(camera["stream_id"], self.live_camera.stream_id)
+        self.assertEqual((camera["push"], camera["refusal"]), (None, "The agency has no active contract."))
         self.box.refresh_from_db()
         self.assertEqual((self.box.state, self.box.firmware_version), ("enrolled", "1.2.1"))
         self.assertLess((timezone.now() - self.box.last_heartbeat_at).total_seconds(), 5)
@@ -69,3 +73,36 @@ class EnrollmentTests(Personas):
         response = self.api().post("/api/v1/devices/enroll/", {"serial": ""}, format="json")
         self.assertEqual(response.status_code, 400)
         self.assertEqual(set(response.json()), {"serial", "claim_code"})
+
+
+class HeartbeatPushTargetTests(EnrollmentCase):
+    def test_a_camera_that_may_stream_gets_its_push_target(self):
+        from decimal import Decimal
+
+        from billing.models import Contract, Package
+
+        package = Package.objects.create(slug="live", name="Live", price_per_device_year=Decimal("750"))
+        today = timezone.localdate()
+        Contract.objects.create(
+            agency=self.riverside,
+            package=package,
+            reference="C-1",
+            starts_on=today.replace(day=1),
+            ends_on=today.replace(year=today.year + 1),
+            device_quota=5,
+            price_per_device_year=Decimal("700"),
+            status=Contract.Status.ACTIVE,
+        )
+        self.live_camera.device = self.box
+        self.live_camera.save(update_fields=["device"])
+        self.registry_camera.device = self.box
+        self.registry_camera.save(update_fields=["device"])
+        token = self.enroll().json()["device_token"]
+        cameras = {c["id"]: c for c in self.heartbeat(token).json()["cameras"]}
+        push = cameras[self.live_camera.pk]["push"]
+        self.assertEqual(push["passphrase"], self.live_camera.srt_passphrase)
+        self.assertGreater(push["port"], 1024)
+        self.assertIsNone(cameras[self.registry_camera.pk]["push"])
+        self.assertEqual(
+            cameras[self.registry_camera.pk]["refusal"], "The owner does not share this camera live."
+        )
