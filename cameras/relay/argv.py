@@ -1,0 +1,237 @@
+"""ffmpeg command lines for a relay, built with ffmpeg-python.
+
+One input, up to three outputs:
+- HLS (1 s segments, short rolling window) for the wall, stream copy when possible;
+- a JPEG snapshot at most 320 px wide, rewritten in place atomically;
+- ~10 s MPEG-TS recording segments named by their UTC start time.
+Audio is never relayed or recorded: only the video stream is mapped.
+
+A source with a credential (every SRT push, a pull URL with a user or a query) is not
+named on the command line: it goes into an ffconcat list handed over through a pipe
+(see `cameras.relay.secrets`); the source's whitelists and timeouts ride along as
+`option` lines there, since they must apply to the inner open.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import ffmpeg
+
+from cameras.relay import layout
+
+IO_TIMEOUT_US = 5_000_000
+HLS_SEGMENT_S = 1
+HLS_WINDOW = 6
+RECORDING_SEGMENT_S = 10
+SNAPSHOT_MAX_WIDTH = 320
+
+PUSH_PROTOCOLS = "srt,udp"
+PUSH_FORMATS = "mpegts"
+RTSP_PROTOCOLS = "rtsp,rtp,tcp,udp,tls"
+RTSPS_PROTOCOLS = "rtsp,rtsps,rtp,tcp,udp,tls"
+RTSP_FORMATS = "rtsp"
+# HLS playlists name further URLs: with only these protocols, one pointing at file:// is refused.
+HTTP_PROTOCOLS = "http,https,tcp,tls"
+HTTP_FORMATS = "hls,mpegts,mjpeg,mpjpeg"
+GLOBAL_ARGS = (
+    *("-hide_banner", "-nostdin", "-nostats", "-y", "-loglevel", "warning"),
+    *("-progress", "pipe:1", "-stats_period", "1"),
+)
+# Characters the tee muxer's nested option syntax would read as its own.
+TEE_SPECIAL = set("\\'\":|[]=")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where ffmpeg reads from and with which demuxer/protocol options."""
+
+    url: str
+    options: dict[str, str] = field(default_factory=dict)
+    secret: bool = False  # the URL or an option carries a credential
+
+
+@dataclass(frozen=True)
+class Command:
+    argv: list[str]
+    concat_list: str = ""  # ffconcat text to hand over through the pipe named in argv; "" if none
+
+
+def source_for(spec) -> Source:
+    if spec.source == "push":
+        if not spec.srt_port:
+            raise ValueError("a push relay needs an SRT port")
+        options = {
+            "protocol_whitelist": PUSH_PROTOCOLS,
+            "format_whitelist": PUSH_FORMATS,
+            "mode": "listener",
+            "pbkeylen": "32",
+            "rw_timeout": str(IO_TIMEOUT_US),
+        }
+        if spec.passphrase:
+            options["passphrase"] = spec.passphrase
+        if spec.stream_id:
+            options["streamid"] = spec.stream_id
+        return Source(f"srt://0.0.0.0:{int(spec.srt_port)}", options, secret=True)
+    if spec.source != "pull":
+        raise ValueError(f"unknown relay source {spec.source!r}")
+    parts = urlsplit(spec.url)
+    scheme = parts.scheme.lower()
+    secret = bool(parts.username or parts.password or parts.query)
+    if scheme in {"rtsp", "rtsps"}:
+        options = {
+            "protocol_whitelist": RTSPS_PROTOCOLS if scheme == "rtsps" else RTSP_PROTOCOLS,
+            "format_whitelist": RTSP_FORMATS,
+            "rtsp_transport": "tcp",
+            "timeout": str(IO_TIMEOUT_US),
+        }
+    elif scheme in {"http", "https"}:
+        options = {
+            "protocol_whitelist": HTTP_PROTOCOLS,
+            "format_whitelist": HTTP_FORMATS,
+            "rw_timeout": str(IO_TIMEOUT_US),
+        }
+    else:
+        raise ValueError(f"scheme {scheme!r} cannot be pulled")
+    return Source(spec.url, options, secret=secret)
+
+
+def ffquote(value: str) -> str:
+    """Quote for ffmpeg's tokenizer (ffconcat lines): single quotes, a quote as '\\''."""
+    return "'" + str(value).replace("'", "'\\''") + "'"
+
+
+def concat_list(source: Source) -> str:
+    lines = ["ffconcat version 1.0", f"file {ffquote(source.url)}"]
+    lines += [f"option {key} {ffquote(value)}" for key, value in source.options.items()]
+    return "\n".join(lines) + "\n"
+
+
+def mask_filters(masks) -> list[str]:
+    return [
+        f"drawbox=x=iw*{x:.4f}:y=ih*{y:.4f}:w=iw*{w:.4f}:h=ih*{h:.4f}:color=black:t=fill"
+        for x, y, w, h in masks
+    ]
+
+
+def snapshot_filter(masks) -> str:
+    # Quoted so that the comma stays inside the expression.
+    return ",".join([*mask_filters(masks), f"scale=w='min({SNAPSHOT_MAX_WIDTH},iw)':h=-2"])
+
+
+def check_tee_path(path: Path) -> str:
+    text = str(path)
+    if TEE_SPECIAL & set(text):
+        raise ValueError(
+            f"MEDIA_ROOT paths for masked relays cannot contain any of {''.join(sorted(TEE_SPECIAL))}"
+        )
+    return text
+
+
+def hls_options() -> dict:
+    return {
+        "f": "hls",
+        "hls_time": HLS_SEGMENT_S,
+        "hls_list_size": HLS_WINDOW,
+        # omit_endlist: a restarting relay must not tell players the stream is over.
+        "hls_flags": "delete_segments+program_date_time+temp_file+omit_endlist+independent_segments",
+        "hls_start_number_source": "epoch",  # numbers keep rising over restarts
+    }
+
+
+def recording_options() -> dict:
+    return {
+        "f": "segment",
+        "segment_format": "mpegts",
+        "segment_time": RECORDING_SEGMENT_S,
+        "segment_atclocktime": 1,
+        "strftime": 1,  # the process runs with TZ=UTC
+        "reset_timestamps": 1,
+    }
+
+
+def build_command(spec, *, ffmpeg_path: str, input_path: str | None = None) -> Command:
+    """The argument list for `spec`; `input_path` is the pipe the concat list will come through."""
+    source = source_for(spec)
+    transcode = bool(spec.masks)
+    decoder = {} if transcode else {"skip_frame": "nokey"}  # only the snapshot decodes in copy mode
+    if source.secret:
+        if not input_path:
+            raise ValueError("a source with a credential needs a pipe to hand it over")
+        stream = ffmpeg.input(
+            input_path,
+            f="concat",
+            safe=0,
+            protocol_whitelist="file",  # the pipe; the source's own whitelist is in the list
+            format_whitelist="concat",
+            **decoder,
+        )
+        listing = concat_list(source)
+    else:
+        stream = ffmpeg.input(source.url, **source.options, **decoder)
+        listing = ""
+    video = stream["v:0"]
+    live = layout.live_dir(spec.camera_id)
+    recordings = layout.recordings_dir(spec.camera_id)
+    outputs = []
+    if transcode:
+        encoder = {
+            "vcodec": "libx264",
+            "preset": "ultrafast",
+            "tune": "zerolatency",
+            "pix_fmt": "yuv420p",
+            "crf": 26,
+            "force_key_frames": f"expr:gte(t,n_forced*{HLS_SEGMENT_S})",
+            "vf": ",".join(mask_filters(spec.masks)),
+        }
+        if spec.record:
+            outputs.append(ffmpeg.output(video, tee_targets(live, recordings), f="tee", **encoder))
+        else:
+            outputs.append(
+                ffmpeg.output(
+                    video,
+                    str(layout.playlist_path(spec.camera_id)),
+                    hls_segment_filename=str(live / layout.SEGMENT_PATTERN),
+                    **encoder,
+                    **hls_options(),
+                )
+            )
+    else:
+        outputs.append(
+            ffmpeg.output(
+                video,
+                str(layout.playlist_path(spec.camera_id)),
+                vcodec="copy",
+                hls_segment_filename=str(live / layout.SEGMENT_PATTERN),
+                **hls_options(),
+            )
+        )
+        if spec.record:
+            outputs.append(
+                ffmpeg.output(
+                    video, str(recordings / layout.RECORDING_PATTERN), vcodec="copy", **recording_options()
+                )
+            )
+    outputs.append(
+        ffmpeg.output(
+            video,
+            str(layout.snapshot_path(spec.camera_id)),
+            f="image2",
+            vf=snapshot_filter(spec.masks) if not transcode else "fps=1," + snapshot_filter(spec.masks),
+            update=1,
+            atomic_writing=1,
+            fps_mode="vfr",
+            **{"q:v": 5},
+        )
+    )
+    return Command([ffmpeg_path, *GLOBAL_ARGS, *ffmpeg.merge_outputs(*outputs).get_args()], listing)
+
+
+def tee_targets(live: Path, recordings: Path) -> str:
+    hls = ":".join(f"{key}={value}" for key, value in hls_options().items())
+    hls += f":hls_segment_filename={check_tee_path(live / layout.SEGMENT_PATTERN)}"
+    recording = ":".join(f"{key}={value}" for key, value in recording_options().items())
+    return (
+        f"[{hls}]{check_tee_path(live / layout.PLAYLIST_NAME)}"
+        f"|[{recording}]{check_tee_path(recordings / layout.RECORDING_PATTERN)}"
+    )

@@ -1,0 +1,293 @@
+"""One camera's ffmpeg relay: start it, watch its progress and errors, stop it."""
+
+import logging
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from cameras.relay import layout
+from cameras.relay.argv import build_command, source_for
+from cameras.relay.progress import Progress, ProgressParser
+from cameras.relay.secrets import SecretPipe, redact
+
+logger = logging.getLogger(__name__)
+
+STDERR_TAIL = 40
+START_GRACE_S = 10.0
+
+
+class RelayStartError(ValueError):
+    """The relay cannot start (bad spec, refused URL); the message is safe to show."""
+
+
+@dataclass(frozen=True)
+class RelaySpec:
+    camera_id: int
+    source: str  # "push" (SRT listener, the device calls) or "pull" (rtsp/rtsps/http/https URL)
+    url: str = ""  # pull only
+    srt_port: int | None = None  # push only
+    passphrase: str = ""  # push only: SRT AES-256 passphrase
+    stream_id: str = ""  # push only
+    masks: tuple[tuple[float, float, float, float], ...] = ()  # (x, y, w, h) fractions; any => transcode
+    record: bool = True
+
+    def __repr__(self):
+        # Specs end up in logs and tracebacks: never show the credentials.
+        return (
+            f"RelaySpec(camera_id={self.camera_id}, source={self.source!r}, url={redact(self.url)!r}, "
+            f"srt_port={self.srt_port}, masks={len(self.masks)}, record={self.record})"
+        )
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        from urllib.parse import unquote, urlsplit
+
+        found = [self.passphrase, self.stream_id]
+        if self.url:
+            parts = urlsplit(self.url)
+            found += [parts.password or "", unquote(parts.password or ""), parts.query]
+        return tuple(s for s in found if s)
+
+
+# Newest line first; the first pattern that matches gives the reason.
+REASONS = [
+    (
+        re.compile(r"Protocol '([\w+-]+)' not on whitelist", re.I),
+        "the source asked for {0}, which is not allowed",
+    ),
+    (
+        re.compile(r"not on (the )?format whitelist|format whitelist", re.I),
+        "the source's format is not allowed",
+    ),
+    (re.compile(r"401|Unauthorized", re.I), "the camera rejected the user name or password"),
+    (re.compile(r"403|Forbidden", re.I), "the camera refused access (403 Forbidden)"),
+    (re.compile(r"404|Not Found", re.I), "the stream was not found on the camera (404)"),
+    (re.compile(r"Connection refused", re.I), "the camera refused the connection"),
+    (re.compile(r"timed out|timeout", re.I), "the source did not answer in time"),
+    (
+        re.compile(r"resolve|Name or service not known|No address", re.I),
+        "the camera's host name cannot be resolved",
+    ),
+    (re.compile(r"Address already in use|bind", re.I), "the relay's port is already in use"),
+    (
+        re.compile(r"not currently supported in container|codec not supported", re.I),
+        "the source's codec cannot be copied",
+    ),
+    (
+        re.compile(
+            r"Error during demuxing|End of file|Connection reset|Broken pipe|Input/output error", re.I
+        ),
+        "source closed the connection",
+    ),
+    (re.compile(r"Invalid data found", re.I), "the source sent no video ffmpeg can read"),
+]
+
+
+def reason_from(lines) -> str:
+    for line in reversed(lines):
+        for pattern, reason in REASONS:
+            match = pattern.search(line)
+            if match:
+                return reason.format(*match.groups())
+    return ""
+
+
+class RelayProcess:
+    """An ffmpeg process relaying one camera to HLS, a snapshot and recordings."""
+
+    start_grace_s = START_GRACE_S
+
+    def __init__(self, spec: RelaySpec, *, ffmpeg: str | None = None):
+        self.spec = spec
+        self.ffmpeg = ffmpeg
+        self.process: subprocess.Popen | None = None
+        self.progress = Progress()
+        self.started_at: datetime | None = None
+        self.stopped = False
+        self.stderr_tail: deque[str] = deque(maxlen=STDERR_TAIL)
+        self.pipe: SecretPipe | None = None
+        self.threads: list[threading.Thread] = []
+        self.lock = threading.Lock()
+
+    def __repr__(self):
+        return f"RelayProcess(camera {self.spec.camera_id}, pid {self.pid}, running {self.is_running})"
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
+
+    @property
+    def is_running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    @property
+    def returncode(self) -> int | None:
+        return self.process.poll() if self.process is not None else None
+
+    def start(self) -> None:
+        if self.process is not None:
+            raise RuntimeError("this relay was already started; make a new RelayProcess")
+        spec = self.spec
+        if spec.source == "pull":
+            from cameras.sources import check_pull_url
+
+            try:
+                check_pull_url(spec.url)  # again: DNS answers change
+            except ValidationError as error:
+                raise RelayStartError(redact(" ".join(error.messages), spec.secrets)) from None
+        try:
+            needs_pipe = source_for(spec).secret
+        except ValueError as error:
+            raise RelayStartError(str(error)) from None
+        self.prepare_directories()
+        if self.ffmpeg is None:
+            from rtcc.ffmpeg import find_ffmpeg
+
+            self.ffmpeg = find_ffmpeg().path
+        pipe = SecretPipe() if needs_pipe else None
+        try:
+            command = build_command(
+                spec, ffmpeg_path=self.ffmpeg, input_path=str(pipe.path) if pipe else None
+            )
+        except ValueError as error:
+            raise RelayStartError(str(error)) from None
+        if pipe is not None:
+            pipe.open(command.concat_list)
+        self.pipe = pipe
+        try:
+            self.process = subprocess.Popen(  # noqa: S603 -- an argument list, no shell
+                command.argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,  # its own process group, killed as one
+                close_fds=True,
+                env=relay_environment(),
+            )
+        except OSError as error:
+            if pipe is not None:
+                pipe.close()
+            raise RelayStartError(f"ffmpeg could not be started: {error.strerror}") from None
+        self.started_at = timezone.now()
+        logger.info("relay of camera %s started as pid %s", spec.camera_id, self.process.pid)
+        self.threads = [
+            threading.Thread(target=self.read_progress, name=f"relay-{spec.camera_id}-progress", daemon=True),
+            threading.Thread(target=self.read_stderr, name=f"relay-{spec.camera_id}-stderr", daemon=True),
+        ]
+        for thread in self.threads:
+            thread.start()
+
+    def prepare_directories(self) -> None:
+        live = layout.live_dir(self.spec.camera_id)
+        live.mkdir(parents=True, exist_ok=True)
+        # A playlist left by an earlier run would look live: clear the window, keep the snapshot.
+        for stale in [*live.glob("seg-*.ts"), *live.glob("*.tmp"), layout.playlist_path(self.spec.camera_id)]:
+            stale.unlink(missing_ok=True)
+        if self.spec.record:
+            layout.recordings_dir(self.spec.camera_id).mkdir(parents=True, exist_ok=True)
+
+    def read_progress(self) -> None:
+        parser = ProgressParser()
+        for raw in self.process.stdout:
+            progress = parser.feed(raw.decode("utf-8", "replace"))
+            if progress is not None:
+                self.progress = progress
+
+    def read_stderr(self) -> None:
+        for raw in self.process.stderr:
+            line = redact(raw.decode("utf-8", "replace").rstrip(), self.spec.secrets)
+            if line:
+                with self.lock:
+                    self.stderr_tail.append(line[:500])
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self.stopped = True
+        process = self.process
+        if process is not None:
+            if process.poll() is None:
+                signal_group(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(timeout)
+                except subprocess.TimeoutExpired:
+                    signal_group(process.pid, signal.SIGKILL)
+                    process.wait()
+            for thread in self.threads:
+                thread.join(timeout=2.0)
+            for stream in (process.stdout, process.stderr):
+                if stream is not None:
+                    stream.close()
+        if self.pipe is not None:
+            self.pipe.close()
+
+    def is_stalled(self, threshold_s: float = 5.0) -> bool:
+        """No new frame for `threshold_s`; before the first frame, counted from the end of the start grace."""
+        if self.started_at is None:
+            return False
+        since = self.progress.last_frame_at or self.started_at + timedelta(seconds=self.start_grace_s)
+        return (timezone.now() - since).total_seconds() > threshold_s
+
+    @property
+    def stderr_text(self) -> str:
+        with self.lock:
+            return "\n".join(self.stderr_tail)
+
+    @property
+    def last_error(self) -> str:
+        """A readable one-line reason the relay is not delivering video, or ""."""
+        if self.process is None:
+            return ""
+        with self.lock:
+            lines = list(self.stderr_tail)
+        code = self.process.poll()
+        if code is not None:
+            if self.stopped:
+                return ""
+            return reason_from(lines) or (lines[-1] if lines else f"ffmpeg exited with code {code}")
+        if self.progress.frames == 0 and self.is_stalled(0):
+            if self.spec.source == "push":
+                return (
+                    "no video from the camera's device yet: it has not connected, or used a wrong passphrase"
+                )
+            return reason_from(lines) or "no video from the source yet"
+        if self.is_stalled():
+            return reason_from(lines) or "no new video frame for several seconds"
+        return ""
+
+
+def signal_group(pid: int, signum: int) -> None:
+    try:
+        os.killpg(pid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def relay_environment() -> dict[str, str]:
+    # Recording names use strftime, which is local time: make local time UTC. Nothing else of
+    # ours (database or Redis URLs, keys) needs to reach ffmpeg.
+    return {"PATH": os.environ.get("PATH", os.defpath), "TZ": "UTC", "LC_ALL": "C"}
+
+
+def wait_for(condition, timeout: float, interval: float = 0.1) -> bool:
+    """Poll `condition` until it holds or `timeout` passes; True if it held."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return bool(condition())

@@ -1,0 +1,166 @@
+"""A simulated camera: a real ffmpeg pushing a moving test pattern to a relay as an SRT caller.
+
+It stands in for an edge device in the demo and the tests. The picture carries the
+camera's name and a UTC wall clock, so a viewer can read the latency off the wall.
+Like a real device it must know the passphrase; unlike the relay it is a demo tool, and
+its passphrase is visible in its own argument list.
+"""
+
+import functools
+import os
+import re
+import signal
+import subprocess
+
+import ffmpeg
+
+UNSAFE_TEXT = re.compile(r"[^\w .#-]")  # drawtext's escaping is layered: keep names plain
+TEXT_STYLE = "fontsize=16:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=3"
+
+
+@functools.cache
+def has_filter(ffmpeg_path: str, name: str) -> bool:
+    try:
+        listing = subprocess.run(  # noqa: S603
+            [ffmpeg_path, "-hide_banner", "-filters"], capture_output=True, text=True, timeout=20, check=False
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return any(line.split()[1:2] == [name] for line in listing.splitlines())
+
+
+def overlay_filter(name: str) -> str:
+    label = UNSAFE_TEXT.sub(" ", name)[:40].strip() or "camera"
+    return (
+        f"drawtext=text='{label}':x=8:y=h-48:{TEXT_STYLE},"
+        # %T rather than %H:%M:%S: fewer colons to escape; the process runs with TZ=UTC.
+        rf"drawtext=text='%{{gmtime\:%T}} UTC':x=8:y=h-24:{TEXT_STYLE}"
+    )
+
+
+class SimulatedCamera:
+    """An ffmpeg process pushing a test pattern to `srt://host:port` in caller mode."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        host: str,
+        port: int,
+        passphrase: str,
+        stream_id: str,
+        width: int = 320,
+        height: int = 240,
+        fps: int = 15,
+        ffmpeg_path: str | None = None,
+    ):
+        self.name = name
+        self.host = host
+        self.port = int(port)
+        self.passphrase = passphrase
+        self.stream_id = stream_id
+        self.width = int(width)
+        self.height = int(height)
+        self.fps = int(fps)
+        self.ffmpeg_path = ffmpeg_path
+        self.process: subprocess.Popen | None = None
+
+    def __repr__(self):
+        return f"SimulatedCamera({self.name!r} -> {self.host}:{self.port}, running {self.is_running})"
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None else None
+
+    @property
+    def is_running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def argv(self) -> list[str]:
+        if self.ffmpeg_path is None:
+            from rtcc.ffmpeg import find_ffmpeg
+
+            self.ffmpeg_path = find_ffmpeg().path
+        pattern = ffmpeg.input(
+            f"testsrc2=size={self.width}x{self.height}:rate={self.fps}", f="lavfi", re=None
+        )
+        video = pattern.video
+        if has_filter(self.ffmpeg_path, "drawtext"):
+            text = overlay_filter(self.name)
+        else:
+            text = "null"  # this ffmpeg cannot draw text: testsrc2's own counter still moves
+        query = "&".join(
+            part
+            for part in (
+                "mode=caller",
+                "pbkeylen=32",
+                f"passphrase={self.passphrase}" if self.passphrase else "",
+                f"streamid={self.stream_id}" if self.stream_id else "",
+                "connect_timeout=5000",
+            )
+            if part
+        )
+        output = ffmpeg.output(
+            video,
+            f"srt://{self.host}:{self.port}?{query}",
+            f="mpegts",
+            vf=text,
+            vcodec="libx264",
+            preset="ultrafast",
+            tune="zerolatency",
+            pix_fmt="yuv420p",
+            g=self.fps,  # a keyframe a second: 1 s HLS segments with stream copy
+            **{"b:v": "300k"},
+        )
+        return [
+            self.ffmpeg_path,
+            "-hide_banner",
+            "-nostdin",
+            "-nostats",
+            "-loglevel",
+            "error",
+            *output.get_args(),
+        ]
+
+    def start(self) -> None:
+        if self.is_running:
+            return
+        self.process = subprocess.Popen(  # noqa: S603 -- an argument list, no shell
+            self.argv(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            env={
+                "PATH": os.environ.get("PATH", os.defpath),
+                "TZ": "UTC",
+                "HOME": os.environ.get("HOME", "/"),
+            },
+        )
+
+    def stop(self, timeout: float = 5.0) -> None:
+        process = self.process
+        if process is None or process.returncode is not None:
+            return
+        if process.poll() is None:
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout)
+            except ProcessLookupError:
+                pass
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+    def kill(self) -> None:
+        """Die at once, as a device losing power would: no goodbye to the relay."""
+        if self.is_running:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
