@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from agencies.models import Agency, Incident, ViewingSession
-from agencies.viewing import do_close_viewing_session, live_allowed
+from agencies.viewing import do_close_viewing_session, live_refusal
 from rtcc.geo import within
 
 
@@ -23,18 +23,12 @@ def docked_cameras(incident: Incident) -> list:
     docked = []
     # Consent rules (schedules, expiry) are Python, so the candidates are checked one by one;
     # the radius keeps that list to the cameras of a few blocks.
-    for camera in candidates.prefetch_related("consents"):
-        if _live_now(camera, now):
+    for camera in candidates:
+        if not live_refusal(camera, now):
             docked.append(camera)
             if len(docked) >= agency.incident_camera_count:
                 break
     return docked
-
-
-def _live_now(camera, when) -> bool:
-    # The prefetched consents save a query per camera; the newest row is in force.
-    consents = sorted(camera.consents.all(), key=lambda c: (c.set_at, c.pk), reverse=True)
-    return live_allowed(camera, consents[0] if consents else None, when)
 
 
 def incident_payload(incident: Incident, cameras=None) -> dict:

@@ -15,35 +15,18 @@ from django.utils import timezone
 from agencies.access import agency_of
 from agencies.models import AccessEvent, Incident, ViewingSession
 from agencies.services import do_record_access
-from rtcc.geo import haversine_m
 
 SESSION_LENGTH = timedelta(hours=1)
-NOT_LIVE = "The owner does not share this camera live at this time."
 
 
 def live_refusal(camera, when=None) -> str:
-    """Why the camera may not be seen live at `when` (now by default); empty when it may."""
-    consent = camera.current_consent()
-    return "" if live_allowed(camera, consent, when or timezone.now()) else NOT_LIVE
+    """Why the camera may not be seen live at `when` (now by default); empty when it may.
 
+    The same question the relay nodes and the media endpoints ask, answered in one place.
+    """
+    from cameras.relay.desired import live_refusal as relay_refusal
 
-def live_allowed(camera, consent, when) -> bool:
-    """Whether `consent` (the camera's newest consent row, or None) allows live video at `when`."""
-    from cameras.models import Camera
-
-    if not camera.enabled:
-        return False
-    if camera.kind == Camera.Kind.PUBLIC:
-        return True
-    if consent is None or not consent.allows_live_at(when, camera.tz):
-        return False
-    if consent.incident_radius_m is None:
-        return True
-    open_incidents = Incident.objects.filter(agency_id=camera.agency_id, closed_at__isnull=True)
-    return any(
-        haversine_m(camera.lat, camera.lon, incident.lat, incident.lon) <= consent.incident_radius_m
-        for incident in open_incidents.only("lat", "lon")
-    )
+    return relay_refusal(camera, when)
 
 
 @dataclass(frozen=True)

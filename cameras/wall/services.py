@@ -1,13 +1,15 @@
 """The wall's state and its saved layouts."""
 
+from collections import defaultdict
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from agencies.access import agency_of, cameras_visible_to, has_role, membership_of
 from agencies.incidents import incident_payload
 from agencies.models import Incident, Membership
-from agencies.viewing import live_allowed
 from cameras.events import send_to_agency
 from cameras.models import Camera, Consent
 from cameras.wall.models import Grid, Layout, WallPush
@@ -18,19 +20,41 @@ OPEN_INCIDENTS_ON_WALL = 20
 
 def camera_states(user, camera_ids=None) -> list[dict]:
     """What the wall shows of each camera the user may know of: place, status and whether it may play."""
+    from cameras.relay.desired import active_contract_agency_ids, why_not_live
+
     cameras = cameras_visible_to(user).order_by("name", "pk")
     if camera_ids is not None:
         cameras = cameras.filter(pk__in=camera_ids)
     cameras = list(cameras)
+    now = timezone.now()
+    agency_ids = {camera.agency_id for camera in cameras}
     consents = {
         consent.camera_id: consent
         for consent in Consent.objects.current().filter(camera__in=[camera.pk for camera in cameras])
     }
-    now = timezone.now()
-    return [_camera_state(camera, consents.get(camera.pk), now) for camera in cameras]
+    contracted = set(
+        active_contract_agency_ids(now).filter(agency_id__in=agency_ids).values_list("agency_id", flat=True)
+    )
+    incidents = defaultdict(list)
+    for incident in Incident.objects.filter(agency_id__in=agency_ids, closed_at__isnull=True).only(
+        "agency_id", "lat", "lon"
+    ):
+        incidents[incident.agency_id].append(incident)
+    states = []
+    for camera in cameras:
+        consent = consents.get(camera.pk)
+        refusal = why_not_live(
+            camera,
+            consent,
+            contract_active=camera.agency_id in contracted,
+            open_incidents=incidents[camera.agency_id],
+            now=now,
+        )
+        states.append(_camera_state(camera, consent, refusal))
+    return states
 
 
-def _camera_state(camera: Camera, consent, now) -> dict:
+def _camera_state(camera: Camera, consent, refusal: str) -> dict:
     public = camera.kind == Camera.Kind.PUBLIC
     return {
         "id": camera.pk,
@@ -43,8 +67,10 @@ def _camera_state(camera: Camera, consent, now) -> dict:
         "status_reason": camera.status_reason,
         "last_frame_at": camera.last_frame_at.isoformat() if camera.last_frame_at else None,
         "snapshot_version": camera.snapshot_version,
+        "snapshot_url": reverse("media-snapshot", kwargs={"camera_id": camera.pk}),
         "consent_level": "live" if public else (consent.level if consent else Consent.Level.NONE),
-        "live": live_allowed(camera, consent, now),
+        "live": not refusal,
+        "live_refusal": refusal,
     }
 
 

@@ -131,6 +131,13 @@
     });
     const video = el.querySelector("video");
     video.addEventListener("timeupdate", () => noteProgress(tile));
+    const img = el.querySelector(".snapshot");
+    img.addEventListener("error", () => {
+      // A snapshot replaced while it was read, or refused: try again shortly, never show a broken one.
+      img.removeAttribute("src");
+      clearTimeout(tile.snapshotRetry);
+      tile.snapshotRetry = setTimeout(() => { tile.snapshotVersion = null; renderTile(tile); }, 2000);
+    });
   }
 
   function putCamera(index, cameraId) {
@@ -189,7 +196,7 @@
       return;
     }
     if (!camera.live) {
-      darken(tile, "Not shared live", "The owner does not share this camera live now.", "none");
+      darken(tile, "Not live", camera.live_refusal || "The owner does not share this camera live now.", "none");
       return;
     }
     if (camera.status !== "live") {
@@ -221,7 +228,7 @@
     // Never leave the last picture behind: a frozen frame must not look live.
     tile.el.querySelector(".snapshot").removeAttribute("src");
     setMode(tile, "dark", title, reason);
-    setBadge(tile, badge, badge === "none" ? "NOT SHARED" : title.toUpperCase());
+    setBadge(tile, badge, badge === "none" ? "NOT LIVE" : title.toUpperCase());
     tile.el.querySelector(".age").textContent = "";
   }
 

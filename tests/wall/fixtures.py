@@ -33,6 +33,13 @@ def make_contract(agency) -> Contract:
     )
 
 
+def give_pull_source(camera) -> None:
+    """Make an agency camera one the relay fleet could pull, so that it may be seen live."""
+    camera.source = camera.Source.PULL
+    camera.source_url = "rtsp://cameras.example.org/main-and-1st"
+    camera.save(update_fields=["source", "source_url"])
+
+
 class WallPersonas(TransactionTestCase):
     """The shared personas, committed, with a CAD user and a supervisor for Riverside."""
 
@@ -42,6 +49,7 @@ class WallPersonas(TransactionTestCase):
         self.supervisor = make_user("sue-supervisor", self.riverside, Membership.Role.SUPERVISOR)
         make_contract(self.riverside)
         make_contract(self.lakeview)
+        give_pull_source(self.street_camera)
 
     api = Personas.api
 

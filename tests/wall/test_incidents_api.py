@@ -1,7 +1,7 @@
 from agencies.models import AccessEvent, Membership, ViewingSession
 from agencies.viewing import do_open_viewing_session
 from tests.personas import Personas, make_user
-from tests.wall.fixtures import make_contract
+from tests.wall.fixtures import give_pull_source, make_contract
 
 CALL = {
     "external_id": "CAD-2026-0001",
@@ -19,6 +19,7 @@ class IncidentApiTests(Personas):
         super().setUpTestData()
         cls.cad = make_user("carl-cad", cls.riverside, Membership.Role.CAD)
         make_contract(cls.riverside)
+        give_pull_source(cls.street_camera)
 
     def open_call(self, user=None, **changes):
         return self.api(user or self.cad).post("/api/v1/incidents/", {**CALL, **changes}, format="json")
@@ -31,6 +32,13 @@ class IncidentApiTests(Personas):
         self.assertFalse(body["closed"])
         # Nearest first; the registry-only and revoked cameras never dock.
         self.assertEqual([c["name"] for c in body["cameras"]], ["Main St & 1st", "Rita's porch"])
+
+    def test_cameras_that_cannot_be_seen_live_do_not_dock(self):
+        self.street_camera.source = self.street_camera.Source.NONE
+        self.street_camera.save(update_fields=["source"])
+        self.assertEqual([c["name"] for c in self.open_call().json()["cameras"]], ["Rita's porch"])
+        self.riverside.contracts.update(status="ended")
+        self.assertEqual(self.open_call(external_id="CAD-2").json()["cameras"], [])
 
     def test_docking_respects_the_agency_count_and_radius(self):
         self.riverside.incident_camera_count = 1
