@@ -88,6 +88,8 @@ class Relay:
     frame_written: datetime | None = None
     snapshot_mtime: float = 0.0
     last_error: str = ""
+    reason: str = ""
+    quiet_restart: bool = False
 
 
 class RelayNodeRunner:
@@ -247,9 +249,11 @@ class RelayNodeRunner:
     def new_process(self, spec):
         if self.process_factory is not None:
             return self.process_factory(spec)
+        from cameras.relay.orphans import ffmpeg_dying_with_parent
         from cameras.relay.process import RelayProcess
+        from rtcc.ffmpeg import find_ffmpeg
 
-        return RelayProcess(spec)
+        return RelayProcess(spec, ffmpeg=ffmpeg_dying_with_parent(find_ffmpeg().path))
 
     def start_process(self, relay: Relay, status: str, reason: str) -> None:
         relay.process = self.new_process(relay.spec)
@@ -290,6 +294,10 @@ class RelayNodeRunner:
         process = relay.process
         if process is None:
             if time.monotonic() >= relay.restart_at:
+                if relay.quiet_restart:
+                    relay.quiet_restart = False
+                    self.start_process(relay, relay.status, relay.reason)
+                    return
                 relay.restarts += 1
                 after_stall = relay.status == "stalled"
                 self.start_process(
@@ -301,9 +309,22 @@ class RelayNodeRunner:
         if not process.is_running:
             relay.last_error = (process.last_error or "")[:300]
             code = process.returncode
+            framed = process.progress is not None and process.progress.frames > 0
             self.stop_process(relay)
-            detail = f": {relay.last_error}" if relay.last_error else "."
-            self.schedule_restart(relay, "backoff", f"ffmpeg exited with code {code}{detail}")
+            detail = f" ({relay.last_error})" if relay.last_error else ""
+            if code is not None and code < 0:
+                self.schedule_restart(relay, "backoff", f"ffmpeg was killed (signal {-code}).")
+            elif relay.spec.source == "push" and not framed:
+                # A listener that timed out waiting for its device: listen again at once,
+                # without backoff, so the device finds it when it comes back.
+                relay.restart_at = time.monotonic() + BACKOFF_BASE_SECONDS
+                relay.quiet_restart = True
+                if relay.status not in {"stalled", "starting"}:
+                    self.set_status(relay, "starting", "Waiting for the camera's device to connect.")
+            elif framed:
+                self.schedule_restart(relay, "stalled", f"The video stopped{detail}.")
+            else:
+                self.schedule_restart(relay, "backoff", f"ffmpeg exited with code {code}{detail}.")
             return
         progress = process.progress
         now = timezone.now()
@@ -330,7 +351,7 @@ class RelayNodeRunner:
     # Storing what we see
 
     def set_status(self, relay: Relay, status: str, reason: str) -> None:
-        relay.status = status
+        relay.status, relay.reason = status, reason
         do_set_camera_status(relay.camera_id, status, reason)
 
     def write_frames(self, relay: Relay, last_frame: datetime) -> None:

@@ -1,8 +1,7 @@
 """Desired state and leases: which cameras get a relay, and which node holds each."""
 
 import random
-from datetime import date, datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, timedelta
 
 from django.test import override_settings
 from django.utils import timezone
@@ -18,7 +17,7 @@ from cameras.relay.ports import push_target
 from tests.personas import Personas
 
 # A Wednesday noon in Chicago.
-NOON = datetime(2026, 11, 18, 18, 0, tzinfo=dt_timezone.utc)
+NOON = datetime(2026, 11, 18, 18, 0, tzinfo=UTC)
 
 
 class DesiredStateTests(Personas):

@@ -1,0 +1,182 @@
+"""Fixtures for relay fleet tests: an agency with a contract, relay nodes as OS processes, devices.
+
+Relay nodes run as `manage.py relay_node` in their own process groups, pointed at the
+test database through DATABASE_URL, exactly as in production; every process a test
+starts is stopped in its cleanup, whatever happened.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+from django.test import TransactionTestCase
+
+from agencies.models import Agency
+from billing.models import Contract, Package
+from cameras.models import Camera, Consent
+from tests.personas import make_agency_admin, make_camera, make_user
+
+ROOT = Path(settings.BASE_DIR)
+
+
+def wait_for(condition, timeout: float, message: str, interval: float = 0.2):
+    """Poll `condition` until it returns something truthy; fail with `message` after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{message} (within {timeout:.0f} s)")
+        time.sleep(interval)
+
+
+def test_database_url() -> str:
+    """A DATABASE_URL for the database this test runs on, for child processes."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{Path(db['NAME']).resolve()}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    return f"postgres://{auth}@{db['HOST']}{port}/{db['NAME']}"
+
+
+def ffmpeg_pids_by_camera() -> dict[int, list[int]]:
+    """{camera id: [pid, ...]} of every ffmpeg on this machine writing a camera's live folder."""
+    from cameras.relay.layout import live_dir
+
+    marker = str(live_dir(0).parent) + os.sep
+    found: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if not argv or b"ffmpeg" not in Path(argv[0].decode(errors="replace")).name.encode():
+            continue
+        for arg in argv:
+            text = arg.decode(errors="replace")
+            if text.startswith(marker):
+                camera = text[len(marker) :].split(os.sep, 1)[0]
+                if camera.isdigit():
+                    found.setdefault(int(camera), []).append(int(entry.name))
+                break
+    return found
+
+
+class NodeProcess:
+    """`manage.py relay_node --name NAME` in its own process group."""
+
+    def __init__(self, name: str):
+        self.name = name
+        env = {**os.environ, "DATABASE_URL": test_database_url(), "LOG_LEVEL": "WARNING"}
+        self.log = open(Path(settings.VAR_DIR) / f"relay-node-{name}.log", "wb")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [sys.executable, str(ROOT / "manage.py"), "relay_node", "--name", name, "--interval", "0.5"],
+            env=env,
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def kill_hard(self) -> None:
+        """SIGKILL the node's Python process only: its ffmpeg children must die with it by themselves."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                pass
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
+        self.log.close()
+
+
+class FleetTestCase(TransactionTestCase):
+    """An agency with an active contract, a resident with push cameras, and cleanup of processes."""
+
+    def setUp(self):
+        self.agency = Agency.objects.create(
+            slug="riverside-pd", name="Riverside PD", time_zone="America/Chicago", lat=41.88, lon=-87.63
+        )
+        self.other_agency = Agency.objects.create(
+            slug="lakeview-so", name="Lakeview SO", time_zone="America/Chicago", lat=41.94, lon=-87.65
+        )
+        package = Package.objects.create(slug="standard", name="Standard", price_per_device_year=150)
+        today = date.today()
+        for number, agency in enumerate([self.agency, self.other_agency]):
+            Contract.objects.create(
+                agency=agency,
+                package=package,
+                reference=f"C-{number}",
+                starts_on=today - timedelta(days=30),
+                ends_on=today + timedelta(days=300),
+                device_quota=10,
+                price_per_device_year=150,
+                status=Contract.Status.ACTIVE,
+            )
+        self.admin = make_agency_admin("alice-admin", self.agency)
+        self.dispatcher = make_user("dan-dispatcher", self.agency)
+        self.outsider = make_user("olga-outsider", self.other_agency)
+        self.resident = make_user("rita-resident")
+
+    def add_camera(self, name: str, level: str | None = Consent.Level.NONE, **extra) -> Camera:
+        return make_camera(self.agency, name, owner=self.resident, level=level, **extra)
+
+    def start_node(self, name: str) -> NodeProcess:
+        node = NodeProcess(name)
+        self.addCleanup(node.stop)
+        return node
+
+    def start_device(self, camera: Camera):
+        """A simulated edge device pushing a test pattern to the camera's SRT port."""
+        from cameras.relay.ports import push_target
+        from cameras.simulator import SimulatedCamera
+
+        host, port = push_target(camera)
+        device = SimulatedCamera(
+            camera.name,
+            host=host,
+            port=port,
+            passphrase=camera.srt_passphrase,
+            stream_id=camera.stream_id,
+            fps=10,
+        )
+        device.start()
+        self.addCleanup(device.stop)
+        return device
+
+    def status_of(self, camera: Camera) -> str:
+        return Camera.objects.values_list("status", flat=True).get(pk=camera.pk)
+
+    def wait_status(self, camera: Camera, status: str, timeout: float, devices=()):
+        """Wait for the camera's status, restarting any device that gave up (as an edge agent would)."""
+
+        def reached():
+            for device in devices:
+                if not device.is_running:
+                    device.start()
+            return self.status_of(camera) == status
+
+        wait_for(reached, timeout, f"camera {camera.pk} never became {status!r}")

@@ -1,0 +1,150 @@
+"""Relay nodes with real ffmpeg: live on consent, faults, revocation and a node killed with SIGKILL."""
+
+import os
+import signal
+import time
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from agencies.models import ViewingSession
+from cameras.media.signing import hls_url_for
+from cameras.models import Camera, Consent
+from cameras.relay.models import RelayLease
+from cameras.relay.node import RelayNodeRunner
+from cameras.services import do_revoke_consent, do_set_consent
+from tests.relay_fleet.fleet import FleetTestCase, ffmpeg_pids_by_camera, wait_for
+
+pytestmark = pytest.mark.ffmpeg
+
+
+def relay_pids(camera: Camera) -> list[int]:
+    return ffmpeg_pids_by_camera().get(camera.pk, [])
+
+
+class SingleNodeTests(FleetTestCase):
+    def test_consent_brings_camera_live_with_fresh_snapshots_and_revoke_stops_it(self):
+        camera = self.add_camera("Rita's porch")
+        device = self.start_device(camera)
+        self.start_node("solo")
+
+        granted = time.monotonic()
+        do_set_consent(self.resident, camera, Consent.Level.LIVE)
+        self.wait_status(camera, Camera.Status.LIVE, timeout=10, devices=[device])
+        self.assertLess(time.monotonic() - granted, 10)
+        self.assertEqual(len(relay_pids(camera)), 1)
+
+        first = Camera.objects.get(pk=camera.pk).snapshot_version
+        wait_for(
+            lambda: Camera.objects.get(pk=camera.pk).snapshot_version > first,
+            10,
+            "the snapshot version never increased",
+        )
+
+        session = ViewingSession.objects.create(
+            user=self.dispatcher,
+            agency=self.agency,
+            camera=camera,
+            purpose="burglary",
+            case_number="RPD-1",
+            expires_at=timezone.now() + timedelta(hours=1),
+        )
+        url, _ = hls_url_for(camera, self.dispatcher, session)
+        wait_for(lambda: Client().get(url).status_code == 200, 10, "the playlist was never served")
+
+        revoked = time.monotonic()
+        do_revoke_consent(self.resident, camera)
+        self.assertIn(Client().get(url).status_code, {403, 404}, "media refused from the commit on")
+        wait_for(lambda: not relay_pids(camera), 5, "ffmpeg still runs after the revoke")
+        self.assertLess(time.monotonic() - revoked, 5)
+        wait_for(lambda: self.status_of(camera) == Camera.Status.STOPPED, 5, "status never became stopped")
+
+    def test_source_loss_stalls_then_recovers_and_a_killed_ffmpeg_restarts_with_backoff(self):
+        camera = self.add_camera("Corner deli", level=Consent.Level.LIVE)
+        device = self.start_device(camera)
+        self.start_node("solo")
+        self.wait_status(camera, Camera.Status.LIVE, timeout=20, devices=[device])
+
+        device.kill()
+        lost = time.monotonic()
+        # Stalled once 5 s pass without a frame; the margin is the node's pass and
+        # ffmpeg's progress period.
+        wait_for(lambda: self.status_of(camera) == Camera.Status.STALLED, 7.5, "never stalled")
+        self.assertLess(time.monotonic() - lost, 7.5)
+
+        device.start()
+        returned = time.monotonic()
+        self.wait_status(camera, Camera.Status.LIVE, timeout=10, devices=[device])
+        self.assertLess(time.monotonic() - returned, 10)
+
+        (old_pid,) = relay_pids(camera)
+        restarts = RelayLease.objects.get(camera=camera).restarts
+        os.kill(old_pid, signal.SIGKILL)
+        wait_for(lambda: self.status_of(camera) == Camera.Status.BACKOFF, 5, "the crash was not noticed")
+        self.assertIn("killed", Camera.objects.get(pk=camera.pk).status_reason)
+        wait_for(
+            lambda: RelayLease.objects.get(camera=camera).restarts > restarts
+            and relay_pids(camera) not in ([], [old_pid]),
+            10,
+            "ffmpeg was not restarted",
+        )
+        self.wait_status(camera, Camera.Status.LIVE, timeout=20, devices=[device])
+        self.assertEqual(len(relay_pids(camera)), 1)
+
+    def test_schedule_window_closing_stops_the_relay(self):
+        camera = self.add_camera("Night shop", level=None)
+        Consent.objects.create(
+            camera=camera,
+            level=Consent.Level.LIVE,
+            schedule=[{"days": list(range(7)), "start": "00:00", "end": "23:59"}],
+        )
+        runner = RelayNodeRunner("in-process", interval=0.5)
+        runner.register()
+        self.addCleanup(runner.shutdown)
+        runner.run_once()
+        wait_for(lambda: relay_pids(camera), 10, "no relay started")
+
+        local_midnight = timezone.now().astimezone(camera.tz).replace(hour=23, minute=59, second=1)
+        runner.run_once(now=local_midnight)
+        self.assertEqual(runner.relays, {})
+        self.assertEqual(relay_pids(camera), [])
+        camera.refresh_from_db()
+        self.assertEqual(camera.status, Camera.Status.STOPPED)
+        self.assertEqual(camera.status_reason, "Outside the hours the owner shares this camera.")
+
+
+class TwoNodeTests(FleetTestCase):
+    def test_killed_node_loses_its_cameras_to_the_other_without_two_relays_at_once(self):
+        cameras = [self.add_camera(f"Camera {n}", level=Consent.Level.LIVE) for n in range(2)]
+        devices = [self.start_device(camera) for camera in cameras]
+        nodes = {name: self.start_node(name) for name in ("n1", "n2")}
+
+        def never_two():
+            doubled = {c: pids for c, pids in ffmpeg_pids_by_camera().items() if len(pids) > 1}
+            self.assertEqual(doubled, {}, "two ffmpeg processes for one camera")
+
+        def all_live():
+            never_two()
+            for device in devices:
+                if not device.is_running:
+                    device.start()
+            return all(self.status_of(camera) == Camera.Status.LIVE for camera in cameras)
+
+        wait_for(all_live, 30, "not every camera went live")
+        victim_name = RelayLease.objects.select_related("node").get(camera=cameras[0]).node.name
+        survivor_name = "n2" if victim_name == "n1" else "n1"
+        nodes[victim_name].kill_hard()
+        killed = time.monotonic()
+
+        def moved():
+            if not all_live():
+                return False
+            holders = set(RelayLease.objects.filter(camera__in=cameras).values_list("node__name", flat=True))
+            return holders == {survivor_name}
+
+        wait_for(moved, 30, "the cameras did not move to the surviving node")
+        self.assertLess(time.monotonic() - killed, 30)
+        never_two()
+        self.assertEqual(sorted(ffmpeg_pids_by_camera()), sorted(c.pk for c in cameras))
