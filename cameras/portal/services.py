@@ -128,13 +128,11 @@ def check_masks(rectangles) -> list[dict]:
 
 @transaction.atomic
 def do_save_privacy_masks(owner, camera: Camera, rectangles, *, request=None) -> list[PrivacyMask]:
-    """Replace the camera's masks; the relay fleet applies them before any pixel leaves the hub."""
+    """Replace the camera's masks; the relay fleet applies them from the relay's next start on."""
     check_owner(owner, camera)
     clean = check_masks(rectangles)
     camera.privacy_masks.all().delete()
     masks = [PrivacyMask.objects.create(camera=camera, created_by=owner, **rectangle) for rectangle in clean]
-    # Saving the camera bumps updated_at, which tells a running relay its picture must change.
-    camera.save(update_fields=["updated_at"])
     do_record_access(
         owner,
         AccessEvent.Action.CAMERA_CHANGE,
@@ -237,7 +235,12 @@ def do_sign_up(email: str, password: str, *, confirm_url) -> None:
     """
     User = get_user_model()
     email = email.strip().lower()
-    if User.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).exists():
+    existing = User.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).first()
+    if existing is not None and not existing.is_active and existing.username == email:
+        # Never a new password on an unconfirmed account: whoever holds the link would get it.
+        send_confirmation(existing, confirm_url, again=True)
+        return
+    if existing is not None:
         send_mail(
             "Your OpenRTCC account",
             "Someone (maybe you) tried to sign up with this address, which already has an account.\n"
@@ -248,13 +251,23 @@ def do_sign_up(email: str, password: str, *, confirm_url) -> None:
         return
     with transaction.atomic():
         user = User.objects.create_user(username=email, email=email, password=password, is_active=False)
-    token = signing.dumps({"user": user.pk, "email": email}, salt=SIGN_UP_SALT)
+    send_confirmation(user, confirm_url)
+
+
+def send_confirmation(user, confirm_url, *, again=False) -> None:
+    token = signing.dumps({"user": user.pk, "email": user.email}, salt=SIGN_UP_SALT)
+    note = (
+        "You signed up again before confirming: this link confirms the account with the password "
+        "you chose the first time (you can reset it once confirmed).\n\n"
+        if again
+        else ""
+    )
     send_mail(
         "Confirm your OpenRTCC account",
-        f"Open this link within three days to confirm your account:\n\n{confirm_url(token)}\n\n"
+        f"{note}Open this link within three days to confirm your account:\n\n{confirm_url(token)}\n\n"
         "If you did not sign up, ignore this message.",
         None,
-        [email],
+        [user.email],
     )
 
 

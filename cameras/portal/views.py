@@ -183,7 +183,8 @@ def camera_masks(request, pk):
             form.add_error("masks", error.messages)
         else:
             messages.success(
-                request, "Masks saved. The relay blacks them out before any picture leaves the hub."
+                request,
+                "Masks saved. The relay applies them from its next start, before any picture leaves the hub.",
             )
             return redirect("portal-camera-masks", pk=camera.pk)
     masks = [

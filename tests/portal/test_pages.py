@@ -89,6 +89,18 @@ class LandingAndSignUpTests(PortalPage):
         self.assertEqual(User.objects.filter(email=self.resident.email).count(), 1)
         self.assertIn("already has an account", mail.outbox[0].body)
 
+    def test_signing_up_again_before_confirming_sends_a_new_link_and_keeps_the_password(self):
+        for password in ["quiet garden 7412", "other meadow 5521"]:
+            self.client.post(
+                "/portal/sign-up/",
+                {"email": "nora@example.org", "password1": password, "password2": password},
+            )
+        self.assertEqual(User.objects.filter(username="nora@example.org").count(), 1)
+        self.assertIn("/portal/confirm/", mail.outbox[1].body)
+        self.client.post(re.search(r"http://testserver(/portal/confirm/\S+/)", mail.outbox[1].body)[1])
+        self.client.logout()
+        self.assertTrue(self.client.login(username="nora@example.org", password="quiet garden 7412"))
+
     def test_tampered_confirmation_link_is_refused(self):
         response = self.client.post("/portal/confirm/not-a-token/")
         self.assertEqual(response.status_code, 400)
