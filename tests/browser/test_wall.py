@@ -293,3 +293,14 @@ class BrowserWallTests(WallPersonas):
         players = page.evaluate("window.rtccWall.tiles.filter((tile) => tile.hls).length")
         self.assertLessEqual(players, 16)
         self.shot("8x8")
+
+        # Keyboard: focus a snapshot tile, Enter plays it large, Esc returns it to a snapshot.
+        page.click(".tile[data-index='40']")
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("Enter")
+        enlarged = ".tile.enlarged[data-index='49']"
+        page.wait_for_selector(f"{enlarged}.playing")
+        self.shot("8x8-enlarged")
+        page.keyboard.press("Escape")
+        page.wait_for_selector(".tile[data-index='49'][data-mode=snapshot]:not(.enlarged)")

@@ -1,9 +1,13 @@
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from agencies.incidents import do_open_incident
 from cameras.events import agency_group
 from cameras.services import do_revoke_consent
+from cameras.wall.services import do_push_layout, do_save_layout, wall_state
+from tests.personas import make_camera
 from tests.wall.fixtures import WallPersonas, session_cookie, wall_socket
 
 TIMEOUT = 10
@@ -106,3 +110,35 @@ class WallSocketTests(WallPersonas):
         event = await socket.receive_json_from(timeout=TIMEOUT)
         self.assertEqual(event, {"type": "camera.removed", "camera_id": self.live_camera.pk})
         await socket.disconnect()
+
+    async def test_pushed_layout_reaches_every_wall_and_later_walls_in_their_state(self):
+        socket, _ = await self.connected(self.dispatcher)
+        push = await sync_to_async(self.push_layout)()
+        event = await socket.receive_json_from(timeout=TIMEOUT)
+        self.assertEqual(event["type"], "layout.pushed")
+        self.assertEqual(event["layout"]["id"], push.pk)
+        self.assertEqual(event["layout"]["tiles"][0], self.street_camera.pk)
+        await socket.disconnect()
+        late, state = await self.connected(self.dispatcher)
+        self.assertEqual(state["pushed"]["id"], push.pk)
+        await late.disconnect()
+
+    def push_layout(self):
+        layout = do_save_layout(
+            self.supervisor, name="Parade", grid=2, tiles=[self.street_camera.pk], shared=True
+        )
+        return do_push_layout(self.supervisor, layout)
+
+
+class WallStateQueryTests(WallPersonas):
+    def test_state_takes_the_same_queries_for_many_cameras(self):
+        for number in range(3):
+            make_camera(self.riverside, f"Extra {number}", owner=self.resident, level="live")
+        wall_state(self.dispatcher)  # the user's membership is read once, then cached on it
+        with CaptureQueriesContext(connection) as few:
+            wall_state(self.dispatcher)
+        for number in range(20):
+            make_camera(self.riverside, f"More {number}", owner=self.resident, level="live")
+        with CaptureQueriesContext(connection) as many:
+            self.assertEqual(len(wall_state(self.dispatcher)["cameras"]), 26)
+        self.assertEqual(len(few), len(many))
