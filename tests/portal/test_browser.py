@@ -69,6 +69,9 @@ class PortalInChromiumTests(StaticLiveServerTestCase):
             [consent.level for consent in camera.consents.order_by("set_at", "pk")],
             ["registry", "live", "none"],
         )
+        mask = camera.privacy_masks.get()
+        self.assertAlmostEqual(mask.x, 0.1, delta=0.02)
+        self.assertAlmostEqual(mask.width, 0.3, delta=0.02)
 
     def walk_through(self, page):
         base = self.live_server_url
@@ -123,7 +126,22 @@ class PortalInChromiumTests(StaticLiveServerTestCase):
         self.assertEqual(page.text_content("#current-level").strip(), "Live")
         self.shot(page, "4-live")
 
+        page.click("text=Draw masks")
+        page.wait_for_selector("text=re-encodes")
+        page.locator("#mask-stage").scroll_into_view_if_needed()
+        box = page.locator("#mask-stage").bounding_box()
+        page.mouse.move(box["x"] + box["width"] * 0.1, box["y"] + box["height"] * 0.2)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.6, steps=5)
+        page.mouse.up()
+        self.assertEqual(page.locator(".mask-rect").count(), 1)
+        self.shot(page, "5-mask")
+        page.click("button:has-text('Save masks')")
+        page.wait_for_selector("text=Masks saved")
+        page.click("text=Back to Front porch")
+        page.wait_for_selector("text=1 mask.")
+
         page.click("#revoke")
         page.wait_for_selector("text=shares nothing from now on")
         self.assertEqual(page.text_content("#current-level").strip(), "Not shared (revoked)")
-        self.shot(page, "5-revoked")
+        self.shot(page, "6-revoked")

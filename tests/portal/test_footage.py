@@ -126,6 +126,17 @@ class CreateFootageRequestTests(FootageCase):
         self.assertEqual(response.status_code, 400)
         self.assertTrue({"cameras", "start", "end"} <= set(response.json()))
 
+    def test_agency_list_query_count_does_not_grow_with_requests(self):
+        self.make_request()
+        client = self.api(self.dispatcher)
+        client.get("/api/v1/footage-requests/")
+        with self.assertNumQueries(6):
+            client.get("/api/v1/footage-requests/")
+        self.make_request(self.ned_camera)
+        self.make_request(self.live_camera)
+        with self.assertNumQueries(6):
+            client.get("/api/v1/footage-requests/")
+
     def test_agency_sees_only_its_own_requests(self):
         self.make_request()
         self.assertEqual(len(self.api(self.dispatcher).get("/api/v1/footage-requests/").json()["results"]), 1)
