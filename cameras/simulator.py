@@ -14,6 +14,8 @@ import subprocess
 
 import ffmpeg
 
+from cameras.relay.process import terminate_group
+
 UNSAFE_TEXT = re.compile(r"[^\w .#-]")  # drawtext's escaping is layered: keep names plain
 TEXT_STYLE = "fontsize=16:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=3"
 
@@ -146,18 +148,8 @@ class SimulatedCamera:
         )
 
     def stop(self, timeout: float = 5.0) -> None:
-        process = self.process
-        if process is None or process.returncode is not None:
-            return
-        if process.poll() is None:
-            try:
-                os.killpg(process.pid, signal.SIGTERM)
-                process.wait(timeout)
-            except ProcessLookupError:
-                pass
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        if self.process is not None:
+            terminate_group(self.process, timeout)
 
     def kill(self) -> None:
         """Die at once, as a device losing power would: no goodbye to the relay."""

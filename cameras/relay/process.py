@@ -58,19 +58,19 @@ class RelaySpec:
         return tuple(s for s in found if s)
 
 
-# Newest line first; the first pattern that matches gives the reason.
+# In order of precedence: the first pattern found in any line (newest first) gives the reason.
 REASONS = [
     (
         re.compile(r"Protocol '([\w+-]+)' not on whitelist", re.I),
         "the source asked for {0}, which is not allowed",
     ),
     (
-        re.compile(r"not on (the )?format whitelist|format whitelist", re.I),
+        re.compile(r"Format not on whitelist", re.I),
         "the source's format is not allowed",
     ),
-    (re.compile(r"401|Unauthorized", re.I), "the camera rejected the user name or password"),
-    (re.compile(r"403|Forbidden", re.I), "the camera refused access (403 Forbidden)"),
-    (re.compile(r"404|Not Found", re.I), "the stream was not found on the camera (404)"),
+    (re.compile(r"\b401\b|Unauthorized", re.I), "the camera rejected the user name or password"),
+    (re.compile(r"\b403\b|Forbidden", re.I), "the camera refused access (403 Forbidden)"),
+    (re.compile(r"\b404\b|Not Found", re.I), "the stream was not found on the camera (404)"),
     (re.compile(r"Connection refused", re.I), "the camera refused the connection"),
     (re.compile(r"timed out|timeout", re.I), "the source did not answer in time"),
     (
@@ -93,8 +93,8 @@ REASONS = [
 
 
 def reason_from(lines) -> str:
-    for line in reversed(lines):
-        for pattern, reason in REASONS:
+    for pattern, reason in REASONS:
+        for line in reversed(lines):
             match = pattern.search(line)
             if match:
                 return reason.format(*match.groups())
@@ -220,13 +220,7 @@ class RelayProcess:
         self.stopped = True
         process = self.process
         if process is not None:
-            if process.poll() is None:
-                signal_group(process.pid, signal.SIGTERM)
-                try:
-                    process.wait(timeout)
-                except subprocess.TimeoutExpired:
-                    signal_group(process.pid, signal.SIGKILL)
-                    process.wait()
+            terminate_group(process, timeout)
             for thread in self.threads:
                 thread.join(timeout=2.0)
             for stream in (process.stdout, process.stderr):
@@ -268,6 +262,18 @@ class RelayProcess:
         if self.is_stalled():
             return reason_from(lines) or "no new video frame for several seconds"
         return ""
+
+
+def terminate_group(process: subprocess.Popen, timeout: float = 5.0) -> None:
+    """SIGTERM the process group led by `process`, SIGKILL it after `timeout`; reap the leader."""
+    if process.poll() is not None:
+        return  # reaped: its group id may belong to someone else by now
+    signal_group(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        signal_group(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def signal_group(pid: int, signum: int) -> None:

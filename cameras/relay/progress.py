@@ -44,7 +44,8 @@ class ProgressParser:
         frames = number(block.get("frame", ""))
         frames = int(frames) if frames is not None else previous.frames
         last_frame_at = previous.last_frame_at
-        if frames > previous.frames:
+        # The closing block counts frames flushed on the way out; they say nothing of a live source.
+        if frames > previous.frames and value != "end":
             last_frame_at = now or timezone.now()
         self.current = replace(
             previous,

@@ -24,7 +24,7 @@ HANDOVER_TIMEOUT_S = 30.0
 REDACTED = "***"
 URL_USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s'\"]*@", re.IGNORECASE)
 SECRET_PARAMETER = re.compile(
-    r"\b(?P<key>passphrase|password|passwd|pwd|token)(?P<sep>[ \t]*[=:][ \t]*|[ \t]+)[^&\s'\"]+",
+    r"\b(?P<key>passphrase|password|passwd|pwd|token)(?P<sep>[ \t]*[=:][ \t]*)[^&\s'\"]+",
     re.IGNORECASE,
 )
 

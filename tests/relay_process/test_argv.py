@@ -1,0 +1,139 @@
+"""The command lines a relay runs, without running them."""
+
+import pytest
+
+from cameras.relay import layout
+from cameras.relay.argv import build_command
+from cameras.relay.process import RelaySpec
+from cameras.relay.secrets import redact
+
+from .conftest import PASSPHRASE
+
+PUSH = RelaySpec(camera_id=7, source="push", srt_port=31007, passphrase=PASSPHRASE, stream_id="stream-7")
+
+
+def command(spec, **kwargs):
+    return build_command(spec, ffmpeg_path="ffmpeg", input_path="/run/pipe", **kwargs)
+
+
+def option(argv, name):
+    return argv[argv.index(name) + 1]
+
+
+def test_every_relay_runs_without_stdin_and_reports_progress_on_stdout(media_root):
+    argv = command(PUSH).argv
+    assert "-nostdin" in argv
+    assert option(argv, "-progress") == "pipe:1"
+
+
+def test_push_source_and_passphrase_are_only_in_the_concat_list(media_root):
+    result = command(PUSH)
+    joined = " ".join(result.argv)
+    assert PASSPHRASE not in joined and "stream-7" not in joined and "srt://" not in joined
+    assert option(result.argv, "-f") == "concat" and option(result.argv, "-i") == "/run/pipe"
+    assert option(result.argv, "-protocol_whitelist") == "file"
+    assert option(result.argv, "-format_whitelist") == "concat"
+    listing = result.concat_list
+    assert "file 'srt://0.0.0.0:31007'" in listing
+    assert f"option passphrase '{PASSPHRASE}'" in listing
+    assert "option pbkeylen '32'" in listing
+    assert "option streamid 'stream-7'" in listing
+    assert "option protocol_whitelist 'srt,udp'" in listing
+    assert "option format_whitelist 'mpegts'" in listing
+    assert "option rw_timeout '5000000'" in listing
+
+
+def test_rtsp_pull_without_credentials_is_named_with_whitelists_tcp_and_a_timeout(media_root):
+    argv = command(RelaySpec(camera_id=8, source="pull", url="rtsp://10.1.2.3/stream")).argv
+    assert option(argv, "-i") == "rtsp://10.1.2.3/stream"
+    assert option(argv, "-protocol_whitelist") == "rtsp,rtp,tcp,udp,tls"
+    assert option(argv, "-format_whitelist") == "rtsp"
+    assert option(argv, "-rtsp_transport") == "tcp"
+    assert option(argv, "-timeout") == "5000000"
+
+
+def test_rtsps_pull_may_use_rtsps(media_root):
+    argv = command(RelaySpec(camera_id=8, source="pull", url="rtsps://10.1.2.3/stream")).argv
+    assert option(argv, "-protocol_whitelist") == "rtsp,rtsps,rtp,tcp,udp,tls"
+
+
+def test_http_pull_allows_only_network_protocols_and_video_formats(media_root):
+    argv = command(RelaySpec(camera_id=9, source="pull", url="https://cam.example/live.m3u8")).argv
+    assert option(argv, "-protocol_whitelist") == "http,https,tcp,tls"
+    assert option(argv, "-format_whitelist") == "hls,mpegts,mjpeg,mpjpeg"
+    assert option(argv, "-rw_timeout") == "5000000"
+
+
+def test_pull_url_with_a_password_goes_through_the_concat_list(media_root):
+    url = "rtsp://admin:hunter2-secret@10.1.2.3:554/stream?token=abc123"
+    result = command(RelaySpec(camera_id=8, source="pull", url=url))
+    assert "hunter2-secret" not in " ".join(result.argv) and "abc123" not in " ".join(result.argv)
+    assert f"file '{url}'" in result.concat_list
+    assert "option rtsp_transport 'tcp'" in result.concat_list
+
+
+def test_h264_without_masks_is_copied_and_snapshots_decode_keyframes_only(media_root):
+    argv = command(PUSH).argv
+    assert option(argv, "-skip_frame") == "nokey"
+    assert [argv[i + 1] for i, arg in enumerate(argv) if arg == "-vcodec"] == ["copy", "copy"]
+    assert "libx264" not in argv and not any("drawbox" in arg for arg in argv)
+
+
+def test_hls_has_one_second_segments_in_a_short_rolling_window(media_root):
+    argv = command(PUSH).argv
+    assert option(argv, "-hls_time") == "1"
+    assert option(argv, "-hls_list_size") == "6"
+    flags = option(argv, "-hls_flags").split("+")
+    assert {"delete_segments", "program_date_time", "temp_file"} <= set(flags)
+    assert option(argv, "-hls_segment_filename") == str(layout.live_dir(7) / "seg-%d.ts")
+    assert str(layout.playlist_path(7)) in argv
+
+
+def test_snapshot_is_at_most_320_wide_and_rewritten_atomically(media_root):
+    argv = command(PUSH).argv
+    assert argv[-1] == str(layout.snapshot_path(7))
+    tail = argv[argv.index("image2") :]
+    assert option(tail, "-update") == "1" and option(tail, "-atomic_writing") == "1"
+    assert "min(320,iw)" in option(tail, "-vf")
+
+
+def test_recordings_are_ten_second_copies_named_by_utc_start(media_root):
+    argv = command(PUSH).argv
+    assert str(layout.recordings_dir(7) / "%Y%m%dT%H%M%SZ.ts") in argv
+    assert option(argv, "-segment_time") == "10" and option(argv, "-strftime") == "1"
+
+
+def test_no_recording_output_when_recording_is_off(media_root):
+    argv = command(
+        RelaySpec(camera_id=7, source="push", srt_port=31007, passphrase=PASSPHRASE, record=False)
+    ).argv
+    assert "segment" not in argv and not any("recordings" in arg for arg in argv)
+
+
+def test_masks_force_a_transcode_with_black_boxes_everywhere(media_root):
+    spec = RelaySpec(
+        camera_id=7, source="push", srt_port=31007, passphrase=PASSPHRASE, masks=((0.1, 0.2, 0.3, 0.25),)
+    )
+    argv = command(spec).argv
+    assert option(argv, "-vcodec") == "libx264"
+    assert option(argv, "-preset") == "ultrafast" and option(argv, "-tune") == "zerolatency"
+    box = "drawbox=x=iw*0.1000:y=ih*0.2000:w=iw*0.3000:h=ih*0.2500:color=black:t=fill"
+    filters = [arg for arg in argv if "drawbox" in arg]
+    assert len(filters) == 2 and all(box in f for f in filters)  # the stream and the snapshot
+    assert "-skip_frame" not in argv  # the encoder needs every frame
+    assert "copy" not in argv  # recordings are masked too: one encode, teed
+    assert option(argv, "-f") == "concat"
+
+
+def test_unknown_sources_are_refused(media_root):
+    with pytest.raises(ValueError):
+        command(RelaySpec(camera_id=1, source="pull", url="file:///etc/passwd"))
+    with pytest.raises(ValueError):
+        command(RelaySpec(camera_id=1, source="push"))
+
+
+def test_redaction_hides_url_passwords_passphrases_and_known_secrets():
+    line = "Impossible to open 'rtsp://admin:pw@cam/x' passphrase=abcdef and hunter2-secret"
+    hidden = redact(line, ("hunter2-secret",))
+    assert "admin:pw" not in hidden and "abcdef" not in hidden and "hunter2-secret" not in hidden
+    assert "rtsp://***@cam/x" in hidden

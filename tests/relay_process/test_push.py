@@ -1,0 +1,95 @@
+"""An SRT push relay against a simulated camera, with the real ffmpeg on both ends."""
+
+import os
+import re
+import stat
+from datetime import UTC, datetime
+
+import pytest
+from django.utils import timezone
+
+from cameras.relay import layout
+from cameras.relay.process import RelaySpec, wait_for
+from cameras.relay.secrets import secrets_dir
+
+from .conftest import PASSPHRASE, cmdline, jpeg_size
+
+pytestmark = pytest.mark.ffmpeg
+
+
+def push_spec(port, camera_id=11, **options):
+    return RelaySpec(
+        camera_id=camera_id,
+        source="push",
+        srt_port=port,
+        passphrase=PASSPHRASE,
+        stream_id="dev-11",
+        **options,
+    )
+
+
+def segments(camera_id):
+    return sorted(layout.live_dir(camera_id).glob("seg-*.ts"))
+
+
+def test_pushed_stream_becomes_hls_a_snapshot_and_recordings(relays, srt_camera, srt_port):
+    relay = relays(push_spec(srt_port))
+    srt_camera(srt_port, PASSPHRASE, "dev-11")
+    snapshot = layout.snapshot_path(11)
+    assert wait_for(lambda: len(segments(11)) >= 2 and snapshot.exists() and relay.progress.frames > 0, 10), (
+        relay.stderr_text
+    )
+    playlist = layout.playlist_path(11).read_text()
+    assert "#EXT-X-PROGRAM-DATE-TIME" in playlist and "seg-" in playlist
+    assert jpeg_size(snapshot)[0] <= 320
+    assert relay.progress.last_frame_at is not None and relay.progress.fps > 0
+    assert not relay.is_stalled() and relay.last_error == ""
+    # Cut at wall-clock multiples of 10 s, each named by its UTC start.
+    names = sorted(path.name for path in layout.recordings_dir(11).glob("*.ts"))
+    assert names and all(re.fullmatch(r"\d{8}T\d{6}Z\.ts", name) for name in names)
+    started = datetime.strptime(names[0], "%Y%m%dT%H%M%SZ.ts").replace(tzinfo=UTC)
+    assert abs((timezone.now() - started).total_seconds()) < 30
+
+
+def test_passphrase_never_appears_in_the_process_arguments(relays, srt_camera, srt_port):
+    relay = relays(push_spec(srt_port))
+    assert stat.S_IMODE(secrets_dir().stat().st_mode) == 0o700
+    assert wait_for(lambda: not list(secrets_dir().glob("*")), 5), "the pipe was not removed"
+    srt_camera(srt_port, PASSPHRASE, "dev-11")
+    assert wait_for(lambda: relay.progress.frames > 0, 10), relay.stderr_text
+    arguments = cmdline(relay.pid)
+    assert PASSPHRASE not in arguments and "dev-11" not in arguments and "srt://" not in arguments
+    assert "-nostdin" in arguments
+
+
+def test_wrong_passphrase_gives_no_output_and_a_readable_error(relays, srt_camera, srt_port):
+    relay = relays(push_spec(srt_port))
+    relay.start_grace_s = 2.0
+    camera = srt_camera(srt_port, "not-the-right-passphrase", "dev-11")
+    assert wait_for(lambda: not camera.is_running, 10)  # SRT rejected the caller
+    assert relay.is_running and relay.progress.frames == 0
+    assert not segments(11) and not layout.snapshot_path(11).exists()
+    assert wait_for(lambda: "wrong passphrase" in relay.last_error, 5), relay.last_error
+    assert PASSPHRASE not in relay.last_error
+
+
+def test_killed_source_makes_the_relay_stalled_within_six_seconds(relays, srt_camera, srt_port):
+    relay = relays(push_spec(srt_port, record=False))
+    camera = srt_camera(srt_port, PASSPHRASE, "dev-11")
+    assert wait_for(lambda: relay.progress.frames > 0, 10), relay.stderr_text
+    assert not relay.is_stalled()
+    camera.kill()
+    assert wait_for(relay.is_stalled, 6.5)
+
+
+def test_stop_leaves_no_process(relays, srt_camera, srt_port):
+    relay = relays(push_spec(srt_port, record=False))
+    srt_camera(srt_port, PASSPHRASE, "dev-11")
+    assert wait_for(lambda: relay.progress.frames > 0, 10), relay.stderr_text
+    pid = relay.pid
+    relay.stop()
+    relay.stop()  # idempotent
+    assert not relay.is_running and relay.returncode is not None
+    with pytest.raises(ProcessLookupError):
+        os.killpg(pid, 0)
+    assert relay.last_error == ""
