@@ -5,6 +5,7 @@ import shutil
 
 from django.contrib.auth import get_user_model
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -24,6 +25,8 @@ logger = logging.getLogger(__name__)
 
 SIGN_UP_SALT = "cameras.portal.sign-up"
 SIGN_UP_MAX_AGE_S = 3 * 24 * 3600
+# Each sign-up sends an e-mail: limited per address of origin so the form cannot be used to flood inboxes.
+SIGN_UPS_PER_IP_PER_HOUR = 10
 MAX_MASKS = 16
 
 
@@ -228,11 +231,24 @@ def do_delete_account(user, *, request=None) -> None:
 # Sign-up -------------------------------------------------------------------------------
 
 
-def do_sign_up(email: str, password: str, *, confirm_url) -> None:
+def check_sign_up_rate(source_ip: str | None) -> None:
+    key = f"portal-sign-up:{source_ip or 'unknown'}"
+    cache.add(key, 0, 3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, 3600)
+        count = 1
+    if count > SIGN_UPS_PER_IP_PER_HOUR:
+        raise ValidationError("Too many sign-ups from your network in the last hour. Try again later.")
+
+
+def do_sign_up(email: str, password: str, *, confirm_url, source_ip: str | None = None) -> None:
     """Create an inactive account and e-mail a signed link; an existing address gets a reminder instead.
 
     The page says the same either way, so the form does not tell who has an account.
     """
+    check_sign_up_rate(source_ip)
     User = get_user_model()
     email = email.strip().lower()
     existing = User.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).first()

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from agencies.models import Agency
+from agencies.services import client_ip
 from cameras.footage.clips import snapshot_path
 from cameras.footage.models import FootageRequest
 from cameras.footage.services import do_answer_footage_request, do_expire_lapsed_requests
@@ -71,12 +72,17 @@ def sign_up(request):
         return redirect("portal")
     form = forms.SignUpForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        owner_services.do_sign_up(
-            form.cleaned_data["email"],
-            form.cleaned_data["password1"],
-            confirm_url=lambda token: request.build_absolute_uri(reverse("portal-confirm", args=[token])),
-        )
-        return redirect("portal-sign-up-sent")
+        try:
+            owner_services.do_sign_up(
+                form.cleaned_data["email"],
+                form.cleaned_data["password1"],
+                confirm_url=lambda token: request.build_absolute_uri(reverse("portal-confirm", args=[token])),
+                source_ip=client_ip(request),
+            )
+        except ValidationError as error:
+            forms.add_service_errors(form, error)
+        else:
+            return redirect("portal-sign-up-sent")
     return render(request, "portal/sign_up.html", {"form": form})
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.core import mail
+from django.core.cache import cache
 
 from agencies.models import Agency
 from cameras.models import Camera
@@ -39,6 +40,7 @@ except ImportError:  # pragma: no cover - the test extra installs it
 class PortalInChromiumTests(StaticLiveServerTestCase):
     def setUp(self):
         super().setUp()
+        cache.delete("portal-sign-up:127.0.0.1")
         self.agency = Agency.objects.create(
             slug="riverside-pd", name="Riverside PD", time_zone="America/Chicago", lat=41.88, lon=-87.63
         )

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.core.cache import cache
 from django.utils import timezone
 
 from agencies.models import AccessEvent, ViewingSession
@@ -28,6 +29,10 @@ class PortalPage(Personas):
 
 
 class LandingAndSignUpTests(PortalPage):
+    def setUp(self):
+        super().setUp()
+        cache.delete("portal-sign-up:127.0.0.1")
+
     def test_anonymous_landing_offers_sign_up_and_sign_in(self):
         response = self.client.get("/portal/")
         self.assertContains(response, 'href="/portal/sign-up/"')
@@ -100,6 +105,17 @@ class LandingAndSignUpTests(PortalPage):
         self.client.post(re.search(r"http://testserver(/portal/confirm/\S+/)", mail.outbox[1].body)[1])
         self.client.logout()
         self.assertTrue(self.client.login(username="nora@example.org", password="quiet garden 7412"))
+
+    def test_sign_ups_from_one_address_are_limited(self):
+        for number in range(11):
+            password = "quiet garden 7412"
+            response = self.client.post(
+                "/portal/sign-up/",
+                {"email": f"n{number}@example.org", "password1": password, "password2": password},
+            )
+        self.assertContains(response, "Too many sign-ups")
+        self.assertFalse(User.objects.filter(username="n10@example.org").exists())
+        self.assertEqual(len(mail.outbox), 10)
 
     def test_tampered_confirmation_link_is_refused(self):
         response = self.client.post("/portal/confirm/not-a-token/")
