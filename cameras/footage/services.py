@@ -123,9 +123,11 @@ def do_create_footage_request(
 def do_expire_lapsed_requests(now=None) -> int:
     """Mark pending requests past their answer-by time as expired; safe to run at any time."""
     now = now or timezone.now()
-    return FootageRequest.objects.filter(status=FootageRequest.Status.PENDING, answer_by__lte=now).update(
-        status=FootageRequest.Status.EXPIRED, answered_at=now
-    )
+    lapsed = FootageRequest.objects.filter(status=FootageRequest.Status.PENDING, answer_by__lte=now)
+    # Read first: list pages call this on every GET, and an UPDATE would take the write lock each time.
+    if not lapsed.exists():
+        return 0
+    return lapsed.update(status=FootageRequest.Status.EXPIRED, answered_at=now)
 
 
 def do_answer_footage_request(owner, footage_request: FootageRequest, *, approve: bool, request=None):
