@@ -15,10 +15,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from agencies.models import Agency
 from agencies.services import client_ip
+from agencies.viewing import live_refusal
 from cameras.footage.clips import snapshot_path
 from cameras.footage.models import FootageRequest
 from cameras.footage.services import do_answer_footage_request, do_expire_lapsed_requests
-from cameras.models import Camera
+from cameras.models import Camera, Consent
 from cameras.portal import forms
 from cameras.portal import services as owner_services
 from cameras.services import do_revoke_consent, do_set_consent
@@ -161,6 +162,8 @@ def camera_detail(request, pk):
             "form": form,
             "history": history,
             "limits": describe_limits(consent, camera.tz) if consent else "",
+            # The relay fleet's own answer, so the owner reads what the hub will actually do.
+            "live_refusal": live_refusal(camera) if consent and consent.level == Consent.Level.LIVE else None,
             "can_stream_live": owner_services.streams_through_device(camera),
             "mask_count": camera.privacy_masks.count(),
         },

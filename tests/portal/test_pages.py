@@ -214,6 +214,7 @@ class ConsentPageTests(PortalPage):
         self.assertContains(response, "Revoke: stop sharing now")
         self.assertContains(response, "America/Chicago")
         self.assertNotContains(response, 'id="live-needs-device"')
+        self.assertContains(response, 'id="live-now"')
         response = self.signed_in().get(f"/portal/cameras/{self.registry_camera.pk}/")
         self.assertContains(response, 'id="live-needs-device"')
 
