@@ -85,7 +85,9 @@ def desired_cameras(now: datetime | None = None) -> dict:
             enabled=True,
             source__in=[Camera.Source.PUSH, Camera.Source.PULL],
             agency_id__in=Subquery(active_contract_agency_ids(now)),
-        ).select_related("agency")
+        )
+        .select_related("agency")
+        .prefetch_related("privacy_masks")
     )
     private_ids = [c.pk for c in candidates if c.kind == Camera.Kind.PRIVATE]
     consents = {

@@ -198,6 +198,13 @@ class RelayNodeRunner:
         desired = desired_cameras(now)
         for camera_id in [c for c in self.relays if c not in desired]:
             self.stop_relay(camera_id, "stopped", live_refusal_or_gone(camera_id, now))
+        for camera_id, relay in self.relays.items():
+            spec = relay_spec(desired[camera_id])
+            if spec != relay.spec:
+                # A new privacy mask, URL or passphrase must apply now, not at the next fault.
+                self.stop_process(relay)
+                relay.spec = spec
+                self.start_process(relay, "starting", "The camera's settings changed; restarting its relay.")
         renewed_at = time.monotonic()
         held = leases.renew(self.node.pk, self.relays.keys(), now)
         for camera_id in [c for c in self.relays if c not in held]:

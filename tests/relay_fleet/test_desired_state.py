@@ -2,7 +2,9 @@
 
 import random
 from datetime import UTC, date, datetime, timedelta
+from io import StringIO
 
+from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
 
@@ -115,7 +117,7 @@ class DesiredStateTests(Personas):
             )
             Consent.objects.create(camera=camera, level=Consent.Level.LIVE, incident_radius_m=500)
         Incident.objects.create(agency=self.riverside, external_id="Q-1", kind="x", lat=41.88, lon=-87.63)
-        with self.assertNumQueries(3):
+        with self.assertNumQueries(4):
             self.assertEqual(len(desired_cameras(NOON)), 6)
 
 
@@ -159,6 +161,21 @@ class LeaseTests(Personas):
         self.live_camera.refresh_from_db()
         self.assertEqual(self.live_camera.status, Camera.Status.OFFLINE)
         self.assertEqual(Camera.objects.get(pk=self.street_camera.pk).status, Camera.Status.LIVE)
+
+    def test_relays_command_lists_node_camera_and_stats(self):
+        leases.claim(self.one.pk, self.camera_id)
+        leases.record_process(
+            self.one.pk, self.camera_id, status="live", fps=15.0, bitrate_kbps=812, restarts=2, last_error=""
+        )
+        out = StringIO()
+        call_command("relays", stdout=out)
+        lines = out.getvalue().splitlines()
+        self.assertEqual(lines[0].split()[:3], ["node", "camera", "status"])
+        row = next(line for line in lines if line.startswith("one "))
+        self.assertIn(f"{self.camera_id} Rita's porch", row)
+        self.assertIn("15.0", row)
+        self.assertIn("812", row)
+        self.assertIn("1 relays; nodes: one (alive", out.getvalue())
 
     @override_settings(RTCC_SRT_PORT_BASE=40000, RTCC_SRT_HOST="srt.example.org")
     def test_push_target_is_the_port_base_plus_id_on_the_holding_node(self):

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from agencies.models import ViewingSession
 from cameras.media.signing import hls_url_for
-from cameras.models import Camera, Consent
+from cameras.models import Camera, Consent, PrivacyMask
 from cameras.relay.models import RelayLease
 from cameras.relay.node import RelayNodeRunner
 from cameras.services import do_revoke_consent, do_set_consent
@@ -93,7 +93,7 @@ class SingleNodeTests(FleetTestCase):
         self.wait_status(camera, Camera.Status.LIVE, timeout=20, devices=[device])
         self.assertEqual(len(relay_pids(camera)), 1)
 
-    def test_schedule_window_closing_stops_the_relay(self):
+    def test_new_privacy_mask_restarts_the_relay_and_schedule_window_closing_stops_it(self):
         camera = self.add_camera("Night shop", level=None)
         Consent.objects.create(
             camera=camera,
@@ -104,7 +104,14 @@ class SingleNodeTests(FleetTestCase):
         runner.register()
         self.addCleanup(runner.shutdown)
         runner.run_once()
-        wait_for(lambda: relay_pids(camera), 10, "no relay started")
+        (first_pid,) = wait_for(lambda: relay_pids(camera), 10, "no relay started")
+
+        PrivacyMask.objects.create(
+            camera=camera, label="neighbour's window", x=0, y=0, width=0.25, height=0.5
+        )
+        runner.run_once()
+        self.assertEqual(runner.relays[camera.pk].spec.masks, ((0, 0, 0.25, 0.5),))
+        wait_for(lambda: relay_pids(camera) not in ([], [first_pid]), 10, "the relay kept its old settings")
 
         local_midnight = timezone.now().astimezone(camera.tz).replace(hour=23, minute=59, second=1)
         runner.run_once(now=local_midnight)
