@@ -1,0 +1,105 @@
+"""Push simulated SRT streams for push cameras, as their edge devices would."""
+
+import signal
+import threading
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from cameras.models import Camera
+from cameras.simulator import SimulatedCamera
+
+RESTART_DELAY_S = 3.0  # a device whose relay went away calls again after a pause
+
+
+def camera_ids(text: str) -> list[int]:
+    try:
+        return [int(part) for part in text.replace(" ", ",").split(",") if part]
+    except ValueError:
+        raise CommandError(f"--camera-ids takes numbers separated by commas, not {text!r}") from None
+
+
+class Command(BaseCommand):
+    help = "Run one simulated camera (ffmpeg, SRT caller) per push camera until interrupted."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--count", type=int, default=None, help="how many push cameras (lowest ids first)"
+        )
+        parser.add_argument("--camera-ids", type=camera_ids, default=None, help="these cameras, e.g. 3,4,9")
+        parser.add_argument("--host", default=None, help="call this host instead of the camera's push target")
+        parser.add_argument(
+            "--port-base",
+            type=int,
+            default=None,
+            help="call port-base + camera id instead of the push target",
+        )
+        parser.add_argument("--width", type=int, default=320)
+        parser.add_argument("--height", type=int, default=240)
+        parser.add_argument("--fps", type=int, default=15)
+
+    def handle(self, *args, **options):
+        cameras = self.cameras(options["camera_ids"], options["count"])
+        if not cameras:
+            raise CommandError("no enabled push cameras match")
+        stopping = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stopping.set())
+        devices: dict[int, SimulatedCamera] = {}
+        restart_at: dict[int, float] = {}
+        try:
+            while not stopping.is_set():
+                for camera in cameras:
+                    device = devices.get(camera.pk)
+                    if device is not None and device.is_running:
+                        continue
+                    if device is not None and camera.pk not in restart_at:
+                        restart_at[camera.pk] = time.monotonic() + RESTART_DELAY_S
+                    if time.monotonic() < restart_at.get(camera.pk, 0):
+                        continue
+                    restart_at.pop(camera.pk, None)
+                    devices[camera.pk] = self.start_device(camera, options, again=device is not None)
+                stopping.wait(0.5)
+        finally:
+            for device in devices.values():
+                device.stop()
+            self.stdout.write(f"stopped {len(devices)} simulated camera(s)")
+
+    def cameras(self, ids: list[int] | None, count: int | None) -> list[Camera]:
+        queryset = Camera.objects.filter(source=Camera.Source.PUSH, enabled=True).order_by("pk")
+        if ids is not None:
+            queryset = queryset.filter(pk__in=ids)
+            missing = set(ids) - set(queryset.values_list("pk", flat=True))
+            if missing:
+                self.stderr.write(f"not enabled push cameras, skipped: {sorted(missing)}")
+        if count is not None:
+            queryset = queryset[: max(count, 0)]
+        return list(queryset)
+
+    def start_device(self, camera: Camera, options: dict, *, again: bool) -> SimulatedCamera:
+        host, port = self.target(camera, options)
+        device = SimulatedCamera(
+            camera.name,
+            host=host,
+            port=port,
+            passphrase=camera.srt_passphrase,
+            stream_id=camera.stream_id,
+            width=options["width"],
+            height=options["height"],
+            fps=options["fps"],
+        )
+        device.start()
+        if not again:
+            self.stdout.write(f"camera {camera.pk} {camera.name!r}: pushing to srt://{host}:{port}")
+        return device
+
+    def target(self, camera: Camera, options: dict) -> tuple[str, int]:
+        try:
+            from cameras.relay.ports import push_target
+        except ImportError:
+            push_target = None
+        if push_target is not None and options["port_base"] is None:
+            host, port = push_target(camera)
+        else:
+            host, port = "127.0.0.1", (options["port_base"] or 20000) + camera.pk
+        return options["host"] or host, port
