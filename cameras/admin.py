@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from guardian.admin import GuardedModelAdminMixin
 
+from cameras.footage.models import FootageExport, FootageRequest
 from cameras.models import Camera, Consent, PrivacyMask
 from cameras.sources import check_pull_url
 from rtcc.admin_scoping import AgencyScopedAdmin, ReadOnlyAdmin
@@ -148,3 +149,53 @@ class PrivacyMaskAdmin(AgencyScopedAdmin):
     search_fields = ["camera__name", "label"]
     list_select_related = ["camera"]
     raw_id_fields = ["camera"]
+
+
+class FootageExportInline(admin.TabularInline):
+    model = FootageExport
+    fields = [
+        "camera",
+        "file_path",
+        "sha256",
+        "size",
+        "created_at",
+        "delivered",
+        "delivered_at",
+        "deleted_at",
+    ]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FootageRequest)
+class FootageRequestAdmin(AgencyScopedAdmin, ReadOnlyAdmin):
+    """Requests and their answers are made in the API and the portal; here they are read."""
+
+    list_display = [
+        "case_number",
+        "camera",
+        "start",
+        "end",
+        "status",
+        "requested_by",
+        "created_at",
+        "answered_at",
+    ]
+    list_filter = ["status", "agency", ("answered_at", admin.EmptyFieldListFilter)]
+    search_fields = ["case_number", "reason", "camera__name", "requested_by__username"]
+    date_hierarchy = "created_at"
+    list_select_related = ["camera", "requested_by", "agency"]
+    inlines = [FootageExportInline]
+
+
+@admin.register(FootageExport)
+class FootageExportAdmin(AgencyScopedAdmin, ReadOnlyAdmin):
+    agency_path = "request__agency"
+    list_display = ["request", "camera", "sha256", "size", "created_at", "delivered", "deleted_at"]
+    list_filter = ["delivered", ("deleted_at", admin.EmptyFieldListFilter), "request__agency"]
+    search_fields = ["request__case_number", "camera__name", "sha256"]
+    list_select_related = ["request", "camera"]

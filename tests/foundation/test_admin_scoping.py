@@ -1,9 +1,12 @@
+from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from agencies.models import AccessEvent, Incident, Membership
 from billing.models import Contract, Invoice, InvoiceLine, Package
+from cameras.footage.models import FootageRequest
 from cameras.models import Consent
 from tests.personas import PASSWORD, Personas, make_agency_admin
 
@@ -43,6 +46,16 @@ class AdminScopingTests(Personas):
             AccessEvent.objects.create(
                 agency=agency, action=AccessEvent.Action.VIEW_START, target_label=f"audit {reference}"
             )
+            camera = cls.street_camera if agency == cls.riverside else cls.lakeview_camera
+            FootageRequest.objects.create(
+                agency=agency,
+                camera=camera,
+                requested_by=cls.dispatcher,
+                case_number=f"CASE-{reference}",
+                reason="burglary",
+                start=timezone.now() - timedelta(hours=2),
+                end=timezone.now() - timedelta(hours=1),
+            )
 
     def changelist(self, user, model_path):
         self.client.force_login(user)
@@ -61,6 +74,7 @@ class AdminScopingTests(Personas):
             "billing/invoice": ("INV-RPD-1", "INV-LSO-1"),
             "billing/invoiceline": ("Devices RPD-1", "Devices LSO-1"),
             "auth/user": ("dan-dispatcher", "olga-outsider"),
+            "cameras/footagerequest": ("CASE-RPD-1", "CASE-LSO-1"),
         }
         for model_path, (own, foreign) in expectations.items():
             page = self.changelist(self.admin, model_path)
