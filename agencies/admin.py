@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from rest_framework.authtoken.admin import TokenAdmin
+from rest_framework.authtoken.models import TokenProxy
 
 from agencies.models import AccessEvent, Agency, Incident, Membership
 from rtcc.admin_scoping import AgencyScopedAdmin, ReadOnlyAdmin
@@ -135,3 +137,26 @@ admin.site.unregister(User)
 admin.site.register(User, ScopedUserAdmin)
 admin.site.site_header = "OpenRTCC administration"
 admin.site.site_title = "OpenRTCC admin"
+
+
+class SuperuserTokenAdmin(TokenAdmin):
+    """API tokens are keys: their list is for superusers only, never for an agency admin."""
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+
+admin.site.unregister(TokenProxy)
+admin.site.register(TokenProxy, SuperuserTokenAdmin)

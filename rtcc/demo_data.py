@@ -15,7 +15,7 @@ from devices.models import Device
 CITY_CENTRE = (41.8781, -87.6298)
 LAKEVIEW_CENTRE = (41.9400, -87.6540)
 AGENCY_ADMIN_GROUP = "Agency admins"
-ADMIN_APPS = ["agencies", "cameras", "devices", "billing", "auth", "authtoken"]
+ADMIN_APPS = ["agencies", "cameras", "devices", "billing", "auth"]
 
 # name, metres north, metres east of the centre, owner key or None for the agency, consent level
 RIVERSIDE_CAMERAS = [

@@ -1,23 +1,97 @@
 """Each persona reaches only what it should, through every endpoint that names a camera."""
 
+from datetime import timedelta
+
 from django.contrib.auth.models import Permission
+from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
+from agencies.models import Incident, ViewingSession
+from cameras.footage.models import FootageRequest
 from tests.personas import Personas
 
-# (method, path template, body): every API endpoint that names one camera.
-CAMERA_ENDPOINTS = [
-    ("get", "/api/v1/cameras/{id}/", None),
+# (method, path template, body): every endpoint that names one object. {camera} is a
+# Riverside camera shared live, {incident} a Riverside incident, {request} a Riverside
+# footage request. Each must be "not found" for Lakeview's dispatcher.
+FOREIGN_OBJECT_ENDPOINTS = [
+    ("get", "/api/v1/cameras/{camera}/", None),
+    ("post", "/api/v1/cameras/{camera}/live/", {"purpose": "look", "case_number": "C-1"}),
+    ("get", "/api/v1/incidents/{incident}/", None),
+    ("patch", "/api/v1/incidents/{incident}/", {"closed": True}),
+    ("get", "/api/v1/footage-requests/{request}/", None),
+    ("get", "/api/v1/footage-requests/{request}/clip/", None),
+    ("get", "/api/v1/portal/cameras/{camera}/", None),
+    ("put", "/api/v1/portal/cameras/{camera}/consent/", {"level": "registry"}),
+    ("delete", "/api/v1/portal/cameras/{camera}/consent/", None),
+    ("post", "/api/v1/portal/footage-requests/{request}/answer/", {"answer": "approve"}),
 ]
 
 
 class CrossAgencyIsolationTests(Personas):
-    def test_other_agencys_camera_is_not_found_on_every_endpoint(self):
-        for method, template, body in CAMERA_ENDPOINTS:
-            path = template.format(id=self.street_camera.pk)
-            response = getattr(self.api(self.outsider), method)(path, body, format="json")
-            self.assertEqual(response.status_code, 404, f"{method} {path}")
-            self.assertEqual(response.json(), {"detail": "Not found."})
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.incident = Incident.objects.create(
+            agency=cls.riverside,
+            external_id="CAD-1",
+            kind="robbery",
+            lat=cls.riverside.lat,
+            lon=cls.riverside.lon,
+        )
+        cls.footage_request = FootageRequest.objects.create(
+            agency=cls.riverside,
+            camera=cls.live_camera,
+            requested_by=cls.dispatcher,
+            case_number="C-1",
+            reason="robbery",
+            start=timezone.now() - timedelta(hours=2),
+            end=timezone.now() - timedelta(hours=1),
+        )
+
+    def foreign_paths(self, missing=False):
+        ids = {
+            "camera": self.live_camera.pk,
+            "incident": self.incident.pk,
+            "request": self.footage_request.pk,
+        }
+        if missing:
+            ids = dict.fromkeys(ids, 987654)
+        for method, template, body in FOREIGN_OBJECT_ENDPOINTS:
+            yield method, template.format(**ids), body
+
+    def test_other_agencys_objects_are_not_found_on_every_endpoint(self):
+        """404, or a 403 for the role that the same request on a missing id gets too: existence never leaks."""
+        client = self.api(self.outsider)
+        for (method, path, body), (_, missing_path, _) in zip(
+            self.foreign_paths(), self.foreign_paths(missing=True), strict=True
+        ):
+            response = getattr(client, method)(path, body, format="json")
+            on_missing = getattr(client, method)(missing_path, body, format="json")
+            self.assertIn(response.status_code, {403, 404}, f"{method} {path}: {response.content[:200]}")
+            self.assertEqual(
+                (response.status_code, response.json()),
+                (on_missing.status_code, on_missing.json()),
+                f"{method} {path}",
+            )
+        snapshot = self.client
+        snapshot.force_login(self.outsider)
+        self.assertIn(snapshot.get(f"/media/snapshot/{self.live_camera.pk}.jpg").status_code, {403, 404})
+
+    def test_nothing_changed_after_the_outsiders_attempts(self):
+        for method, path, body in self.foreign_paths():
+            getattr(self.api(self.outsider), method)(path, body, format="json")
+        self.incident.refresh_from_db()
+        self.footage_request.refresh_from_db()
+        self.assertIsNone(self.incident.closed_at)
+        self.assertEqual(self.footage_request.status, FootageRequest.Status.PENDING)
+        self.assertEqual(self.live_camera.current_consent().level, "live")
+        self.assertFalse(ViewingSession.objects.exists())
+
+    def test_a_neighbour_cannot_reach_anothers_camera_through_the_portal(self):
+        for method, path, body in self.foreign_paths():
+            if "/portal/" in path:
+                response = getattr(self.api(self.neighbour), method)(path, body, format="json")
+                self.assertEqual(response.status_code, 404, f"{method} {path}")
 
     def test_outsider_lists_none_of_riverside(self):
         response = self.api(self.outsider).get("/api/v1/cameras/?page_size=500")

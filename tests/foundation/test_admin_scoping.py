@@ -157,3 +157,13 @@ class AdminScopingTests(Personas):
         self.assertEqual(response.status_code, 302, response.content.decode()[:3000])
         self.assertEqual(self.riverside.cameras.filter(name="New pole camera").count(), 1)
         self.assertEqual(Membership.objects.get(user=self.admin).agency, self.riverside)
+
+
+class TokenAdminTests(Personas):
+    def test_agency_admin_cannot_list_api_tokens_even_with_the_permission(self):
+        from django.contrib.auth.models import Permission
+
+        self.admin.user_permissions.add(*Permission.objects.filter(content_type__app_label="authtoken"))
+        self.api(self.dispatcher)  # makes a token
+        self.client.force_login(self.admin)
+        self.assertEqual(self.client.get("/admin/authtoken/tokenproxy/").status_code, 403)
