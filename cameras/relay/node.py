@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -27,7 +27,7 @@ from cameras.relay import leases
 from cameras.relay.desired import desired_cameras, live_refusal
 from cameras.relay.models import RelayLease, RelayNode
 from cameras.relay.ports import srt_port
-from cameras.relay.status import do_record_frames, do_set_camera_status
+from cameras.relay.status import do_set_camera_status, record_frames, send_events
 from cameras.relay.wake import WakeListener
 
 logger = logging.getLogger(__name__)
@@ -76,6 +76,7 @@ class Relay:
     """What the node knows of one camera it relays."""
 
     camera_id: int
+    agency_id: int
     spec: object
     process: object = None
     status: str = ""
@@ -85,7 +86,7 @@ class Relay:
     process_started_at: datetime | None = None
     lease_valid_until: float = 0.0
     written_at: float = 0.0
-    frame_written: datetime | None = None
+    last_frame: datetime | None = None
     snapshot_mtime: float = 0.0
     last_error: str = ""
     reason: str = ""
@@ -215,6 +216,7 @@ class RelayNodeRunner:
         self.claim_new(desired, now)
         for relay in list(self.relays.values()):
             self.supervise(relay)
+        self.write_stats()
         if time.monotonic() - self.swept_at > 5:
             self.swept_at = time.monotonic()
             sweep_orphaned_statuses(now)
@@ -237,7 +239,8 @@ class RelayNodeRunner:
                 continue
             if not leases.claim(self.node.pk, camera_id, now):
                 continue
-            relay = Relay(camera_id=camera_id, spec=relay_spec(desired[camera_id]))
+            camera = desired[camera_id]
+            relay = Relay(camera_id=camera_id, agency_id=camera.agency_id, spec=relay_spec(camera))
             relay.lease_valid_until = time.monotonic() + self.lease_seconds - LEASE_SAFETY_SECONDS
             self.relays[camera_id] = relay
             self.start_process(relay, "starting", "Starting the relay.")
@@ -264,7 +267,7 @@ class RelayNodeRunner:
 
     def start_process(self, relay: Relay, status: str, reason: str) -> None:
         relay.process = self.new_process(relay.spec)
-        relay.frame_written = None
+        relay.last_frame = None
         try:
             relay.process.start()
         except Exception as error:  # a missing binary or a refused URL: report, retry later
@@ -340,8 +343,7 @@ class RelayNodeRunner:
             if relay.status != "live":
                 relay.failures = 0
                 self.set_status(relay, "live", "")
-            self.write_frames(relay, last_frame)
-            self.write_lease(relay)
+            relay.last_frame = last_frame
             return
         since = last_frame or relay.process_started_at or now
         if (now - since).total_seconds() < self.stall_seconds:
@@ -361,20 +363,39 @@ class RelayNodeRunner:
         relay.status, relay.reason = status, reason
         do_set_camera_status(relay.camera_id, status, reason)
 
-    def write_frames(self, relay: Relay, last_frame: datetime) -> None:
-        if time.monotonic() - relay.written_at < self.status_seconds and relay.frame_written is not None:
-            return
+    def write_stats(self) -> None:
+        """Every status period per live relay: frame time, snapshot version, lease stats.
+
+        One transaction and one channel-layer trip for all relays due in this pass: with a
+        hundred relays, a commit and an event-loop start per camera would cost more CPU
+        than the relays' own ffmpeg copy.
+        """
         from cameras.relay.layout import snapshot_path
 
-        try:
-            mtime = snapshot_path(relay.camera_id).stat().st_mtime
-        except OSError:
-            mtime = relay.snapshot_mtime
-        taken = mtime != relay.snapshot_mtime
-        relay.snapshot_mtime = mtime
-        relay.frame_written = last_frame
-        do_record_frames(relay.camera_id, last_frame, snapshot_taken=taken)
-        self.write_lease(relay, force=True)
+        now = time.monotonic()
+        due = [
+            relay
+            for relay in self.relays.values()
+            if relay.status == "live"
+            and relay.last_frame is not None
+            and now - relay.written_at >= self.status_seconds
+        ]
+        if not due:
+            return
+        events = []
+        with transaction.atomic():
+            for relay in due:
+                try:
+                    mtime = snapshot_path(relay.camera_id).stat().st_mtime
+                except OSError:
+                    mtime = relay.snapshot_mtime
+                taken = mtime != relay.snapshot_mtime
+                relay.snapshot_mtime = mtime
+                event = record_frames(relay.camera_id, relay.last_frame, snapshot_taken=taken)
+                if event is not None:
+                    events.append((relay.agency_id, event))
+                self.write_lease(relay, force=True)
+            send_events(events)
 
     def write_lease(self, relay: Relay, force: bool = False) -> None:
         if not force and time.monotonic() - relay.written_at < self.status_seconds:

@@ -1,10 +1,16 @@
 """The camera's relay status as the wall sees it: stored on the camera, sent to its agency."""
 
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from cameras.events import send_to_agency
+from cameras.events import agency_group, send_to_agency
+
+logger = logging.getLogger(__name__)
 
 
 def status_event(camera) -> dict:
@@ -39,21 +45,37 @@ def do_set_camera_status(camera_id: int, status: str, reason: str = "") -> bool:
     return True
 
 
-@transaction.atomic
-def do_record_frames(camera_id: int, last_frame_at, *, snapshot_taken: bool) -> int | None:
-    """Store the newest frame time and, for a new snapshot, bump its version and tell the walls."""
+def record_frames(camera_id: int, last_frame_at, *, snapshot_taken: bool) -> dict | None:
+    """Store the newest frame time and, for a new snapshot, bump its version.
+
+    Returns the `camera.snapshot` event to send (with `send_events`) when the version
+    went up. Callers batch many cameras in one transaction and one send.
+    """
     from cameras.models import Camera
 
     fields = {"last_frame_at": last_frame_at}
     if snapshot_taken:
         fields["snapshot_version"] = F("snapshot_version") + 1
-    if not Camera.objects.filter(pk=camera_id).update(**fields):
+    if not Camera.objects.filter(pk=camera_id).update(**fields) or not snapshot_taken:
         return None
-    if not snapshot_taken:
-        return None
-    camera = Camera.objects.filter(pk=camera_id).values("agency_id", "snapshot_version").first()
-    send_to_agency(
-        camera["agency_id"],
-        {"type": "camera.snapshot", "camera_id": camera_id, "snapshot_version": camera["snapshot_version"]},
-    )
-    return camera["snapshot_version"]
+    version = Camera.objects.filter(pk=camera_id).values_list("snapshot_version", flat=True).first()
+    return {"type": "camera.snapshot", "camera_id": camera_id, "snapshot_version": version}
+
+
+def send_events(events: list[tuple[int, dict]]) -> None:
+    """Send (agency id, event) pairs after commit in one trip through the channel layer."""
+    if not events:
+        return
+
+    async def send_all():
+        layer = get_channel_layer()
+        for agency_id, event in events:
+            await layer.group_send(agency_group(agency_id), event)
+
+    def send():
+        try:
+            async_to_sync(send_all)()
+        except Exception:  # a down channel layer must not stop the relays
+            logger.warning("could not send %s relay events", len(events), exc_info=True)
+
+    transaction.on_commit(send)

@@ -1,0 +1,230 @@
+"""N simulated cameras through the relay fleet on one node, against N bare `ffmpeg -c copy`
+SRT-to-HLS processes on the same streams, in the same run.
+
+Per relay: CPU (ffmpeg plus the node's share of its Python process), PSS (the same), and
+time from start to live. The fleet's relays also cut keyframe snapshots and recording
+segments, which the bare baseline does not; the ratio says what all of that costs.
+`python -m bench relays --scale N` runs 4 x N cameras.
+"""
+
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench._django import setup_django
+
+CAMERAS_PER_SCALE = 4
+WINDOW_S = 10.0
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def pss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def ffmpeg_pids_under(folder: Path) -> list[int]:
+    marker = str(folder)
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argv and b"ffmpeg" in os.path.basename(argv[0]) and any(marker.encode() in a for a in argv):
+            pids.append(int(entry.name))
+    return pids
+
+
+def measure(groups: list[list[int]]) -> list[tuple[float, float]]:
+    """For each group of pids: (CPU % of one core, PSS MB), over the same WINDOW_S."""
+    before = [{pid: cpu_seconds(pid) for pid in pids} for pids in groups]
+    start = time.monotonic()
+    time.sleep(WINDOW_S)
+    elapsed = time.monotonic() - start
+    return [
+        (
+            100 * sum(cpu_seconds(pid) - seen[pid] for pid in pids) / elapsed,
+            sum(pss_kb(pid) for pid in pids) / 1024,
+        )
+        for pids, seen in zip(groups, before, strict=True)
+    ]
+
+
+def keep_running(devices) -> None:
+    for device in devices:
+        if not device.is_running:
+            device.start()
+
+
+def run(scale: int) -> list[dict]:
+    var_dir = setup_django()
+    from datetime import date, timedelta
+
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+
+    from agencies.models import Agency
+    from billing.models import Contract, Package
+    from cameras.models import Camera, Consent
+    from cameras.relay.layout import live_dir
+    from cameras.relay.ports import push_target
+    from cameras.simulator import SimulatedCamera
+    from rtcc.embedded_redis import EmbeddedRedis
+    from rtcc.ffmpeg import find_ffmpeg
+
+    count = CAMERAS_PER_SCALE * max(scale, 1)
+    redis = EmbeddedRedis(settings.EMBEDDED_REDIS_SOCKET).start()
+    agency = Agency.objects.create(slug="bench", name="Bench PD", lat=41.88, lon=-87.63)
+    package = Package.objects.create(slug="bench", name="Bench", price_per_device_year=0)
+    Contract.objects.create(
+        agency=agency,
+        package=package,
+        reference="BENCH",
+        starts_on=date.today() - timedelta(days=1),
+        ends_on=date.today() + timedelta(days=1),
+        device_quota=count,
+        price_per_device_year=0,
+        status=Contract.Status.ACTIVE,
+    )
+    owner = get_user_model().objects.create_user("bench-owner")
+    cameras = []
+    for n in range(count):
+        camera = Camera.objects.create(
+            agency=agency, owner=owner, name=f"bench {n}", lat=41.88, lon=-87.63, source=Camera.Source.PUSH
+        )
+        Consent.objects.create(camera=camera, level=Consent.Level.LIVE)
+        cameras.append(camera)
+    devices = []
+    for camera in cameras:
+        host, port = push_target(camera)
+        devices.append(
+            SimulatedCamera(
+                camera.name,
+                host=host,
+                port=port,
+                passphrase=camera.srt_passphrase,
+                stream_id=camera.stream_id,
+                fps=10,
+            )
+        )
+    live_root = live_dir(0).parent
+    rows = []
+    node = None
+    bare: list[subprocess.Popen] = []
+    try:
+        # The fleet: one relay node in its own process, as deployed.
+        started = time.monotonic()
+        node = subprocess.Popen(
+            [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "relay_node", "--name", "bench"],
+            env={**os.environ, "RTCC_VAR_DIR": var_dir, "LOG_LEVEL": "WARNING"},
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        live_after = {}
+        deadline = time.monotonic() + 30 + 5 * count
+        while len(live_after) < count and time.monotonic() < deadline:
+            keep_running(devices)
+            for camera_id in Camera.objects.filter(status=Camera.Status.LIVE).values_list("pk", flat=True):
+                live_after.setdefault(camera_id, time.monotonic() - started)
+            time.sleep(0.2)
+        if len(live_after) < count:
+            raise RuntimeError(f"only {len(live_after)} of {count} relays went live")
+        (relay_cpu, relay_pss), (node_cpu, node_pss) = measure([ffmpeg_pids_under(live_root), [node.pid]])
+        node.send_signal(signal.SIGTERM)
+        node.wait(30)
+        node = None
+        for device in devices:
+            device.stop()
+
+        # The baseline: bare stream copy from the same SRT push to HLS, nothing else.
+        ffmpeg = find_ffmpeg().path
+        started = time.monotonic()
+        for camera in cameras:
+            folder = live_root / f"bare-{camera.pk}"
+            folder.mkdir(parents=True, exist_ok=True)
+            _, port = push_target(camera)
+            url = f"srt://0.0.0.0:{port}?mode=listener&passphrase={camera.srt_passphrase}&pbkeylen=32"
+            bare.append(
+                subprocess.Popen(
+                    [
+                        ffmpeg,
+                        "-nostdin",
+                        "-loglevel",
+                        "error",
+                        "-i",
+                        url,
+                        "-c",
+                        "copy",
+                        "-f",
+                        "hls",
+                        "-hls_time",
+                        "1",
+                        "-hls_list_size",
+                        "6",
+                        "-hls_flags",
+                        "delete_segments",
+                        "-hls_segment_filename",
+                        str(folder / "seg-%d.ts"),
+                        str(folder / "index.m3u8"),
+                    ],
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+            )
+        bare_live = {}
+        deadline = time.monotonic() + 30 + 5 * count
+        while len(bare_live) < count and time.monotonic() < deadline:
+            keep_running(devices)
+            for camera in cameras:
+                if (live_root / f"bare-{camera.pk}" / "index.m3u8").exists():
+                    bare_live.setdefault(camera.pk, time.monotonic() - started)
+            time.sleep(0.2)
+        ((bare_cpu, bare_pss),) = measure([[p.pid for p in bare]])
+        fleet_cpu, fleet_pss = (relay_cpu + node_cpu) / count, (relay_pss + node_pss) / count
+        bare_cpu, bare_pss = bare_cpu / count, bare_pss / count
+        rows.append(
+            {
+                "relays": count,
+                "fleet_cpu_pct": round(fleet_cpu, 2),
+                "fleet_ffmpeg_cpu_pct": round(relay_cpu / count, 2),
+                "bare_cpu_pct": round(bare_cpu, 2),
+                "cpu_ratio": round(fleet_cpu / bare_cpu, 2) if bare_cpu else None,
+                "fleet_pss_mb": round(fleet_pss, 1),
+                "fleet_ffmpeg_pss_mb": round(relay_pss / count, 1),
+                "bare_pss_mb": round(bare_pss, 1),
+                "pss_ratio": round(fleet_pss / bare_pss, 2) if bare_pss else None,
+                "fleet_live_s": round(statistics.median(live_after.values()), 1),
+                "bare_live_s": round(statistics.median(bare_live.values()), 1) if bare_live else None,
+            }
+        )
+    finally:
+        if node is not None:
+            node.kill()
+            node.wait()
+        for process in bare:
+            process.kill()
+            process.wait()
+        for device in devices:
+            device.stop()
+        redis.stop()
+    return rows
