@@ -35,7 +35,8 @@ RTSP_FORMATS = "rtsp"
 HTTP_PROTOCOLS = "http,https,tcp,tls"
 HTTP_FORMATS = "hls,mpegts,mjpeg,mpjpeg"
 GLOBAL_ARGS = (
-    *("-hide_banner", "-nostdin", "-nostats", "-y", "-loglevel", "warning"),
+    # Info level for the input's codec; the relay keeps only warnings and errors of the rest.
+    *("-hide_banner", "-nostdin", "-nostats", "-y", "-loglevel", "level+info"),
     *("-progress", "pipe:1", "-stats_period", "1"),
 )
 # Characters the tee muxer's nested option syntax would read as its own.
@@ -150,10 +151,15 @@ def recording_options() -> dict:
     }
 
 
-def build_command(spec, *, ffmpeg_path: str, input_path: str | None = None) -> Command:
-    """The argument list for `spec`; `input_path` is the pipe the concat list will come through."""
+def build_command(
+    spec, *, ffmpeg_path: str, input_path: str | None = None, transcode: bool = False
+) -> Command:
+    """The argument list for `spec`; `input_path` is the pipe the concat list will come through.
+
+    Masks always mean a transcode; `transcode` forces one for a source that is not H.264.
+    """
     source = source_for(spec)
-    transcode = bool(spec.masks)
+    transcode = transcode or bool(spec.masks)
     decoder = {} if transcode else {"skip_frame": "nokey"}  # only the snapshot decodes in copy mode
     if source.secret:
         if not input_path:
@@ -182,8 +188,9 @@ def build_command(spec, *, ffmpeg_path: str, input_path: str | None = None) -> C
             "pix_fmt": "yuv420p",
             "crf": 26,
             "force_key_frames": f"expr:gte(t,n_forced*{HLS_SEGMENT_S})",
-            "vf": ",".join(mask_filters(spec.masks)),
         }
+        if spec.masks:
+            encoder["vf"] = ",".join(mask_filters(spec.masks))
         if spec.record:
             outputs.append(ffmpeg.output(video, tee_targets(live, recordings), f="tee", **encoder))
         else:

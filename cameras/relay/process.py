@@ -8,7 +8,7 @@ import subprocess
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -16,13 +16,21 @@ from django.utils import timezone
 
 from cameras.relay import layout
 from cameras.relay.argv import build_command, source_for
-from cameras.relay.progress import Progress, ProgressParser
+from cameras.relay.progress import Progress, ProgressParser, number
 from cameras.relay.secrets import SecretPipe, redact
 
 logger = logging.getLogger(__name__)
 
 STDERR_TAIL = 40
 START_GRACE_S = 10.0
+TRANSCODE_MEMORY_S = 3600.0
+LOG_LEVEL = re.compile(r"\[(trace|debug|verbose|info|warning|error|fatal|panic)\] ")
+KEPT_LEVELS = {"warning", "error", "fatal", "panic"}
+INPUT_VIDEO = re.compile(r"^\s*Stream #0:\d+\S*: Video: (\w+)")
+
+# Sources seen sending video other than H.264, keyed by what identifies the source, with the
+# moment seen: they are transcoded from their next start on, for a while (a device may be fixed).
+not_h264: dict[tuple, float] = {}
 
 
 class RelayStartError(ValueError):
@@ -117,6 +125,9 @@ class RelayProcess:
         self.pipe: SecretPipe | None = None
         self.threads: list[threading.Thread] = []
         self.lock = threading.Lock()
+        self.transcode = False
+        self.source_codec = ""
+        self.codec_error = ""
 
     def __repr__(self):
         return f"RelayProcess(camera {self.spec.camera_id}, pid {self.pid}, running {self.is_running})"
@@ -160,10 +171,17 @@ class RelayProcess:
             from rtcc.ffmpeg import find_ffmpeg
 
             self.ffmpeg = find_ffmpeg().path
+        seen = not_h264.get(self.source_key)
+        self.transcode = bool(spec.masks) or (
+            seen is not None and time.monotonic() - seen < TRANSCODE_MEMORY_S
+        )
         pipe = SecretPipe() if needs_pipe else None
         try:
             command = build_command(
-                spec, ffmpeg_path=self.ffmpeg, input_path=str(pipe.path) if pipe else None
+                spec,
+                ffmpeg_path=self.ffmpeg,
+                input_path=str(pipe.path) if pipe else None,
+                transcode=self.transcode,
             )
         except ValueError as error:
             raise RelayStartError(str(error)) from None
@@ -202,19 +220,46 @@ class RelayProcess:
         if self.spec.record:
             layout.recordings_dir(self.spec.camera_id).mkdir(parents=True, exist_ok=True)
 
+    @property
+    def source_key(self) -> tuple:
+        return (self.spec.camera_id, self.spec.source, self.spec.url, self.spec.srt_port)
+
     def read_progress(self) -> None:
         parser = ProgressParser()
         for raw in self.process.stdout:
             progress = parser.feed(raw.decode("utf-8", "replace"))
             if progress is not None:
+                if progress.bitrate_kbps == 0:
+                    # HLS output has no size in -progress: measure the newest segments instead.
+                    progress = replace(progress, bitrate_kbps=hls_bitrate_kbps(self.spec.camera_id))
                 self.progress = progress
 
     def read_stderr(self) -> None:
         for raw in self.process.stderr:
             line = redact(raw.decode("utf-8", "replace").rstrip(), self.spec.secrets)
-            if line:
+            level = LOG_LEVEL.search(line)
+            if level:
+                line = line[: level.start()] + line[level.end() :]
+            if not self.source_codec:
+                video = INPUT_VIDEO.search(line)
+                if video:
+                    self.source_codec = video[1]
+                    self.check_codec()
+            if line.strip() and (level is None or level[1] in KEPT_LEVELS):
                 with self.lock:
                     self.stderr_tail.append(line[:500])
+
+    def check_codec(self) -> None:
+        if self.transcode or self.source_codec == "h264":
+            return
+        # Copied as is, it would reach browsers as a stream they cannot play: end this run, so
+        # that the supervisor's restart transcodes.
+        not_h264[self.source_key] = time.monotonic()
+        self.codec_error = (
+            f"the camera sends {self.source_codec} video, not H.264: it is transcoded from the next start"
+        )
+        logger.warning("relay of camera %s: %s", self.spec.camera_id, self.codec_error)
+        signal_group(self.process.pid, signal.SIGTERM)
 
     def stop(self, timeout: float = 5.0) -> None:
         self.stopped = True
@@ -252,6 +297,8 @@ class RelayProcess:
         if code is not None:
             if self.stopped:
                 return ""
+            if self.codec_error:
+                return self.codec_error
             return reason_from(lines) or (lines[-1] if lines else f"ffmpeg exited with code {code}")
         if self.progress.frames == 0 and self.is_stalled(0):
             if self.spec.source == "push":
@@ -262,6 +309,29 @@ class RelayProcess:
         if self.is_stalled():
             return reason_from(lines) or "no new video frame for several seconds"
         return ""
+
+
+def hls_bitrate_kbps(camera_id: int, newest: int = 3) -> float:
+    """The video bitrate over the playlist's newest segments, from their sizes and durations."""
+    live = layout.live_dir(camera_id)
+    try:
+        lines = layout.playlist_path(camera_id).read_text().splitlines()
+    except OSError:
+        return 0.0
+    segments, duration = [], None
+    for line in lines:
+        if line.startswith("#EXTINF:"):
+            duration = number(line[len("#EXTINF:") :])
+        elif line and not line.startswith("#") and duration:
+            segments.append((line, duration))
+    size = seconds = 0.0
+    for name, duration in segments[-newest:]:
+        try:
+            size += (live / name).stat().st_size
+        except OSError:
+            continue  # deleted as the window moved on
+        seconds += duration
+    return round(size * 8 / 1000 / seconds, 1) if seconds else 0.0
 
 
 def terminate_group(process: subprocess.Popen, timeout: float = 5.0) -> None:

@@ -137,3 +137,9 @@ def test_redaction_hides_url_passwords_passphrases_and_known_secrets():
     hidden = redact(line, ("hunter2-secret",))
     assert "admin:pw" not in hidden and "abcdef" not in hidden and "hunter2-secret" not in hidden
     assert "rtsp://***@cam/x" in hidden
+
+
+def test_a_source_that_is_not_h264_is_transcoded_without_filters_on_the_stream(media_root):
+    argv = command(PUSH, transcode=True).argv
+    assert option(argv, "-vcodec") == "libx264" and "-skip_frame" not in argv
+    assert [arg for arg in argv if arg.startswith("fps=1,")] == [option(argv, "-vf")]  # the snapshot's only

@@ -102,3 +102,27 @@ def test_hls_source_pointing_at_a_local_video_is_refused_by_the_protocol_whiteli
     assert "Protocol 'file' not on whitelist" in relay.stderr_text
     assert relay.last_error == "the source asked for file, which is not allowed"
     assert relay.progress.frames == 0 and not list(layout.live_dir(24).glob("seg-*.ts"))
+
+
+def test_mjpeg_camera_is_transcoded_to_h264_from_the_next_start(relays, http_server):
+    root, base = http_server
+    subprocess.run(  # noqa: S603
+        [find_ffmpeg().path, "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=10"]
+        + ["-t", "3", "-c:v", "mjpeg", "-f", "mpjpeg", str(root / "camera.mjpeg")],
+        check=True,
+        timeout=30,
+    )
+    spec = RelaySpec(camera_id=25, source="pull", url=f"{base}/camera.mjpeg", record=False)
+    first = relays(spec)
+    assert wait_for(lambda: not first.is_running, 15), first.stderr_text
+    assert first.source_codec == "mjpeg"
+    assert first.last_error == "the camera sends mjpeg video, not H.264: it is transcoded from the next start"
+    second = relays(spec)
+    assert second.transcode and "libx264" in cmdline(second.pid)
+    assert wait_for(lambda: not second.is_running, 15), second.stderr_text
+    assert second.returncode == 0, second.stderr_text
+    segment = sorted(layout.live_dir(25).glob("seg-*.ts"))[0]
+    probe = subprocess.run(  # noqa: S603
+        [find_ffmpeg().path, "-hide_banner", "-i", str(segment)], capture_output=True, text=True, timeout=30
+    )
+    assert "Video: h264" in probe.stderr

@@ -43,6 +43,8 @@ def test_pushed_stream_becomes_hls_a_snapshot_and_recordings(relays, srt_camera,
     assert "#EXT-X-PROGRAM-DATE-TIME" in playlist and "seg-" in playlist
     assert jpeg_size(snapshot)[0] <= 320
     assert relay.progress.last_frame_at is not None and relay.progress.fps > 0
+    assert relay.source_codec == "h264" and not relay.transcode
+    assert wait_for(lambda: relay.progress.bitrate_kbps > 0, 5)
     assert not relay.is_stalled() and relay.last_error == ""
     # Cut at wall-clock multiples of 10 s, each named by its UTC start.
     names = sorted(path.name for path in layout.recordings_dir(11).glob("*.ts"))
