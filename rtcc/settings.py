@@ -265,3 +265,8 @@ RTCC_SRT_PORT_BASE = env_int("RTCC_SRT_PORT_BASE", 31000 if TESTING else 20000, 
 RTCC_SRT_HOST = env_str("RTCC_SRT_HOST", "127.0.0.1")
 RTCC_MEDIA_URL_SECONDS = env_int("RTCC_MEDIA_URL_SECONDS", 300, minimum=30, maximum=3600)
 RTCC_MEDIA_ACCEL_REDIRECT = env_str("RTCC_MEDIA_ACCEL_REDIRECT")
+# Relay nodes sweep orphaned statuses themselves; beat covers the case of no node at all.
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "relay-fleet-sweep": {"task": "cameras.tasks.sweep_orphaned_relays", "schedule": 30.0},
+}

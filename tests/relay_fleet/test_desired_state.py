@@ -162,6 +162,14 @@ class LeaseTests(Personas):
         self.assertEqual(self.live_camera.status, Camera.Status.OFFLINE)
         self.assertEqual(Camera.objects.get(pk=self.street_camera.pk).status, Camera.Status.LIVE)
 
+    def test_beat_task_sweeps_orphans_when_no_node_runs(self):
+        from cameras.tasks import sweep_orphaned_relays
+
+        Camera.objects.filter(pk=self.camera_id).update(status=Camera.Status.STALLED)
+        self.assertEqual(sweep_orphaned_relays(), 1)
+        self.assertEqual(sweep_orphaned_relays(), 0, "idempotent")
+        self.assertEqual(Camera.objects.get(pk=self.camera_id).status, Camera.Status.OFFLINE)
+
     def test_relays_command_lists_node_camera_and_stats(self):
         leases.claim(self.one.pk, self.camera_id)
         leases.record_process(
