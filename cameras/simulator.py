@@ -67,6 +67,18 @@ class SimulatedCamera:
         self.ffmpeg_path = ffmpeg_path
         self.process: subprocess.Popen | None = None
 
+    @classmethod
+    def for_camera(cls, camera, *, host: str, port: int, **options) -> "SimulatedCamera":
+        """The device of a push camera (a cameras.models.Camera), calling host:port."""
+        return cls(
+            camera.name,
+            host=host,
+            port=port,
+            passphrase=camera.srt_passphrase,
+            stream_id=camera.stream_id,
+            **options,
+        )
+
     def __repr__(self):
         return f"SimulatedCamera({self.name!r} -> {self.host}:{self.port}, running {self.is_running})"
 

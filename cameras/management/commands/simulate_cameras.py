@@ -78,15 +78,8 @@ class Command(BaseCommand):
 
     def start_device(self, camera: Camera, options: dict, *, again: bool) -> SimulatedCamera:
         host, port = self.target(camera, options)
-        device = SimulatedCamera(
-            camera.name,
-            host=host,
-            port=port,
-            passphrase=camera.srt_passphrase,
-            stream_id=camera.stream_id,
-            width=options["width"],
-            height=options["height"],
-            fps=options["fps"],
+        device = SimulatedCamera.for_camera(
+            camera, host=host, port=port, width=options["width"], height=options["height"], fps=options["fps"]
         )
         device.start()
         if not again:
