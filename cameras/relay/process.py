@@ -227,27 +227,40 @@ class RelayProcess:
     def read_progress(self) -> None:
         parser = ProgressParser()
         for raw in self.process.stdout:
-            progress = parser.feed(raw.decode("utf-8", "replace"))
-            if progress is not None:
-                if progress.bitrate_kbps == 0:
-                    # HLS output has no size in -progress: measure the newest segments instead.
-                    progress = replace(progress, bitrate_kbps=hls_bitrate_kbps(self.spec.camera_id))
-                self.progress = progress
+            # A reader that died would leave ffmpeg blocked on a full pipe: never let one line kill it.
+            try:
+                self.take_progress(parser, raw.decode("utf-8", "replace"))
+            except Exception:
+                logger.exception("relay of camera %s: unreadable progress line", self.spec.camera_id)
+
+    def take_progress(self, parser: ProgressParser, line: str) -> None:
+        progress = parser.feed(line)
+        if progress is not None:
+            if progress.bitrate_kbps == 0:
+                # HLS output has no size in -progress: measure the newest segments instead.
+                progress = replace(progress, bitrate_kbps=hls_bitrate_kbps(self.spec.camera_id))
+            self.progress = progress
 
     def read_stderr(self) -> None:
         for raw in self.process.stderr:
-            line = redact(raw.decode("utf-8", "replace").rstrip(), self.spec.secrets)
-            level = LOG_LEVEL.search(line)
-            if level:
-                line = line[: level.start()] + line[level.end() :]
-            if not self.source_codec:
-                video = INPUT_VIDEO.search(line)
-                if video:
-                    self.source_codec = video[1]
-                    self.check_codec()
-            if line.strip() and (level is None or level[1] in KEPT_LEVELS):
-                with self.lock:
-                    self.stderr_tail.append(line[:500])
+            try:
+                self.take_stderr(raw.decode("utf-8", "replace"))
+            except Exception:
+                logger.exception("relay of camera %s: unreadable log line", self.spec.camera_id)
+
+    def take_stderr(self, text: str) -> None:
+        line = redact(text.rstrip(), self.spec.secrets)
+        level = LOG_LEVEL.search(line)
+        if level:
+            line = line[: level.start()] + line[level.end() :]
+        if not self.source_codec:
+            video = INPUT_VIDEO.search(line)
+            if video:
+                self.source_codec = video[1]
+                self.check_codec()
+        if line.strip() and (level is None or level[1] in KEPT_LEVELS):
+            with self.lock:
+                self.stderr_tail.append(line[:500])
 
     def check_codec(self) -> None:
         if self.transcode or self.source_codec == "h264":
