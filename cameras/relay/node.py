@@ -345,8 +345,8 @@ class RelayNodeRunner:
                 self.set_status(relay, "live", "")
             relay.last_frame = last_frame
             return
-        since = last_frame or relay.process_started_at or now
-        if (now - since).total_seconds() < self.stall_seconds:
+        # Before the first frame the process allows a start grace (probing, the first keyframe).
+        if not process.is_stalled(self.stall_seconds):
             return
         if last_frame is None and relay.spec.source == "push":
             # A listener with no caller yet has nothing to restart: it waits for the device.

@@ -113,6 +113,23 @@ class NodeProcess:
         self.log.close()
 
 
+def give_active_contract(agency: Agency, reference: str) -> Contract:
+    package, _ = Package.objects.get_or_create(
+        slug="standard", defaults={"name": "Standard", "price_per_device_year": 150}
+    )
+    today = date.today()
+    return Contract.objects.create(
+        agency=agency,
+        package=package,
+        reference=reference,
+        starts_on=today - timedelta(days=30),
+        ends_on=today + timedelta(days=300),
+        device_quota=10,
+        price_per_device_year=150,
+        status=Contract.Status.ACTIVE,
+    )
+
+
 class FleetTestCase(TransactionTestCase):
     """An agency with an active contract, a resident with push cameras, and cleanup of processes."""
 
@@ -123,19 +140,8 @@ class FleetTestCase(TransactionTestCase):
         self.other_agency = Agency.objects.create(
             slug="lakeview-so", name="Lakeview SO", time_zone="America/Chicago", lat=41.94, lon=-87.65
         )
-        package = Package.objects.create(slug="standard", name="Standard", price_per_device_year=150)
-        today = date.today()
         for number, agency in enumerate([self.agency, self.other_agency]):
-            Contract.objects.create(
-                agency=agency,
-                package=package,
-                reference=f"C-{number}",
-                starts_on=today - timedelta(days=30),
-                ends_on=today + timedelta(days=300),
-                device_quota=10,
-                price_per_device_year=150,
-                status=Contract.Status.ACTIVE,
-            )
+            give_active_contract(agency, f"C-{number}")
         self.admin = make_agency_admin("alice-admin", self.agency)
         self.dispatcher = make_user("dan-dispatcher", self.agency)
         self.outsider = make_user("olga-outsider", self.other_agency)

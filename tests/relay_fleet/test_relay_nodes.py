@@ -9,13 +9,13 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from agencies.models import ViewingSession
+from agencies.models import Agency, ViewingSession
 from cameras.media.signing import hls_url_for
 from cameras.models import Camera, Consent, PrivacyMask
 from cameras.relay.models import RelayLease
 from cameras.relay.node import RelayNodeRunner
 from cameras.services import do_revoke_consent, do_set_consent
-from tests.relay_fleet.fleet import FleetTestCase, ffmpeg_pids_by_camera, wait_for
+from tests.relay_fleet.fleet import FleetTestCase, ffmpeg_pids_by_camera, give_active_contract, wait_for
 
 pytestmark = pytest.mark.ffmpeg
 
@@ -155,3 +155,39 @@ class TwoNodeTests(FleetTestCase):
         self.assertLess(time.monotonic() - killed, 30)
         never_two()
         self.assertEqual(sorted(ffmpeg_pids_by_camera()), sorted(c.pk for c in cameras))
+
+
+@pytest.mark.rtsp
+def test_agency_camera_is_pulled_from_its_rtsp_url(transactional_db, rtsp_server, settings):
+    settings.RTCC_PULL_ALLOWED_HOSTS = ["127.0.0.1"]
+    agency = Agency.objects.create(slug="riverside-pd", name="Riverside PD", lat=41.88, lon=-87.63)
+    give_active_contract(agency, "C-1")
+    camera = Camera.objects.create(
+        agency=agency,
+        name="Bridge",
+        kind=Camera.Kind.PUBLIC,
+        source=Camera.Source.PULL,
+        source_url=rtsp_server.url,
+        lat=41.88,
+        lon=-87.63,
+    )
+    runner = RelayNodeRunner("pull-node")
+    runner.register()
+    try:
+
+        def live():
+            runner.run_once()
+            return Camera.objects.get(pk=camera.pk).status == Camera.Status.LIVE
+
+        wait_for(live, 20, "the pulled camera never went live", interval=0.5)
+        assert runner.relays[camera.pk].spec.source == "pull"
+        rtsp_server.kill()
+        wait_for(
+            lambda: runner.run_once() or Camera.objects.get(pk=camera.pk).status == Camera.Status.STALLED,
+            10,
+            "losing the RTSP camera did not stall the relay",
+            interval=0.5,
+        )
+    finally:
+        runner.shutdown()
+    assert relay_pids(camera) == []
