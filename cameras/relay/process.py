@@ -10,6 +10,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -57,8 +58,6 @@ class RelaySpec:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        from urllib.parse import unquote, urlsplit
-
         found = [self.passphrase, self.stream_id]
         if self.url:
             parts = urlsplit(self.url)
@@ -125,6 +124,7 @@ class RelayProcess:
         self.pipe: SecretPipe | None = None
         self.threads: list[threading.Thread] = []
         self.lock = threading.Lock()
+        self.argv: list[str] = []
         self.transcode = False
         self.source_codec = ""
         self.codec_error = ""
@@ -188,6 +188,7 @@ class RelayProcess:
         if pipe is not None:
             pipe.open(command.concat_list)
         self.pipe = pipe
+        self.argv = command.argv  # credential-free by construction
         try:
             self.process = subprocess.Popen(  # noqa: S603 -- an argument list, no shell
                 command.argv,
