@@ -11,6 +11,7 @@
   const GRIDS = config.grids; // tiles per side, keys 1..5
   const MAX_PLAYERS = 16; // browsers hold ~6 connections per host; beyond this, snapshots
   const STALE_MS = 4000; // a player whose time stands still this long is stale
+  const MAX_LAG_MS = 6000; // older pictures are a replay of a stopped stream, not live
   const PUBLIC_PURPOSE = "Wall monitoring of an agency camera";
 
   const state = {
@@ -352,8 +353,17 @@
     tile.retryTimer = setTimeout(() => { tile.retryTimer = null; renderTile(tile); }, delay);
   }
 
+  function lagOf(tile) {
+    // The relay stamps each segment with the server's clock (EXT-X-PROGRAM-DATE-TIME).
+    const playing = tile.hls && tile.hls.playingDate;
+    return playing ? Date.now() + state.clockOffset - playing.getTime() : null;
+  }
+
   function noteProgress(tile) {
     const video = tile.el.querySelector("video");
+    const lag = lagOf(tile);
+    // Time that moves through old segments (a stream that stopped, reloaded) is not live.
+    if (lag !== null && lag > MAX_LAG_MS) return;
     if (video.currentTime > tile.lastTime + 0.01) {
       tile.lastTime = video.currentTime;
       tile.lastAdvance = Date.now();
@@ -785,15 +795,20 @@
     "incident.closed"(event) {
       state.incidents.delete(event.incident.id);
       renderIncidents();
-      // Sessions bound to the incident ended on the server; ask again for those tiles.
-      for (let i = 0; i < sessionStorage.length; i++) {
-        const key = sessionStorage.key(i);
-        if (key && key.startsWith("rtcc.purpose.")) {
-          const purpose = purposeFor(key.slice("rtcc.purpose.".length));
-          if (purpose && purpose.incident === event.incident.id) { sessionStorage.removeItem(key); i--; }
+      // Sessions opened for the incident ended on the server: ask again for those cameras.
+      const ended = new Set();
+      Object.keys(sessionStorage).filter((key) => key.startsWith("rtcc.purpose.")).forEach((key) => {
+        const cameraId = Number(key.slice("rtcc.purpose.".length));
+        const purpose = purposeFor(cameraId);
+        if (purpose && purpose.incident === event.incident.id) {
+          sessionStorage.removeItem(key);
+          ended.add(cameraId);
         }
-      }
-      runtime.forEach((tile) => { if (tile.incident === event.incident.id) { tile.incident = null; stopPlayer(tile); renderTile(tile); } });
+      });
+      runtime.forEach((tile) => {
+        if (tile.incident === event.incident.id) tile.incident = null;
+        if (ended.has(tile.cameraId)) { stopPlayer(tile); tile.purposeDeclined = false; renderTile(tile); }
+      });
     },
     "layout.pushed"(event) { applyPushed(event.layout); },
   };

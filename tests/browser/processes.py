@@ -7,31 +7,18 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote
 from urllib.request import urlopen
 
 from django.conf import settings
-from django.db import connection
 
 from rtcc.ffmpeg import find_ffmpeg
+from tests.relay_fleet.fleet import test_database_url
 
 
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def test_database_url() -> str:
-    """A DATABASE_URL for the database this test run created, for processes started by tests."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{Path(db['NAME']).resolve()}"
-    credentials = quote(db["USER"], safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}{port}/{db['NAME']}"
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -87,6 +74,7 @@ def start_test_pattern(folder: Path, log_path: Path) -> subprocess.Popen:
     argv = [
         find_ffmpeg().path,
         "-nostdin",
+        "-y",
         "-hide_banner",
         "-loglevel",
         "warning",

@@ -1,7 +1,10 @@
-"""The wall in a real Chromium: sign in, live tiles, incidents, revocation, a 64-tile wall.
+"""The wall in a real Chromium against daphne on the test database.
 
-Video comes from one ffmpeg test pattern written as a relay writes it (cameras/relay/layout.py);
-each camera's live folder links to it, and the media endpoints serve it with their usual checks.
+`RelayedWallTests` plays live tiles from the real relay fleet: a relay node process and
+simulated edge devices pushing SRT. `SnapshotWallTests` needs many cameras with pictures
+but not a relay each: one ffmpeg writes a test pattern as a relay writes it
+(cameras/relay/layout.py) and each camera's live folder links to it; the media endpoints
+serve it with all their usual checks.
 """
 
 import json
@@ -25,6 +28,7 @@ from cameras.services import do_revoke_consent
 from cameras.wall.models import Layout
 from tests.browser.processes import start_daphne, start_test_pattern, stop
 from tests.personas import PASSWORD, make_camera
+from tests.relay_fleet.fleet import FleetTestCase, NodeProcess, wait_for
 from tests.wall.fixtures import WallPersonas, give_pull_source
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -46,7 +50,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
-# Generous: two loaded cores start Chromium, daphne and ffmpeg at once.
+# Generous: two loaded cores start Chromium, daphne, a relay node and ffmpeg at once.
 PLAYBACK_TIMEOUT_MS = int(os.environ.get("RTCC_BROWSER_TIMEOUT_MS", 90_000))
 PUSH_TIMEOUT_MS = 2_000
 
@@ -65,7 +69,9 @@ def in_plain_thread(function, *args):
         return pool.submit(call).result(timeout=60)
 
 
-class BrowserWallTests(WallPersonas):
+class WallBrowserCase(WallPersonas):
+    """Daphne and one Chromium for the class; a fresh browser context for each test."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -74,13 +80,12 @@ class BrowserWallTests(WallPersonas):
         cls._async_unsafe = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
         ARTIFACTS.mkdir(exist_ok=True)
-        cls.pattern_dir = Path(settings.MEDIA_ROOT) / f"browser-pattern-{os.getpid()}"
         cls.processes = []
         cls.playwright = None
         try:
             daphne, cls.base = start_daphne(ARTIFACTS / "daphne.log")
             cls.processes.append(daphne)
-            cls.processes.append(start_test_pattern(cls.pattern_dir, ARTIFACTS / "ffmpeg.log"))
+            cls.start_class_processes()
             cls.playwright = sync_playwright().start()
             cls.browser = cls.playwright.chromium.launch(
                 executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
@@ -88,6 +93,10 @@ class BrowserWallTests(WallPersonas):
         except Exception:
             cls._stop_all()
             raise
+
+    @classmethod
+    def start_class_processes(cls):
+        pass
 
     @classmethod
     def tearDownClass(cls):
@@ -103,7 +112,6 @@ class BrowserWallTests(WallPersonas):
         finally:
             for process in cls.processes:
                 stop(process)
-            shutil.rmtree(cls.pattern_dir, ignore_errors=True)
             if cls._async_unsafe is None:
                 os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
             else:
@@ -111,40 +119,10 @@ class BrowserWallTests(WallPersonas):
 
     def setUp(self):
         super().setUp()
-        self.linked = []
-        self.oak = self.camera_with_video("Oak Ave & 2nd", lat=41.8803)
-        self.pine = self.camera_with_video("Pine St & 3rd", lat=41.8796)
-        self.give_video(self.street_camera)
-        self.give_video(self.live_camera)
         self.context = self.browser.new_context(viewport={"width": 1400, "height": 900})
+        self.addCleanup(self.context.close)
         self.page = self.context.new_page()
         self.page.set_default_timeout(PLAYBACK_TIMEOUT_MS)
-
-    def tearDown(self):
-        self.context.close()
-        for folder in self.linked:
-            if folder.is_symlink():
-                folder.unlink()
-        super().tearDown()
-
-    def camera_with_video(self, name, **place) -> Camera:
-        camera = make_camera(self.riverside, name, **place)
-        give_pull_source(camera)
-        self.give_video(camera)
-        return camera
-
-    def give_video(self, camera) -> None:
-        folder = live_dir(camera.pk)
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        if folder.is_symlink():
-            folder.unlink()
-        elif folder.exists():
-            shutil.rmtree(folder)
-        folder.symlink_to(self.pattern_dir, target_is_directory=True)
-        self.linked.append(folder)
-        Camera.objects.filter(pk=camera.pk).update(
-            status=Camera.Status.LIVE, last_frame_at=timezone.now(), snapshot_version=1
-        )
 
     def sign_in_to_wall(self):
         page = self.page
@@ -180,6 +158,35 @@ class BrowserWallTests(WallPersonas):
                 (tile) => [tile.dataset.cameraId, tile.querySelector('video').currentTime]))"""
         )
 
+    def record_latency(self, path: str):
+        """Sample Date.now() - hls.playingDate on the playing tiles for the benchmark notes."""
+        samples = []
+        for _ in range(40):
+            samples.extend(
+                entry["playingDateLag"] for entry in self.page.evaluate("window.rtccWall.latency()")
+            )
+            self.page.wait_for_timeout(250)
+        if samples:
+            samples.sort()
+            summary = {
+                "method": "Date.now() - hls.playingDate",
+                "path": path,
+                "samples": len(samples),
+                "median_s": round(statistics.median(samples), 2),
+                "p95_s": round(samples[int(0.95 * (len(samples) - 1))], 2),
+            }
+            (ARTIFACTS / "wall-latency.json").write_text(json.dumps(summary, indent=2))
+
+    def tile_report(self) -> list:
+        return self.page.evaluate(
+            """() => window.rtccWall.tiles.map((tile) => ({
+                camera: tile.cameraId, mode: tile.el.dataset.mode, classes: tile.el.className,
+                badge: tile.el.querySelector('.badge').textContent, hls: Boolean(tile.hls),
+                retries: tile.retries, error: tile.error,
+                time: tile.el.querySelector('video').currentTime,
+                lag: tile.hls && tile.hls.playingDate ? Date.now() - tile.hls.playingDate.getTime() : null}))"""
+        )
+
     def wait_until_every_tile_advances(self, cameras):
         ids = {str(camera.pk) for camera in cameras}
         deadline = time.monotonic() + PLAYBACK_TIMEOUT_MS / 1000
@@ -196,13 +203,45 @@ class BrowserWallTests(WallPersonas):
         self.shot("not-playing")
         self.fail(f"video did not advance on every tile: first {first}, now {self.video_times()}")
 
+
+class RelayedWallTests(WallBrowserCase):
+    """Live tiles through the relay fleet: devices push SRT to a relay node, the wall plays its HLS."""
+
+    def setUp(self):
+        super().setUp()
+        # No relay for the street camera's made-up pull URL: only the wall's cameras run.
+        Camera.objects.filter(pk=self.street_camera.pk).update(source=Camera.Source.NONE)
+        self.oak = self.pushed_camera("Oak Ave & 2nd", lat=41.8803)
+        self.pine = self.pushed_camera("Pine St & 3rd", lat=41.8796)
+        self.elm = self.pushed_camera("Elm St & 4th", lat=41.8799)
+        self.cameras = [self.oak, self.pine, self.elm, self.live_camera]
+        node = NodeProcess(f"wall-browser-{os.getpid()}")
+        self.addCleanup(node.stop)
+        devices = [self.start_device(camera) for camera in self.cameras]
+
+        def all_live():
+            for device in devices:
+                device.start()  # a device that gave up calls again, as an edge agent does
+            statuses = set(
+                Camera.objects.filter(pk__in=[c.pk for c in self.cameras]).values_list("status", flat=True)
+            )
+            return statuses == {Camera.Status.LIVE}
+
+        wait_for(all_live, PLAYBACK_TIMEOUT_MS / 1000, "the relays never went live", interval=0.5)
+
+    # The relay fleet's own simulated edge device, started and cleaned up the same way.
+    start_device = FleetTestCase.start_device
+
+    def pushed_camera(self, name, **place) -> Camera:
+        """An agency camera behind the agency's own edge device."""
+        return make_camera(self.riverside, name, source=Camera.Source.PUSH, **place)
+
     def test_live_wall_plays_docks_incidents_and_darkens_on_revocation(self):
         page = self.page
         self.sign_in_to_wall()
         page.keyboard.press("2")  # the second grid: 2x2
         page.wait_for_selector(".grid[data-grid='2']")
-        cameras = [self.street_camera, self.oak, self.pine, self.live_camera]
-        for camera in cameras[:3]:
+        for camera in self.cameras[:3]:
             page.click(f"#camera-list li[data-camera-id='{camera.pk}']")
         page.drag_and_drop(
             f"#camera-list li[data-camera-id='{self.live_camera.pk}']", ".tile[data-index='3']"
@@ -214,9 +253,8 @@ class BrowserWallTests(WallPersonas):
         page.fill("#purpose-reason", "Package theft on the block")
         page.click("#purpose-ok")
 
-        self.wait_until_every_tile_advances(cameras)
+        self.wait_until_every_tile_advances(self.cameras)
         self.shot("2x2-live")
-        self.record_latency()
 
         self.post_incident(
             external_id="CAD-BROWSER-1",
@@ -234,34 +272,48 @@ class BrowserWallTests(WallPersonas):
 
         in_plain_thread(do_revoke_consent, self.resident, self.live_camera)
         page.wait_for_selector(f"{self.tile(self.live_camera)}[data-mode=dark]", timeout=PUSH_TIMEOUT_MS)
-        self.assertEqual(page.get_attribute(f"{self.tile(self.live_camera)} video", "src"), None)
+        self.assertIsNone(page.get_attribute(f"{self.tile(self.live_camera)} video", "src"))
         self.shot("revoked")
         # The other tiles keep playing.
-        self.wait_until_every_tile_advances(cameras[:3])
+        self.wait_until_every_tile_advances(self.cameras[:3])
 
-    def record_latency(self):
-        """Sample Date.now() - hls.playingDate on the playing tiles for the benchmark notes."""
-        samples = []
-        for _ in range(20):
-            samples.extend(
-                entry["playingDateLag"] for entry in self.page.evaluate("window.rtccWall.latency()")
-            )
-            self.page.wait_for_timeout(500)
-        if samples:
-            samples.sort()
-            summary = {
-                "method": "Date.now() - hls.playingDate (EXT-X-PROGRAM-DATE-TIME from ffmpeg)",
-                "samples": len(samples),
-                "median_s": round(statistics.median(samples), 2),
-                "p95_s": round(samples[int(0.95 * (len(samples) - 1))], 2),
-            }
-            (ARTIFACTS / "wall-latency.json").write_text(json.dumps(summary, indent=2))
+
+class SnapshotWallTests(WallBrowserCase):
+    """Many cameras with pictures, from one test pattern linked into each camera's live folder."""
+
+    @classmethod
+    def start_class_processes(cls):
+        cls.pattern_dir = Path(settings.MEDIA_ROOT) / f"browser-pattern-{os.getpid()}"
+        cls.processes.append(start_test_pattern(cls.pattern_dir, ARTIFACTS / "ffmpeg.log"))
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        shutil.rmtree(cls.pattern_dir, ignore_errors=True)
+
+    def camera_with_video(self, name, folder=None, **place) -> Camera:
+        camera = make_camera(self.riverside, name, **place)
+        give_pull_source(camera)
+        self.link_video(camera, folder or self.pattern_dir)
+        return camera
+
+    def link_video(self, camera, folder: Path) -> None:
+        live = live_dir(camera.pk)
+        live.parent.mkdir(parents=True, exist_ok=True)
+        if live.is_symlink():
+            live.unlink()
+        elif live.exists():
+            shutil.rmtree(live)
+        live.symlink_to(folder, target_is_directory=True)
+        self.addCleanup(live.unlink, missing_ok=True)
+        Camera.objects.filter(pk=camera.pk).update(
+            status=Camera.Status.LIVE, last_frame_at=timezone.now(), snapshot_version=1
+        )
 
     def test_sixty_four_tile_wall_shows_snapshots_beyond_sixteen_players(self):
-        cameras = [self.street_camera, self.oak, self.pine]
-        cameras += [
+        cameras = [
             self.camera_with_video(f"Grid camera {number:02d}", lat=41.87 + number * 0.0002)
-            for number in range(61)
+            for number in range(64)
         ]
         Layout.objects.create(
             agency=self.riverside, name="Sixty-four", grid=8, tiles=[camera.pk for camera in cameras]
@@ -286,8 +338,7 @@ class BrowserWallTests(WallPersonas):
             self.shot("8x8-not-loaded")
             tiles = page.evaluate(
                 """() => [...document.querySelectorAll('.tile')].map((tile) => [tile.dataset.index,
-                    tile.dataset.mode, tile.querySelector('img.snapshot').naturalWidth,
-                    tile.querySelector('img.snapshot').getAttribute('src')])"""
+                    tile.dataset.mode, tile.querySelector('img.snapshot').naturalWidth])"""
             )
             self.fail(f"snapshots did not load: {tiles}")
         players = page.evaluate("window.rtccWall.tiles.filter((tile) => tile.hls).length")
@@ -299,8 +350,35 @@ class BrowserWallTests(WallPersonas):
         page.keyboard.press("ArrowRight")
         page.keyboard.press("ArrowDown")
         page.keyboard.press("Enter")
-        enlarged = ".tile.enlarged[data-index='49']"
-        page.wait_for_selector(f"{enlarged}.playing")
+        page.wait_for_selector(".tile.enlarged.playing[data-index='49']")
         self.shot("8x8-enlarged")
         page.keyboard.press("Escape")
         page.wait_for_selector(".tile[data-index='49'][data-mode=snapshot]:not(.enlarged)")
+
+    def test_frozen_player_is_marked_stale_and_recovers_without_a_reload(self):
+        folder = Path(settings.MEDIA_ROOT) / f"browser-frozen-{os.getpid()}"
+        self.addCleanup(shutil.rmtree, folder, ignore_errors=True)
+        pattern = start_test_pattern(folder, ARTIFACTS / "ffmpeg-frozen.log")
+        self.addCleanup(stop, pattern)
+        camera = self.camera_with_video("Frozen corner", folder)
+        page = self.page
+        self.sign_in_to_wall()
+        page.keyboard.press("1")
+        page.click(f"#camera-list li[data-camera-id='{camera.pk}']")
+        self.wait_until_every_tile_advances([camera])
+        self.record_latency(
+            "ffmpeg testsrc2 -> HLS 1 s (program date-time from its start) -> media view -> hls.js"
+        )
+
+        stop(pattern)  # the stream stops; the relay's status does not say so yet
+        page.wait_for_selector(f"{self.tile(camera)}[data-mode=stale]", timeout=15_000)
+        self.shot("stale")
+
+        pattern = start_test_pattern(folder, ARTIFACTS / "ffmpeg-frozen.log")
+        self.addCleanup(stop, pattern)
+        try:
+            page.wait_for_selector(f"{self.tile(camera)}.playing[data-mode=live]")
+        except PlaywrightTimeout:
+            self.shot("stale-never-recovered")
+            self.fail(f"the tile never played again: {self.tile_report()}")
+        self.wait_until_every_tile_advances([camera])
