@@ -72,7 +72,11 @@ class SecretPipe:
                     continue
                 try:
                     os.set_blocking(fd, True)
-                    os.write(fd, self.text.encode())
+                    data = memoryview(self.text.encode())
+                    while data:
+                        data = data[os.write(fd, data) :]
+                except OSError:
+                    return  # the reader went away: ffmpeg died while opening it
                 finally:
                     os.close(fd)
                 self.delivered.set()
