@@ -252,5 +252,5 @@ class PrivacyMask(models.Model):
 
 
 from cameras.footage.models import FootageExport, FootageRequest  # noqa: E402,F401 -- footage's own
-from cameras.wall.models import Layout, WallPush  # noqa: E402,F401 -- the wall owns its models
 from cameras.relay.models import RelayLease, RelayNode  # noqa: E402,F401 -- the relay fleet owns its models
+from cameras.wall.models import Layout, WallPush  # noqa: E402,F401 -- the wall owns its models
