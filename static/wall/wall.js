@@ -791,6 +791,8 @@
     "incident.opened"(event) {
       state.incidents.set(event.incident.id, event.incident);
       renderIncidents();
+      // The most urgent calls take the map to them, as dispatchers expect.
+      if (map && event.incident.priority <= 2) map.setView([event.incident.lat, event.incident.lon], 16);
     },
     "incident.closed"(event) {
       state.incidents.delete(event.incident.id);
