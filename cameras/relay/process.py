@@ -84,7 +84,8 @@ REASONS = [
         re.compile(r"resolve|Name or service not known|No address", re.I),
         "the camera's host name cannot be resolved",
     ),
-    (re.compile(r"Address already in use|bind", re.I), "the relay's port is already in use"),
+    (re.compile(r"Address already in use", re.I), "the relay's port is already in use"),
+    (re.compile(r"matches no streams", re.I), "the source sends no video stream"),
     (
         re.compile(r"not currently supported in container|codec not supported", re.I),
         "the source's codec cannot be copied",

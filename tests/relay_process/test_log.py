@@ -50,6 +50,8 @@ def test_kept_lines_are_warnings_and_errors_without_credentials():
             "Error opening input files: Invalid data found when processing input",
             "the source sent no video ffmpeg can read",
         ),
+        ("[in#0 @ 0x1] Error opening input: Address already in use", "the relay's port is already in use"),
+        ("[fatal] Stream map '' matches no streams.", "the source sends no video stream"),
         ("something new and strange", ""),
     ],
 )

@@ -2,6 +2,7 @@
 
 import os
 import re
+import socket
 import stat
 from datetime import UTC, datetime
 
@@ -15,6 +16,15 @@ from cameras.relay.secrets import secrets_dir
 from .conftest import PASSPHRASE, cmdline, jpeg_size
 
 pytestmark = pytest.mark.ffmpeg
+
+
+def udp_port_taken(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.bind(("0.0.0.0", port))
+        except OSError:
+            return True
+    return False
 
 
 def push_spec(port, camera_id=11, **options):
@@ -96,3 +106,12 @@ def test_stop_leaves_no_process(relays, srt_camera, srt_port):
     with pytest.raises(ProcessLookupError):
         os.killpg(pid, 0)
     assert relay.last_error == ""
+
+
+def test_a_second_relay_on_the_same_port_fails_with_a_readable_reason(relays, srt_port):
+    first = relays(push_spec(srt_port, record=False))
+    assert wait_for(lambda: udp_port_taken(srt_port), 10), first.stderr_text
+    second = relays(push_spec(srt_port, camera_id=12, record=False))
+    assert wait_for(lambda: not second.is_running, 10), second.stderr_text
+    assert second.last_error == "the relay's port is already in use"
+    assert first.is_running
