@@ -8,8 +8,10 @@ import threading
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
+from cameras.management.commands.simulate_cameras import Command
 from cameras.relay.process import RelayProcess, RelaySpec, wait_for
 from tests.peers.fixtures import free_port
 from tests.personas import Personas
@@ -72,3 +74,15 @@ class SimulateCamerasTests(Personas):
             finally:
                 signal.signal(signal.SIGTERM, previous)
                 relay.stop()
+
+    def test_devices_call_the_cameras_push_target_unless_told_otherwise(self):
+        camera = self.live_camera
+        defaults = {"host": None, "port_base": None}
+        assert Command().target(camera, defaults) == (
+            settings.RTCC_SRT_HOST,
+            settings.RTCC_SRT_PORT_BASE + camera.pk,
+        )
+        assert Command().target(camera, {"host": "10.9.8.7", "port_base": 40000}) == (
+            "10.9.8.7",
+            40000 + camera.pk,
+        )
