@@ -11,6 +11,7 @@ import os
 import re
 import signal
 import subprocess
+from urllib.parse import quote
 
 import ffmpeg
 
@@ -115,8 +116,9 @@ class SimulatedCamera:
             for part in (
                 "mode=caller",
                 "pbkeylen=32",
-                f"passphrase={self.passphrase}" if self.passphrase else "",
-                f"streamid={self.stream_id}" if self.stream_id else "",
+                # ffmpeg's SRT URL parser decodes these two.
+                f"passphrase={quote(self.passphrase, safe='')}" if self.passphrase else "",
+                f"streamid={quote(self.stream_id, safe='')}" if self.stream_id else "",
                 "connect_timeout=5000",
             )
             if part

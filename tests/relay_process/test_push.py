@@ -115,3 +115,10 @@ def test_a_second_relay_on_the_same_port_fails_with_a_readable_reason(relays, sr
     assert wait_for(lambda: not second.is_running, 10), second.stderr_text
     assert second.last_error == "the relay's port is already in use"
     assert first.is_running
+
+
+def test_passphrase_with_quotes_and_url_characters_still_connects(relays, srt_camera, srt_port):
+    odd = "it's & #odd = %41 pass"
+    relay = relays(RelaySpec(camera_id=13, source="push", srt_port=srt_port, passphrase=odd, record=False))
+    srt_camera(srt_port, odd)
+    assert wait_for(lambda: relay.progress.frames > 0, 10), relay.stderr_text
