@@ -36,6 +36,8 @@ BACKOFF_BASE_SECONDS = 0.5
 # A node stops its ffmpeg this long before its lease would lapse unrenewed, so the
 # node that takes the camera next never overlaps with it.
 LEASE_SAFETY_SECONDS = 3.0
+# ffmpeg gets this long to exit on SIGTERM before SIGKILL.
+STOP_TIMEOUT_SECONDS = 2.0
 ACTIVE_STATUSES = ["starting", "live", "stalled", "backoff"]
 
 
@@ -173,8 +175,7 @@ class RelayNodeRunner:
     def shutdown(self) -> None:
         if self.listener is not None:
             self.listener.stop()
-        for camera_id in list(self.relays):
-            self.stop_process(self.relays[camera_id])
+        self.stop_processes(list(self.relays.values()))
         try:
             for camera_id in list(self.relays):
                 if leases.release(self.node.pk, camera_id):
@@ -187,8 +188,10 @@ class RelayNodeRunner:
 
     # One pass
 
-    def run_once(self, now: datetime | None = None) -> None:
-        now = now or timezone.now()
+    def run_once(self, at: datetime | None = None) -> None:
+        """One pass; `at` is the moment whose desired state to apply (default: now)."""
+        now = timezone.now()
+        at = at or now
         if self.listener is not None:
             self.listener.take()
         beat = RelayNode.objects.filter(pk=self.node.pk, pid=self.pid, hostname=self.hostname).update(
@@ -196,9 +199,21 @@ class RelayNodeRunner:
         )
         if not beat:
             raise NodeNameInUse(self.name)
-        desired = desired_cameras(now)
-        for camera_id in [c for c in self.relays if c not in desired]:
-            self.stop_relay(camera_id, "stopped", live_refusal_or_gone(camera_id, now))
+        desired = desired_cameras(at)
+        # Renew first: stopping relays below can take seconds, and the leases of the
+        # relays that keep running must not lapse meanwhile.
+        renewed_at = time.monotonic()
+        held = leases.renew(self.node.pk, self.relays.keys(), now)
+        lost = [self.relays.pop(c) for c in list(self.relays) if c not in held]
+        for relay in lost:
+            logger.warning("relay node %s lost the lease of camera %s", self.name, relay.camera_id)
+        for relay in self.relays.values():
+            relay.lease_valid_until = renewed_at + self.lease_seconds - LEASE_SAFETY_SECONDS
+        unwanted = [self.relays.pop(c) for c in list(self.relays) if c not in desired]
+        self.stop_processes(lost + unwanted)
+        for relay in unwanted:
+            if leases.release(self.node.pk, relay.camera_id):
+                do_set_camera_status(relay.camera_id, "stopped", live_refusal_or_gone(relay.camera_id, at))
         for camera_id, relay in self.relays.items():
             spec = relay_spec(desired[camera_id])
             if spec != relay.spec:
@@ -206,13 +221,6 @@ class RelayNodeRunner:
                 self.stop_process(relay)
                 relay.spec = spec
                 self.start_process(relay, "starting", "The camera's settings changed; restarting its relay.")
-        renewed_at = time.monotonic()
-        held = leases.renew(self.node.pk, self.relays.keys(), now)
-        for camera_id in [c for c in self.relays if c not in held]:
-            logger.warning("relay node %s lost the lease of camera %s", self.name, camera_id)
-            self.stop_process(self.relays.pop(camera_id))
-        for relay in self.relays.values():
-            relay.lease_valid_until = renewed_at + self.lease_seconds - LEASE_SAFETY_SECONDS
         self.claim_new(desired, now)
         for relay in list(self.relays.values()):
             self.supervise(relay)
@@ -282,16 +290,22 @@ class RelayNodeRunner:
     def stop_process(self, relay: Relay) -> None:
         if relay.process is not None:
             try:
-                relay.process.stop()
+                relay.process.stop(timeout=STOP_TIMEOUT_SECONDS)
             except Exception:
                 logger.exception("could not stop the relay of camera %s", relay.camera_id)
             relay.process = None
 
-    def stop_relay(self, camera_id: int, status: str, reason: str) -> None:
-        relay = self.relays.pop(camera_id)
-        self.stop_process(relay)
-        if leases.release(self.node.pk, camera_id):
-            do_set_camera_status(camera_id, status, reason)
+    def stop_processes(self, relays: list[Relay]) -> None:
+        """Stop several relays at once: a revoke of many cameras waits for the slowest, not the sum."""
+        if len(relays) <= 1:
+            for relay in relays:
+                self.stop_process(relay)
+            return
+        threads = [threading.Thread(target=self.stop_process, args=(relay,)) for relay in relays]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
 
     def schedule_restart(self, relay: Relay, status: str, reason: str) -> None:
         relay.failures += 1

@@ -114,7 +114,7 @@ class SingleNodeTests(FleetTestCase):
         wait_for(lambda: relay_pids(camera) not in ([], [first_pid]), 10, "the relay kept its old settings")
 
         local_midnight = timezone.now().astimezone(camera.tz).replace(hour=23, minute=59, second=1)
-        runner.run_once(now=local_midnight)
+        runner.run_once(at=local_midnight)
         self.assertEqual(runner.relays, {})
         self.assertEqual(relay_pids(camera), [])
         camera.refresh_from_db()
