@@ -1,0 +1,56 @@
+"""Relay status reaches the agency's walls through the real channel layer, once per change."""
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.utils import timezone
+
+from cameras.events import agency_group
+from cameras.models import Camera
+from cameras.relay.status import do_set_camera_status, record_frames, send_events
+from tests.personas import Personas
+
+
+class StatusEventTests(Personas):
+    def setUp(self):
+        self.layer = get_channel_layer()
+        self.channel = async_to_sync(self.layer.new_channel)()
+        async_to_sync(self.layer.group_add)(agency_group(self.riverside.pk), self.channel)
+        self.addCleanup(
+            async_to_sync(self.layer.group_discard), agency_group(self.riverside.pk), self.channel
+        )
+
+    def receive(self) -> dict:
+        return async_to_sync(self.layer.receive)(self.channel)
+
+    def test_status_change_is_stored_and_sent_after_commit_once(self):
+        with self.captureOnCommitCallbacks(execute=True) as callbacks:
+            self.assertTrue(do_set_camera_status(self.live_camera.pk, "stalled", "No video for over 5 s."))
+        self.assertEqual(len(callbacks), 1)
+        event = self.receive()
+        self.assertEqual(event["type"], "camera.status")
+        self.assertEqual(event["camera_id"], self.live_camera.pk)
+        self.assertEqual((event["status"], event["status_reason"]), ("stalled", "No video for over 5 s."))
+        camera = Camera.objects.get(pk=self.live_camera.pk)
+        self.assertEqual(camera.status, "stalled")
+        self.assertIsNotNone(camera.status_changed_at)
+
+        with self.captureOnCommitCallbacks(execute=True) as callbacks:
+            self.assertFalse(do_set_camera_status(self.live_camera.pk, "stalled", "No video for over 5 s."))
+        self.assertEqual(callbacks, [], "an unchanged status sends nothing")
+
+    def test_new_snapshot_bumps_the_version_and_tells_the_wall(self):
+        frame_at = timezone.now()
+        with self.captureOnCommitCallbacks(execute=True):
+            event = record_frames(self.live_camera.pk, frame_at, snapshot_taken=True)
+            send_events([(self.riverside.pk, event)])
+        self.assertEqual(
+            self.receive(),
+            {"type": "camera.snapshot", "camera_id": self.live_camera.pk, "snapshot_version": 1},
+        )
+        self.assertIsNone(record_frames(self.live_camera.pk, frame_at, snapshot_taken=False))
+        camera = Camera.objects.get(pk=self.live_camera.pk)
+        self.assertEqual((camera.snapshot_version, camera.last_frame_at), (1, frame_at))
+
+    def test_status_of_a_deleted_camera_is_ignored(self):
+        self.assertFalse(do_set_camera_status(999_999, "live", ""))
+        self.assertIsNone(record_frames(999_999, timezone.now(), snapshot_taken=True))
