@@ -17,8 +17,9 @@ from django.conf import settings
 LAUNCHER = """#!{python} -I
 import ctypes, os, signal, sys
 PR_SET_PDEATHSIG = 1
+parent = os.getppid()
 ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-if os.getppid() == 1:  # the node died before the request took effect
+if os.getppid() != parent:  # the node died before the request took effect
     sys.exit(1)
 os.execv({ffmpeg!r}, [{ffmpeg!r}, *sys.argv[1:]])
 """
