@@ -37,7 +37,7 @@ def wait_for(condition, timeout: float, message: str, interval: float = 0.2):
         time.sleep(interval)
 
 
-def test_database_url() -> str:
+def database_url_for_children() -> str:
     """A DATABASE_URL for the database this test runs on, for child processes."""
     db = connection.settings_dict
     if db["ENGINE"].endswith("sqlite3"):
@@ -77,7 +77,7 @@ class NodeProcess:
 
     def __init__(self, name: str):
         self.name = name
-        env = {**os.environ, "DATABASE_URL": test_database_url(), "LOG_LEVEL": "WARNING"}
+        env = {**os.environ, "DATABASE_URL": database_url_for_children(), "LOG_LEVEL": "WARNING"}
         self.log = open(Path(settings.VAR_DIR) / f"relay-node-{name}.log", "wb")  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, str(ROOT / "manage.py"), "relay_node", "--name", name, "--interval", "0.5"],
