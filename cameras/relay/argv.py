@@ -12,6 +12,7 @@ named on the command line: it goes into an ffconcat list handed over through a p
 `option` lines there, since they must apply to the inner open.
 """
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -109,10 +110,18 @@ def concat_list(source: Source) -> str:
 
 
 def mask_filters(masks) -> list[str]:
-    return [
-        f"drawbox=x=iw*{x:.4f}:y=ih*{y:.4f}:w=iw*{w:.4f}:h=ih*{h:.4f}:color=black:t=fill"
-        for x, y, w, h in masks
-    ]
+    # Rounded outwards and padded by a pixel on each side: drawbox truncates to whole pixels,
+    # and a sliver of a masked window is still a privacy leak. drawbox clips at the picture's edge.
+    filters = []
+    for x, y, w, h in masks:
+        left, top = math.floor(x * 10_000) / 10_000, math.floor(y * 10_000) / 10_000
+        width = math.ceil((x + w) * 10_000) / 10_000 - left
+        height = math.ceil((y + h) * 10_000) / 10_000 - top
+        filters.append(
+            f"drawbox=x=iw*{left:.4f}-1:y=ih*{top:.4f}-1:w=iw*{width:.4f}+2:h=ih*{height:.4f}+2"
+            ":color=black:t=fill"
+        )
+    return filters
 
 
 def snapshot_filter(masks) -> str:

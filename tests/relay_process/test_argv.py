@@ -117,7 +117,7 @@ def test_masks_force_a_transcode_with_black_boxes_everywhere(media_root):
     argv = command(spec).argv
     assert option(argv, "-vcodec") == "libx264"
     assert option(argv, "-preset") == "ultrafast" and option(argv, "-tune") == "zerolatency"
-    box = "drawbox=x=iw*0.1000:y=ih*0.2000:w=iw*0.3000:h=ih*0.2500:color=black:t=fill"
+    box = "drawbox=x=iw*0.1000-1:y=ih*0.2000-1:w=iw*0.3000+2:h=ih*0.2500+2:color=black:t=fill"
     filters = [arg for arg in argv if "drawbox" in arg]
     assert len(filters) == 2 and all(box in f for f in filters)  # the stream and the snapshot
     assert "-skip_frame" not in argv  # the encoder needs every frame
@@ -143,3 +143,17 @@ def test_a_source_that_is_not_h264_is_transcoded_without_filters_on_the_stream(m
     argv = command(PUSH, transcode=True).argv
     assert option(argv, "-vcodec") == "libx264" and "-skip_frame" not in argv
     assert [arg for arg in argv if arg.startswith("fps=1,")] == [option(argv, "-vf")]  # the snapshot's only
+
+
+def test_masks_are_rounded_outwards_never_inwards(media_root):
+    spec = RelaySpec(
+        camera_id=7,
+        source="push",
+        srt_port=31007,
+        passphrase=PASSPHRASE,
+        masks=((0.12345, 0.5, 0.33331, 0.5),),
+    )
+    argv = command(spec).argv
+    assert "drawbox=x=iw*0.1234-1:y=ih*0.5000-1:w=iw*0.3334+2:h=ih*0.5000+2:color=black:t=fill" in option(
+        argv, "-vf"
+    )
