@@ -527,28 +527,36 @@
   }
 
   // ---------- camera list ----------
+  // Items are kept and updated in place: a status event must not pull an item from under the pointer.
+  const listItems = new Map();
+
   function renderList() {
     const list = $("camera-list");
     const query = $("camera-search").value.trim().toLowerCase();
-    list.innerHTML = "";
+    listItems.forEach((item, id) => {
+      if (!state.cameras.has(id)) { item.remove(); listItems.delete(id); }
+    });
     state.cameras.forEach((camera) => {
-      const text = (camera.name + " " + (camera.address || "")).toLowerCase();
-      if (query && !text.includes(query)) return;
-      const item = document.createElement("li");
-      item.draggable = true;
-      item.dataset.cameraId = String(camera.id);
+      let item = listItems.get(camera.id);
+      if (!item) {
+        item = document.createElement("li");
+        item.draggable = true;
+        item.dataset.cameraId = String(camera.id);
+        item.title = "Drag onto a tile, or click to put on the focused tile";
+        item.append(document.createElement("span"), document.createElement("span"));
+        item.lastChild.className = "status";
+        item.addEventListener("dragstart", (event) => {
+          event.dataTransfer.setData("text/x-camera-id", String(camera.id));
+        });
+        item.addEventListener("click", () => placeCamera(camera.id));
+        listItems.set(camera.id, item);
+      }
       item.dataset.kind = cameraColour(camera);
-      item.title = "Drag onto a tile, or click to put on the focused tile";
-      item.textContent = camera.name;
-      const status = document.createElement("span");
-      status.className = "status";
-      status.textContent = camera.live ? camera.status : "not shared live";
-      item.appendChild(status);
-      item.addEventListener("dragstart", (event) => {
-        event.dataTransfer.setData("text/x-camera-id", String(camera.id));
-      });
-      item.addEventListener("click", () => placeCamera(camera.id));
-      list.appendChild(item);
+      item.firstChild.textContent = camera.name;
+      item.lastChild.textContent = camera.live ? camera.status : "not shared live";
+      const text = (camera.name + " " + (camera.address || "")).toLowerCase();
+      item.hidden = Boolean(query) && !text.includes(query);
+      if (item.parentNode !== list) list.appendChild(item);
     });
   }
 

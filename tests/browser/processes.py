@@ -12,7 +12,7 @@ from urllib.request import urlopen
 from django.conf import settings
 
 from rtcc.ffmpeg import find_ffmpeg
-from tests.relay_fleet.fleet import test_database_url
+from tests.relay_fleet.fleet import database_url_for_children
 
 
 def free_port() -> int:
@@ -38,7 +38,7 @@ def stop(process: subprocess.Popen) -> None:
 def start_daphne(log_path: Path) -> tuple[subprocess.Popen, str]:
     """Daphne serving the project on a free port against the test database; (process, base URL)."""
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": test_database_url()}
+    env = {**os.environ, "DATABASE_URL": database_url_for_children()}
     log = log_path.open("ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "rtcc.asgi:application"],

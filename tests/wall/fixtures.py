@@ -4,33 +4,18 @@
 database from other threads and processes, which must see committed rows.
 """
 
-import datetime
-
 from channels.testing import WebsocketCommunicator
 from django.test import Client, TransactionTestCase
-from django.utils import timezone
 
 from agencies.models import Membership
-from billing.models import Contract, Package
+from billing.models import Contract
 from rtcc.asgi import application
 from tests.personas import Personas, make_user
+from tests.relay_fleet.fleet import give_active_contract
 
 
 def make_contract(agency) -> Contract:
-    package, _ = Package.objects.get_or_create(
-        slug="wall-test", defaults={"name": "Wall test", "price_per_device_year": 0}
-    )
-    today = timezone.localdate()
-    return Contract.objects.create(
-        agency=agency,
-        package=package,
-        reference=f"WALL-{agency.slug}",
-        starts_on=today - datetime.timedelta(days=1),
-        ends_on=today + datetime.timedelta(days=365),
-        device_quota=100,
-        price_per_device_year=0,
-        status=Contract.Status.ACTIVE,
-    )
+    return give_active_contract(agency, f"WALL-{agency.slug}")
 
 
 def give_pull_source(camera) -> None:
