@@ -3,9 +3,10 @@ from channels.layers import get_channel_layer
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from agencies.incidents import do_open_incident
+from agencies.incidents import do_close_incident, do_open_incident
 from cameras.events import agency_group
-from cameras.services import do_revoke_consent
+from cameras.models import Consent
+from cameras.services import do_revoke_consent, do_set_consent
 from cameras.wall.services import do_push_layout, do_save_layout, wall_state
 from tests.personas import make_camera
 from tests.wall.fixtures import WallPersonas, session_cookie, wall_socket
@@ -109,6 +110,27 @@ class WallSocketTests(WallPersonas):
         await sync_to_async(do_revoke_consent)(self.resident, self.live_camera)
         event = await socket.receive_json_from(timeout=TIMEOUT)
         self.assertEqual(event, {"type": "camera.removed", "camera_id": self.live_camera.pk})
+        await socket.disconnect()
+
+    async def test_closed_incident_leaves_the_wall(self):
+        incident, _ = await sync_to_async(do_open_incident)(
+            self.cad, self.riverside, external_id="CAD-8", kind="Theft", lat=41.88, lon=-87.63
+        )
+        socket, state = await self.connected(self.dispatcher)
+        self.assertEqual([i["id"] for i in state["incidents"]], [incident.pk])
+        await sync_to_async(do_close_incident)(self.cad, incident)
+        event = await socket.receive_json_from(timeout=TIMEOUT)
+        self.assertEqual(event, {"type": "incident.closed", "incident": {"id": incident.pk}})
+        await socket.disconnect()
+
+    async def test_consent_lowered_to_registry_keeps_the_camera_but_not_its_video(self):
+        socket, _ = await self.connected(self.dispatcher)
+        await sync_to_async(do_set_consent)(self.resident, self.live_camera, Consent.Level.REGISTRY)
+        event = await socket.receive_json_from(timeout=TIMEOUT)
+        self.assertEqual(event["type"], "camera.update")
+        self.assertEqual(event["camera"]["id"], self.live_camera.pk)
+        self.assertFalse(event["camera"]["live"])
+        self.assertIn("live", event["camera"]["live_refusal"])
         await socket.disconnect()
 
     async def test_pushed_layout_reaches_every_wall_and_later_walls_in_their_state(self):
