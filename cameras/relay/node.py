@@ -12,6 +12,7 @@ import hashlib
 import logging
 import os
 import random
+import shutil
 import socket
 import threading
 import time
@@ -212,6 +213,7 @@ class RelayNodeRunner:
         unwanted = [self.relays.pop(c) for c in list(self.relays) if c not in desired]
         self.stop_processes(lost + unwanted)
         for relay in unwanted:
+            clear_live_window(relay.camera_id)
             if leases.release(self.node.pk, relay.camera_id):
                 do_set_camera_status(relay.camera_id, "stopped", live_refusal_or_gone(relay.camera_id, at))
         for camera_id, relay in self.relays.items():
@@ -434,6 +436,17 @@ def relay_status_reason_after_restart(relay: Relay, after_stall: bool) -> str:
     if after_stall:
         return "Restarted after a stall; waiting for video."
     return f"Restarting the relay (restart {relay.restarts})."
+
+
+def clear_live_window(camera_id: int) -> None:
+    """Delete the playlist, segments and snapshot of a camera that may no longer be seen.
+
+    The media endpoints refuse them already; this keeps no live pixels of a revoked
+    camera on disk either. Recordings follow the agency's retention, not this.
+    """
+    from cameras.relay.layout import live_dir
+
+    shutil.rmtree(live_dir(camera_id), ignore_errors=True)
 
 
 def live_refusal_or_gone(camera_id: int, now) -> str:

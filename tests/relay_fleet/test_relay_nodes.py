@@ -12,6 +12,7 @@ from django.utils import timezone
 from agencies.models import Agency, ViewingSession
 from cameras.media.signing import hls_url_for
 from cameras.models import Camera, Consent, PrivacyMask
+from cameras.relay.layout import snapshot_path
 from cameras.relay.models import RelayLease
 from cameras.relay.node import RelayNodeRunner
 from cameras.services import do_revoke_consent, do_set_consent
@@ -60,6 +61,7 @@ class SingleNodeTests(FleetTestCase):
         wait_for(lambda: not relay_pids(camera), 5, "ffmpeg still runs after the revoke")
         self.assertLess(time.monotonic() - revoked, 5)
         wait_for(lambda: self.status_of(camera) == Camera.Status.STOPPED, 5, "status never became stopped")
+        self.assertFalse(snapshot_path(camera.pk).exists(), "no live pixels of a revoked camera stay on disk")
 
     def test_source_loss_stalls_then_recovers_and_a_killed_ffmpeg_restarts_with_backoff(self):
         camera = self.add_camera("Corner deli", level=Consent.Level.LIVE)
