@@ -1,10 +1,12 @@
-"""N simulated cameras through the relay fleet on one node, against N bare `ffmpeg -c copy`
+"""N cameras through the relay fleet on one node, against N bare `ffmpeg -c copy`
 SRT-to-HLS processes on the same streams, in the same run.
 
-Per relay: CPU (ffmpeg plus the node's share of its Python process), PSS (the same), and
-time from start to live. The fleet's relays also cut keyframe snapshots and recording
-segments, which the bare baseline does not; the ratio says what all of that costs.
-`python -m bench relays --scale N` runs 4 x N cameras.
+The cameras are edge devices pushing a pre-encoded H.264 clip over SRT (AES-256) with
+stream copy, so the cores go to what is measured. Per relay: CPU (ffmpeg plus the node's
+share of its Python process), PSS (the same), and time from start to live. The fleet's
+relays also cut keyframe snapshots and recording segments, which the bare baseline does
+not; the ratio says what all of that costs. `python -m bench relays --scale N` runs
+4 x N cameras.
 """
 
 import os
@@ -70,6 +72,80 @@ def measure(groups: list[list[int]]) -> list[tuple[float, float]]:
     ]
 
 
+class CopyDevice:
+    """An edge device pushing a pre-encoded H.264 clip in a loop (`-c copy`): almost no CPU,
+    so the machine's cores go to the relays being measured, not to test-pattern encoders."""
+
+    def __init__(self, ffmpeg: str, clip: Path, url: str):
+        self.argv = [
+            ffmpeg,
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-re",
+            "-stream_loop",
+            "-1",
+            "-i",
+            str(clip),
+            "-c",
+            "copy",
+            "-f",
+            "mpegts",
+            url,
+        ]
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def is_running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            self.argv, stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
+
+    def stop(self) -> None:
+        if self.is_running:
+            self.process.kill()
+        if self.process is not None:
+            self.process.wait()
+
+
+def make_clip(ffmpeg: str, folder: Path) -> Path:
+    """Ten seconds of 640x360 H.264 at 15 fps with a 1 s GOP, about 1 Mbit/s, in MPEG-TS."""
+    clip = folder / "clip.ts"
+    subprocess.run(
+        [
+            ffmpeg,
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=640x360:rate=15",
+            "-t",
+            "10",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-b:v",
+            "1M",
+            "-g",
+            "15",
+            "-pix_fmt",
+            "yuv420p",
+            "-f",
+            "mpegts",
+            str(clip),
+        ],
+        check=True,
+    )
+    return clip
+
+
 def keep_running(devices) -> None:
     for device in devices:
         if not device.is_running:
@@ -88,7 +164,6 @@ def run(scale: int) -> list[dict]:
     from cameras.models import Camera, Consent
     from cameras.relay.layout import live_dir
     from cameras.relay.ports import push_target
-    from cameras.simulator import SimulatedCamera
     from rtcc.embedded_redis import EmbeddedRedis
     from rtcc.ffmpeg import find_ffmpeg
 
@@ -114,19 +189,13 @@ def run(scale: int) -> list[dict]:
         )
         Consent.objects.create(camera=camera, level=Consent.Level.LIVE)
         cameras.append(camera)
+    ffmpeg = find_ffmpeg().path
+    clip = make_clip(ffmpeg, Path(var_dir))
     devices = []
     for camera in cameras:
         host, port = push_target(camera)
-        devices.append(
-            SimulatedCamera(
-                camera.name,
-                host=host,
-                port=port,
-                passphrase=camera.srt_passphrase,
-                stream_id=camera.stream_id,
-                fps=10,
-            )
-        )
+        query = f"mode=caller&passphrase={camera.srt_passphrase}&pbkeylen=32&streamid={camera.stream_id}"
+        devices.append(CopyDevice(ffmpeg, clip, f"srt://{host}:{port}?{query}"))
     live_root = live_dir(0).parent
     rows = []
     node = None
@@ -157,7 +226,6 @@ def run(scale: int) -> list[dict]:
             device.stop()
 
         # The baseline: bare stream copy from the same SRT push to HLS, nothing else.
-        ffmpeg = find_ffmpeg().path
         started = time.monotonic()
         for camera in cameras:
             folder = live_root / f"bare-{camera.pk}"
