@@ -184,6 +184,23 @@ class LeaseTests(Personas):
         self.assertIn("15.0", row)
         self.assertIn("812", row)
         self.assertIn("1 relays; nodes: one (alive", out.getvalue())
+        self.assertNotIn("no node relays them", out.getvalue())
+
+    def test_relays_command_names_cameras_no_node_relays(self):
+        package = Package.objects.create(slug="standard", name="Standard", price_per_device_year=150)
+        Contract.objects.create(
+            agency=self.riverside,
+            package=package,
+            reference="RPD-1",
+            starts_on=timezone.localdate() - timedelta(days=1),
+            ends_on=timezone.localdate() + timedelta(days=1),
+            device_quota=1,
+            price_per_device_year=150,
+            status=Contract.Status.ACTIVE,
+        )
+        out = StringIO()
+        call_command("relays", stdout=out)
+        self.assertIn(f"1 cameras may be seen but no node relays them: [{self.camera_id}]", out.getvalue())
 
     @override_settings(RTCC_SRT_PORT_BASE=40000, RTCC_SRT_HOST="srt.example.org")
     def test_push_target_is_the_port_base_plus_id_on_the_holding_node(self):

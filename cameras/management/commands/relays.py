@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from cameras.relay.desired import desired_cameras
 from cameras.relay.models import RelayLease, RelayNode
 
 COLUMNS = ("node", "camera", "status", "uptime", "fps", "kbit/s", "restarts", "last error")
@@ -44,6 +45,10 @@ class Command(BaseCommand):
             for n in RelayNode.objects.all()
         ]
         self.stdout.write(f"\n{len(rows)} relays; nodes: {', '.join(nodes) or 'none'}")
+        held = {lease.camera_id for lease in RelayLease.objects.filter(expires_at__gt=now)}
+        waiting = sorted(set(desired_cameras(now)) - held)
+        if waiting:
+            self.stdout.write(f"{len(waiting)} cameras may be seen but no node relays them: {waiting}")
 
     def print_table(self, rows) -> None:
         widths = [max(len(str(cell)) for cell in column) for column in zip(COLUMNS, *rows, strict=False)]
