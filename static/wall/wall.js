@@ -230,7 +230,7 @@
     tile.el.querySelector(".snapshot").removeAttribute("src");
     setMode(tile, "dark", title, reason);
     setBadge(tile, badge, badge === "none" ? "NOT LIVE" : title.toUpperCase());
-    tile.el.querySelector(".age").textContent = "";
+    updateAge(tile);
   }
 
   function setBadge(tile, kind, text) {
@@ -401,13 +401,21 @@
     const mode = tile.el.dataset.mode;
     let lastFrame = null;
     if (tile.hls && tile.lastAdvance && tile.playingSince) lastFrame = tile.lastAdvance;
-    else if (camera && camera.last_frame_at && (mode === "snapshot" || mode === "live" || mode === "stale")) {
+    else if (camera && camera.last_frame_at && camera.live && mode !== "empty") {
+      // Dark tiles of a camera that may be seen say how long it has been silent.
       lastFrame = Date.parse(camera.last_frame_at) - state.clockOffset;
     }
     if (lastFrame === null) { age.textContent = ""; return; }
     const seconds = Math.max(0, Math.round((Date.now() - lastFrame) / 1000));
-    age.textContent = "last frame " + seconds + " s ago";
+    age.textContent = "last frame " + ago(seconds);
     tile.el.dataset.lastFrameAge = String(seconds);
+  }
+
+  function ago(seconds) {
+    if (seconds < 90) return seconds + " s ago";
+    if (seconds < 90 * 60) return Math.round(seconds / 60) + " min ago";
+    if (seconds < 48 * 3600) return Math.round(seconds / 3600) + " h ago";
+    return Math.round(seconds / 86400) + " days ago";
   }
 
   // ---------- purpose ----------
