@@ -4,7 +4,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from agencies.models import Agency, Incident, ViewingSession
-from agencies.viewing import do_close_viewing_session, live_refusal
+from agencies.viewing import do_close_viewing_session
+from cameras.relay.desired import live_refusal
 from rtcc.geo import within
 
 

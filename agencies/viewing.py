@@ -16,17 +16,10 @@ from agencies.access import agency_of
 from agencies.models import AccessEvent, Incident, ViewingSession
 from agencies.services import do_record_access
 
+# The same question the relay nodes and the media endpoints ask, answered in one place.
+from cameras.relay.desired import live_refusal
+
 SESSION_LENGTH = timedelta(hours=1)
-
-
-def live_refusal(camera, when=None) -> str:
-    """Why the camera may not be seen live at `when` (now by default); empty when it may.
-
-    The same question the relay nodes and the media endpoints ask, answered in one place.
-    """
-    from cameras.relay.desired import live_refusal as relay_refusal
-
-    return relay_refusal(camera, when)
 
 
 @dataclass(frozen=True)

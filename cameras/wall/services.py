@@ -12,6 +12,7 @@ from agencies.incidents import incident_payload
 from agencies.models import Incident, Membership
 from cameras.events import send_to_agency
 from cameras.models import Camera, Consent
+from cameras.relay.desired import active_contract_agency_ids, why_not_live
 from cameras.wall.models import Grid, Layout, WallPush
 
 PUSH_ROLES = {Membership.Role.ADMIN, Membership.Role.SUPERVISOR}
@@ -20,8 +21,6 @@ OPEN_INCIDENTS_ON_WALL = 20
 
 def camera_states(user, camera_ids=None) -> list[dict]:
     """What the wall shows of each camera the user may know of: place, status and whether it may play."""
-    from cameras.relay.desired import active_contract_agency_ids, why_not_live
-
     cameras = cameras_visible_to(user).order_by("name", "pk")
     if camera_ids is not None:
         cameras = cameras.filter(pk__in=camera_ids)
