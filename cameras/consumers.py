@@ -45,6 +45,9 @@ class WallConsumer(AsyncJsonWebsocketConsumer):
     async def camera_status(self, event):
         if event.get("camera_id") in self.visible:
             await self.send_json(event)
+        else:
+            # A camera added since this wall connected: send it whole if the user may see it.
+            await self.camera_consent(event)
 
     async def camera_snapshot(self, event):
         if event.get("camera_id") in self.visible:

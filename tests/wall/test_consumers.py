@@ -94,6 +94,18 @@ class WallSocketTests(WallPersonas):
         self.assertTrue(await socket.receive_nothing(timeout=0.5))
         await socket.disconnect()
 
+    async def test_camera_added_after_connect_arrives_whole_with_its_first_status(self):
+        socket, _ = await self.connected(self.dispatcher)
+        camera = await sync_to_async(make_camera)(self.riverside, "New street camera")
+        await get_channel_layer().group_send(
+            agency_group(self.riverside.pk),
+            {"type": "camera.status", "camera_id": camera.pk, "status": "live"},
+        )
+        event = await socket.receive_json_from(timeout=TIMEOUT)
+        self.assertEqual(event["type"], "camera.update")
+        self.assertEqual(event["camera"]["name"], "New street camera")
+        await socket.disconnect()
+
     async def test_incident_opened_reaches_the_wall_with_docked_cameras(self):
         socket, _ = await self.connected(self.dispatcher)
         await sync_to_async(do_open_incident)(
