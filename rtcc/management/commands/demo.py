@@ -72,12 +72,9 @@ class Command(BaseCommand):
             ),
             Child("beat", [*celery, "beat", "--loglevel", "WARNING", "--schedule", beat_schedule]),
         ]
-        relay_node = Path(settings.BASE_DIR) / "cameras" / "management" / "commands" / "relay_node.py"
-        if relay_node.exists():
-            children.append(Child("relay-node", [python, manage, "relay_node", "--name", "demo-relay"]))
-        simulator = Path(settings.BASE_DIR) / "cameras" / "management" / "commands" / "simulate_cameras.py"
-        if simulator.exists() and not no_cameras:
-            ids = ",".join(str(c.pk) for c in seeded["cameras"])
+        children.append(Child("relay-node", [python, manage, "relay_node", "--name", "demo-relay"]))
+        if not no_cameras:
+            ids = ",".join(str(camera.pk) for camera in seeded["cameras"])
             children.append(Child("cameras", [python, manage, "simulate_cameras", "--camera-ids", ids]))
         return children
 
