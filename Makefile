@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint check bench install clean
+.PHONY: demo test lint check bench schema install clean
 
 $(STAMP): pyproject.toml
 	@echo "==> creating $(VENV) and installing OpenRTCC with its test tools (first run takes a minute)"
@@ -36,6 +36,10 @@ test: lint check
 	@echo "==> pytest ($${DATABASE_URL:+PostgreSQL}$${DATABASE_URL:-SQLite}, $${REDIS_URL:+external Redis}$${REDIS_URL:-embedded Redis})"
 	@$(PY) -m pytest $(PYTEST_ARGS); code=$$?; \
 		if [ $$code -eq 5 ]; then echo "pytest collected no tests"; exit 0; fi; exit $$code
+
+schema: $(STAMP)
+	@$(PY) manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
+	@echo "docs/openapi.yaml is up to date"
 
 bench: $(STAMP)
 	@$(PY) -m bench

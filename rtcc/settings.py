@@ -226,6 +226,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CameraStatusEnum": "cameras.models.Camera.Status",
+        "FootageRequestStatusEnum": "cameras.footage.models.FootageRequest.Status",
+    },
 }
 
 # Video
