@@ -16,6 +16,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from cameras.relay.layout import recordings_dir
 from rtcc.ffmpeg import find_ffmpeg
 
 SEGMENT_NAME_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -35,33 +36,6 @@ class Segment:
     path: Path
     start: datetime
     end: datetime
-
-
-def recordings_dir(camera_id: int) -> Path:
-    """The camera's recording folder, as the relay fleet lays it out."""
-    try:
-        from cameras.relay import layout
-    except ImportError:
-        return Path(settings.MEDIA_ROOT) / "recordings" / str(int(camera_id))
-    return Path(layout.recordings_dir(camera_id))
-
-
-def live_dir(camera_id: int) -> Path:
-    """The camera's live HLS window and snapshot folder, as the relay fleet lays it out."""
-    try:
-        from cameras.relay import layout
-    except ImportError:
-        return Path(settings.MEDIA_ROOT) / "live" / str(int(camera_id))
-    return Path(layout.live_dir(camera_id))
-
-
-def snapshot_path(camera_id: int) -> Path:
-    """The camera's latest keyframe JPEG."""
-    try:
-        from cameras.relay import layout
-    except ImportError:
-        return live_dir(camera_id) / "snapshot.jpg"
-    return Path(layout.snapshot_path(camera_id))
 
 
 def exports_dir(camera_id: int) -> Path:

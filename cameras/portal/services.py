@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from agencies.models import AccessEvent, Agency, ViewingSession
 from agencies.services import do_record_access
-from cameras.footage.clips import exports_dir, live_dir, recordings_dir, snapshot_path
+from cameras.footage.clips import exports_dir
 from cameras.footage.models import FootageExport, FootageRequest
 from cameras.models import Camera, Consent, PrivacyMask
+from cameras.relay.layout import live_dir, recordings_dir, snapshot_path
 from cameras.services import do_revoke_consent, do_set_consent
 from devices.models import Device
 from rtcc.geo import haversine_m

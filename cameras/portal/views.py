@@ -16,12 +16,12 @@ from django.views.decorators.http import require_GET, require_POST
 from agencies.models import Agency
 from agencies.services import client_ip
 from agencies.viewing import live_refusal
-from cameras.footage.clips import snapshot_path
 from cameras.footage.models import FootageRequest
 from cameras.footage.services import do_answer_footage_request, do_expire_lapsed_requests
 from cameras.models import Camera, Consent
 from cameras.portal import forms
 from cameras.portal import services as owner_services
+from cameras.relay.layout import snapshot_path
 from cameras.services import do_revoke_consent, do_set_consent
 from devices.services import do_claim_device
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from django.test import override_settings
 
-from cameras.footage.clips import SEGMENT_NAME_FORMAT, recordings_dir
+from cameras.footage.clips import SEGMENT_NAME_FORMAT
+from cameras.relay.layout import recordings_dir
 from rtcc.ffmpeg import find_ffmpeg
 
 SEGMENT_SECONDS = 10

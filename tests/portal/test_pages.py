@@ -8,9 +8,9 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from agencies.models import AccessEvent, ViewingSession
-from cameras.footage.clips import recordings_dir, snapshot_path
 from cameras.footage.models import FootageExport, FootageRequest
 from cameras.models import Camera, Consent, PrivacyMask
+from cameras.relay.layout import recordings_dir, snapshot_path
 from devices.models import Device
 from tests.personas import PASSWORD, Personas, make_camera
 from tests.portal.helpers import MediaRootMixin
