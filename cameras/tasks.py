@@ -27,3 +27,23 @@ def wake_relay_nodes(camera_id: int) -> None:
     from cameras.relay.wake import wake_nodes
 
     wake_nodes(camera_id)
+
+
+@shared_task(
+    ignore_result=True, autoretry_for=(Exception,), retry_backoff=True, retry_jitter=True, max_retries=3
+)
+def prune_recordings() -> int:
+    """Delete recordings past each agency's retention, with an audit line per camera; idempotent."""
+    from cameras.retention import do_prune_recordings
+
+    return do_prune_recordings()
+
+
+@shared_task(
+    ignore_result=True, autoretry_for=(Exception,), retry_backoff=True, retry_jitter=True, max_retries=3
+)
+def expire_footage_requests() -> int:
+    """Close footage requests nobody answered in time; idempotent."""
+    from cameras.footage.services import do_expire_lapsed_requests
+
+    return do_expire_lapsed_requests()

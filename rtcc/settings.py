@@ -271,6 +271,7 @@ RTCC_MEDIA_URL_SECONDS = env_int("RTCC_MEDIA_URL_SECONDS", 300, minimum=30, maxi
 RTCC_MEDIA_ACCEL_REDIRECT = env_str("RTCC_MEDIA_ACCEL_REDIRECT")
 # Relay nodes sweep orphaned statuses themselves; beat covers the case of no node at all.
 CELERY_BEAT_SCHEDULE = {
-    **globals().get("CELERY_BEAT_SCHEDULE", {}),
     "relay-fleet-sweep": {"task": "cameras.tasks.sweep_orphaned_relays", "schedule": 30.0},
+    "prune-recordings": {"task": "cameras.tasks.prune_recordings", "schedule": 600.0},
+    "expire-footage-requests": {"task": "cameras.tasks.expire_footage_requests", "schedule": 300.0},
 }
