@@ -163,7 +163,9 @@ def run(scale: int) -> list[dict]:
     from billing.models import Contract, Package
     from cameras.models import Camera, Consent
     from cameras.relay.layout import live_dir
+    from cameras.relay.node import relay_spec
     from cameras.relay.ports import push_target
+    from cameras.relay.process import RelayProcess
     from rtcc.embedded_redis import EmbeddedRedis
     from rtcc.ffmpeg import find_ffmpeg
 
@@ -268,6 +270,24 @@ def run(scale: int) -> list[dict]:
                     bare_live.setdefault(camera.pk, time.monotonic() - started)
             time.sleep(0.2)
         ((bare_cpu, bare_pss),) = measure([[p.pid for p in bare]])
+        for process in bare:
+            process.kill()
+            process.wait()
+        bare = []
+
+        # The second baseline: the relay's own ffmpeg (same command line and outputs: HLS,
+        # recordings, snapshot) run by hand, without a node: what the supervision costs.
+        same = [RelayProcess(relay_spec(camera)) for camera in cameras]
+        for relay in same:
+            relay.start()
+        deadline = time.monotonic() + 30 + 5 * count
+        while time.monotonic() < deadline and not all(r.progress.last_frame_at for r in same):
+            keep_running(devices)
+            time.sleep(0.2)
+        ((same_cpu, same_pss),) = measure([[r.pid for r in same if r.pid]])
+        for relay in same:
+            relay.stop()
+        same_cpu, same_pss = same_cpu / count, same_pss / count
         fleet_cpu, fleet_pss = (relay_cpu + node_cpu) / count, (relay_pss + node_pss) / count
         bare_cpu, bare_pss = bare_cpu / count, bare_pss / count
         rows.append(
@@ -277,10 +297,13 @@ def run(scale: int) -> list[dict]:
                 "fleet_ffmpeg_cpu_pct": round(relay_cpu / count, 2),
                 "bare_cpu_pct": round(bare_cpu, 2),
                 "cpu_ratio": round(fleet_cpu / bare_cpu, 2) if bare_cpu else None,
+                "same_outputs_cpu_pct": round(same_cpu, 2),
+                "cpu_ratio_same_outputs": round(fleet_cpu / same_cpu, 2) if same_cpu else None,
                 "fleet_pss_mb": round(fleet_pss, 1),
                 "fleet_ffmpeg_pss_mb": round(relay_pss / count, 1),
                 "bare_pss_mb": round(bare_pss, 1),
                 "pss_ratio": round(fleet_pss / bare_pss, 2) if bare_pss else None,
+                "same_outputs_pss_mb": round(same_pss, 1),
                 "fleet_live_s": round(statistics.median(live_after.values()), 1),
                 "bare_live_s": round(statistics.median(bare_live.values()), 1) if bare_live else None,
             }
