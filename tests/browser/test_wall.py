@@ -70,7 +70,12 @@ def in_plain_thread(function, *args):
 
 
 class WallBrowserCase(WallPersonas):
-    """Daphne and one Chromium for the class; a fresh browser context for each test."""
+    """One Chromium for the class; daphne and a fresh browser context for each test.
+
+    Daphne is per test because the database is flushed between tests: a request still
+    in flight from the previous test (an audit line being written) would deadlock with
+    PostgreSQL's TRUNCATE.
+    """
 
     @classmethod
     def setUpClass(cls):
@@ -83,8 +88,6 @@ class WallBrowserCase(WallPersonas):
         cls.processes = []
         cls.playwright = None
         try:
-            daphne, cls.base = start_daphne(ARTIFACTS / "daphne.log")
-            cls.processes.append(daphne)
             cls.start_class_processes()
             cls.playwright = sync_playwright().start()
             cls.browser = cls.playwright.chromium.launch(
@@ -119,6 +122,8 @@ class WallBrowserCase(WallPersonas):
 
     def setUp(self):
         super().setUp()
+        daphne, self.base = start_daphne(ARTIFACTS / f"daphne-{self._testMethodName}.log")
+        self.addCleanup(stop, daphne)
         self.context = self.browser.new_context(viewport={"width": 1400, "height": 900})
         self.addCleanup(self.context.close)
         self.page = self.context.new_page()
