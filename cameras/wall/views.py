@@ -11,6 +11,17 @@ from agencies.access import has_role, membership_of
 from cameras.wall import services
 from cameras.wall.models import Grid, Layout
 
+# hls.js, tuned for the lowest latency that still plays smoothly with 1 s segments: half a
+# second behind the newest segment's end, catching up at up to 1.5x speed.
+# bench/glass_to_glass.py reads these from the page: 1.7 s camera-to-screen on the relayed path
+# against 2.3 s with one whole segment behind the edge (docs/BENCHMARKS.md).
+HLS_PLAYER = {
+    "lowLatencyMode": True,
+    "liveSyncDuration": 0.5,
+    "liveMaxLatencyDuration": 3,
+    "maxLiveSyncPlaybackRate": 1.5,
+}
+
 
 def _wall_member(request):
     membership = membership_of(request.user)
@@ -29,6 +40,7 @@ def wall(request):
         "grids": Grid.values,
         "canPush": has_role(request.user, *services.PUSH_ROLES),
         "username": request.user.get_username(),
+        "hls": HLS_PLAYER,
     }
     return render(request, "cameras/wall.html", {"wall_config": config})
 

@@ -308,10 +308,7 @@
     tile.expiresAt = Date.parse(live.expires_at);
     if (window.Hls && Hls.isSupported()) {
       const hls = new Hls({
-        lowLatencyMode: true,
-        liveSyncDurationCount: 1,
-        liveMaxLatencyDurationCount: 4,
-        maxLiveSyncPlaybackRate: 1.5,
+        ...config.hls, // latency tuning, from the server (cameras/wall/views.py)
         maxBufferLength: 6,
         backBufferLength: 4,
         manifestLoadingMaxRetry: 2,

@@ -1,0 +1,185 @@
+"""Glass-to-glass latency of a relayed wall tile, read from the picture itself.
+
+A simulated edge device stamps its wall clock into every frame as it is made: a strip of
+32 black-or-white blocks along the top, the binary milliseconds of `time(0)` modulo 2^32
+(ffmpeg's `geq`). The frames go the product's whole way: x264, SRT with AES-256 to a relay
+node, stream copy to HLS, the media endpoints with their per-request checks, hls.js in
+headless Chromium. The page decodes the strip of each frame it presents
+(`requestVideoFrameCallback` into a canvas) and subtracts it from `Date.now()`: camera
+clock to screen, on one machine's clock. hls.js's own `hls.latency` (distance behind the
+live edge, which does not count the camera, SRT or segmenting) is sampled beside it as the
+baseline the ratio is taken against.
+"""
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench._django import setup_django
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+SAMPLE_S = 15.0
+STRIP = (
+    "color=c=black:s=320x12:r=15,format=gray,"
+    "geq=lum='255*mod(floor(mod(time(0)*1000\\,4294967296)/pow(2\\,31-floor(X/10)))\\,2)'[clock];"
+    "[0:v][clock]overlay=0:0:shortest=1"
+)
+PLAYER = """
+async ([cameraId, sampleMs]) => {
+  const csrf = document.cookie.split('; ').find(c => c.startsWith('csrftoken='))?.split('=')[1];
+  const answer = await fetch(`/api/v1/cameras/${cameraId}/live/`, {
+    method: 'POST', credentials: 'same-origin',
+    headers: {'Content-Type': 'application/json', 'X-CSRFToken': csrf},
+    body: JSON.stringify({purpose: 'latency benchmark'}),
+  });
+  if (!answer.ok) throw new Error(`live URL refused: ${answer.status} ${await answer.text()}`);
+  const {hls_url} = await answer.json();
+  const video = Object.assign(document.createElement('video'), {muted: true, autoplay: true, playsInline: true});
+  document.body.appendChild(video);
+  const tuning = JSON.parse(document.getElementById('wall-config').textContent).hls;  // the wall's own
+  const hls = new Hls(tuning);
+  let stalls = 0; video.addEventListener('waiting', () => stalls++);
+  hls.loadSource(hls_url);
+  hls.attachMedia(video);
+  const canvas = Object.assign(document.createElement('canvas'), {width: 320, height: 12});
+  const context = canvas.getContext('2d', {willReadFrequently: true});
+  const glass = [], behindEdge = [];
+  await new Promise(resolve => video.addEventListener('playing', resolve, {once: true}));
+  await new Promise(resolve => setTimeout(resolve, 3000));  // let the player settle at the edge
+  stalls = 0;  // count only the stalls while sampling, not the start
+  const until = performance.now() + sampleMs;
+  await new Promise(resolve => {
+    const onFrame = () => {
+      const now = Date.now();
+      context.drawImage(video, 0, 0, 320, 12, 0, 0, 320, 12);
+      const row = context.getImageData(0, 6, 320, 1).data;
+      let stamp = 0;
+      for (let k = 0; k < 32; k++) stamp = stamp * 2 + (row[(10 * k + 5) * 4] > 128 ? 1 : 0);
+      const lag = ((now % 4294967296) - stamp + 4294967296) % 4294967296;
+      if (lag < 60000) glass.push(lag / 1000);
+      if (Number.isFinite(hls.latency)) behindEdge.push(hls.latency);
+      if (performance.now() < until) video.requestVideoFrameCallback(onFrame); else resolve();
+    };
+    video.requestVideoFrameCallback(onFrame);
+  });
+  hls.destroy();
+  return {glass, behindEdge, stalls};
+}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def wait_for(condition, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not happen within {timeout:.0f} s")
+        time.sleep(0.3)
+
+
+def run(scale: int) -> list[dict]:
+    if not Path(CHROMIUM).exists():
+        return [{"skipped": f"no Chromium at {CHROMIUM}"}]
+    var_dir = setup_django()
+    from datetime import date, timedelta
+
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from playwright.sync_api import sync_playwright
+
+    from agencies.models import Agency, Membership
+    from billing.models import Contract, Package
+    from cameras.models import Camera
+    from cameras.relay.ports import push_target
+    from rtcc.embedded_redis import EmbeddedRedis
+    from rtcc.ffmpeg import find_ffmpeg
+
+    redis = EmbeddedRedis(settings.EMBEDDED_REDIS_SOCKET).start()
+    agency = Agency.objects.create(slug="bench", name="Bench PD", lat=41.88, lon=-87.63)
+    Contract.objects.create(
+        agency=agency, package=Package.objects.create(slug="b", name="B", price_per_device_year=0),
+        reference="BENCH", starts_on=date.today() - timedelta(days=1), ends_on=date.today() + timedelta(days=1),
+        device_quota=1, price_per_device_year=0, status=Contract.Status.ACTIVE,
+    )  # fmt: skip
+    camera = Camera.objects.create(
+        agency=agency, name="clock", kind=Camera.Kind.PUBLIC, source=Camera.Source.PUSH, lat=41.88, lon=-87.63
+    )
+    user = get_user_model().objects.create_user("bench-dispatcher", password="bench-password-1")
+    Membership.objects.create(user=user, agency=agency, role=Membership.Role.DISPATCHER)
+
+    env = {**os.environ, "RTCC_VAR_DIR": var_dir, "LOG_LEVEL": "WARNING"}
+    manage = str(Path(settings.BASE_DIR) / "manage.py")
+    port = free_port()
+    host, srt_port = push_target(camera)
+    query = f"mode=caller&passphrase={camera.srt_passphrase}&pbkeylen=32&streamid={camera.stream_id}"
+    device_argv = [
+        find_ffmpeg().path, "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi",
+        "-i", "testsrc2=size=320x240:rate=15", "-filter_complex", STRIP,
+        "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "15", "-pix_fmt", "yuv420p",
+        "-f", "mpegts", f"srt://{host}:{srt_port}?{query}",
+    ]  # fmt: skip
+    children = [
+        subprocess.Popen([sys.executable, manage, "relay_node", "--name", "bench"], env=env, start_new_session=True),
+        subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "rtcc.asgi:application"],
+            env=env, start_new_session=True, stderr=subprocess.DEVNULL,
+        ),
+    ]  # fmt: skip
+    device = None
+    try:
+
+        def device_running():
+            nonlocal device
+            if device is None or device.poll() is not None:
+                device = subprocess.Popen(device_argv, stdin=subprocess.DEVNULL, start_new_session=True)
+            camera.refresh_from_db(fields=["status"])
+            return camera.status == Camera.Status.LIVE
+
+        wait_for(device_running, 60, "the relayed camera going live")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{port}/accounts/login/?next=/wall/")
+            page.fill("#id_username", "bench-dispatcher")
+            page.fill("#id_password", "bench-password-1")
+            page.click("button[type=submit]")
+            page.wait_for_url("**/wall/")
+            samples = page.evaluate(PLAYER, [camera.pk, int(SAMPLE_S * 1000 * max(scale, 1))])
+            browser.close()
+    finally:
+        for child in [*children, device]:
+            if child is not None and child.poll() is None:
+                child.terminate()
+                child.wait(15)
+        redis.stop()
+    glass, edge = samples["glass"], samples["behindEdge"]
+    if not glass or not edge:
+        raise RuntimeError("the page presented no frame it could read")
+    return [
+        {
+            "frames": len(glass),
+            "stalls": samples["stalls"],
+            "glass_median_s": round(statistics.median(glass), 2),
+            "glass_p95_s": round(percentile(glass, 0.95), 2),
+            "behind_edge_median_s": round(statistics.median(edge), 2),
+            "ratio_glass_to_behind_edge": round(statistics.median(glass) / statistics.median(edge), 2),
+        }
+    ]
