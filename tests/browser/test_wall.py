@@ -26,30 +26,20 @@ from cameras.models import Camera
 from cameras.relay.layout import live_dir
 from cameras.services import do_revoke_consent
 from cameras.wall.models import Layout
+from tests.browser.chromium import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM  # noqa: E402
 from tests.browser.processes import start_daphne, start_test_pattern, stop
 from tests.personas import PASSWORD, make_camera
 from tests.relay_fleet.fleet import FleetTestCase, NodeProcess, wait_for
 from tests.wall.fixtures import WallPersonas, give_pull_source
 
-CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
-    pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium", allow_module_level=True)
+    pytest.skip(NO_CHROMIUM, allow_module_level=True)
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402 -- only with Chromium
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.ffmpeg]
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 # Generous: two loaded cores start Chromium, daphne, a relay node and ffmpeg at once.
 PLAYBACK_TIMEOUT_MS = int(os.environ.get("RTCC_BROWSER_TIMEOUT_MS", 90_000))
 PUSH_TIMEOUT_MS = 2_000

@@ -1,11 +1,8 @@
 """The portal in a real Chromium on a phone-sized screen: sign up, claim, register, share live, revoke."""
 
 import re
-import shutil
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.core import mail
 from django.core.cache import cache
@@ -13,18 +10,7 @@ from django.core.cache import cache
 from agencies.models import Agency
 from cameras.models import Camera
 from devices.models import Device
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
+from tests.browser.chromium import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM
 
 try:
     from playwright.sync_api import sync_playwright
@@ -34,9 +20,7 @@ except ImportError:  # pragma: no cover - the test extra installs it
 
 @pytest.mark.browser
 @pytest.mark.skipif(sync_playwright is None, reason="playwright is not installed (pip install -e '.[test]')")
-@pytest.mark.skipif(
-    not shutil.which(CHROMIUM), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"
-)
+@pytest.mark.skipif(not CHROMIUM.exists(), reason=NO_CHROMIUM)
 class PortalInChromiumTests(StaticLiveServerTestCase):
     def setUp(self):
         super().setUp()
@@ -54,7 +38,7 @@ class PortalInChromiumTests(StaticLiveServerTestCase):
 
     def test_sign_up_register_share_live_and_revoke_on_a_phone(self):
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             try:
                 context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)
                 context.set_default_timeout(30_000)
