@@ -2,7 +2,6 @@
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,13 +11,8 @@ from urllib.request import urlopen
 from django.conf import settings
 
 from rtcc.ffmpeg import find_ffmpeg
+from tests.peers.fixtures import free_port
 from tests.relay_fleet.fleet import database_url_for_children
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def stop(process: subprocess.Popen) -> None:

@@ -2,7 +2,6 @@
 
 import subprocess
 import threading
-import time
 from decimal import Decimal
 
 import pytest
@@ -18,15 +17,7 @@ from cameras.services import do_revoke_consent
 from devices.edge.agent import EdgeAgent
 from devices.models import Device
 from rtcc.ffmpeg import find_ffmpeg
-
-
-def wait_until(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"{what} did not happen within {timeout:.0f} s")
+from tests.relay_fleet.fleet import wait_for
 
 
 @pytest.mark.ffmpeg
@@ -80,13 +71,13 @@ class EdgeAgentTests(LiveServerTestCase):
             thread = threading.Thread(target=agent.run, args=(stop, 0.5))
             thread.start()
             try:
-                wait_until(
+                wait_for(
                     lambda: len(list(temp.glob("index*.ts"))) >= 2, 20, "HLS segments from the pushed stream"
                 )
                 self.assertEqual((temp / "state" / "device-token").stat().st_mode & 0o777, 0o600)
                 pusher = agent.pushers[self.camera.pk]
                 do_revoke_consent(self.owner, self.camera)
-                wait_until(
+                wait_for(
                     lambda: not agent.pushers and pusher.process.poll() is not None, 5, "the push to stop"
                 )
             finally:
