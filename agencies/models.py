@@ -178,9 +178,10 @@ class AccessEvent(models.Model):
         if self.source_ip:
             self.source_ip = ipaddress.ip_address(self.source_ip).compressed
         with transaction.atomic():
-            chain, _ = AuditChain.objects.get_or_create(key=AuditChain.key_for(self.agency_id))
             # The lock orders concurrent writers: each links to the head the previous one left.
-            chain = AuditChain.objects.select_for_update().get(pk=chain.pk)
+            chain, _ = AuditChain.objects.select_for_update().get_or_create(
+                key=AuditChain.key_for(self.agency_id)
+            )
             self.sequence = chain.length + 1
             self.previous_digest = chain.head
             self.digest = self.compute_digest()
