@@ -34,10 +34,6 @@ def has_role(user, *roles: str) -> bool:
     return membership is not None and membership.role in roles
 
 
-def is_agency_admin(user) -> bool:
-    return has_role(user, Membership.Role.ADMIN)
-
-
 def scope_to_agency(queryset: QuerySet, user, agency_path: str = "agency") -> QuerySet:
     """Rows of `queryset` whose agency (reached through `agency_path`) is the caller's."""
     if getattr(user, "is_superuser", False):

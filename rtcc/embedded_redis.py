@@ -5,7 +5,6 @@ process outlives a Python process that exits without doing so.
 """
 
 import logging
-import os
 import socket
 import subprocess
 import time
@@ -81,7 +80,7 @@ class EmbeddedRedis:
                     f"redis-server did not answer on {self.socket_path} within {timeout:.0f} s"
                 )
             time.sleep(0.05)
-        logger.info("embedded Redis %s on %s (pid %s)", self.process.pid, self.socket_path, self.process.pid)
+        logger.info("embedded Redis on %s (pid %s)", self.socket_path, self.process.pid)
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -98,11 +97,3 @@ class EmbeddedRedis:
     @property
     def owned(self) -> bool:
         return self.process is not None
-
-    @property
-    def pid(self) -> int | None:
-        return self.process.pid if self.process else None
-
-
-def environment_has_redis() -> bool:
-    return bool(os.environ.get("REDIS_URL"))
