@@ -3,16 +3,11 @@
 Views, viewsets, consumers and the admin call these; none filters by agency itself.
 """
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
-from agencies.models import Agency, Membership
+from agencies.models import VIEWING_ROLES, Agency, Membership
 
-VIEWING_ROLES = {
-    Membership.Role.ADMIN,
-    Membership.Role.SUPERVISOR,
-    Membership.Role.DISPATCHER,
-    Membership.Role.ANALYST,
-}
+__all__ = ["VIEWING_ROLES", "agency_of", "has_role", "membership_of", "scope_to_agency"]
 
 
 def membership_of(user) -> Membership | None:
@@ -42,38 +37,3 @@ def scope_to_agency(queryset: QuerySet, user, agency_path: str = "agency") -> Qu
     if agency is None:
         return queryset.none()
     return queryset.filter(**{agency_path: agency.pk})
-
-
-def cameras_visible_to(user) -> QuerySet:
-    """Cameras the user may know of: location, name and status, never pixels by itself.
-
-    An agency user sees the agency's public cameras and the private cameras whose owners
-    share at least their location; an owner sees their own cameras; a per-camera grant
-    (django-guardian) adds single cameras of another agency.
-    """
-    from cameras.models import Camera, Consent
-
-    cameras = Camera.objects.with_consent().select_related("agency")
-    if not getattr(user, "is_authenticated", False):
-        return cameras.none()
-    if user.is_superuser:
-        return cameras
-    visible = Q(owner=user)
-    agency = agency_of(user)
-    if agency is not None:
-        shared = Q(kind=Camera.Kind.PUBLIC) | Q(
-            consent_level__in=[Consent.Level.REGISTRY, Consent.Level.ON_REQUEST, Consent.Level.LIVE]
-        )
-        visible |= Q(agency=agency) & shared
-        visible |= Q(pk__in=_granted_camera_ids(user))
-    return cameras.filter(visible)
-
-
-def _granted_camera_ids(user) -> QuerySet:
-    from guardian.shortcuts import get_objects_for_user
-
-    from cameras.models import Camera
-
-    return get_objects_for_user(
-        user, "cameras.view_camera", klass=Camera, with_superuser=False, accept_global_perms=False
-    ).values("pk")

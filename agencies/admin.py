@@ -1,17 +1,32 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
+from django.db import transaction
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
+from agencies.access import agency_of
+from agencies.admin_audit import AuditedAdmin, SuperuserOnlyAdmin
+from agencies.admin_scoping import AgencyScopedAdmin, ReadOnlyAdmin
 from agencies.models import AccessEvent, Agency, Incident, Membership
-from rtcc.admin_scoping import AgencyScopedAdmin, ReadOnlyAdmin
+from agencies.services import (
+    PLATFORM_USER_FIELDS,
+    do_admin_close_incident,
+    do_admin_open_incident,
+    do_record_access,
+    do_record_password_set,
+    do_remove_membership,
+    do_save_membership,
+    do_save_user,
+)
+from agencies.signin.admin import lift_sign_in_lock
 
 User = get_user_model()
 
 
 @admin.register(Agency)
-class AgencyAdmin(AgencyScopedAdmin):
+class AgencyAdmin(AgencyScopedAdmin, AuditedAdmin):
     agency_path = "pk"
     list_display = [
         "name",
@@ -23,6 +38,16 @@ class AgencyAdmin(AgencyScopedAdmin):
     ]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+    # Where the agency is and its clock decide which residents' cameras it covers and when their
+    # schedules open (a camera without a time zone uses the agency's): the platform's to set.
+    PLATFORM_FIELDS = ["slug", "lat", "lon", "jurisdiction_radius_m", "time_zone"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return readonly if request.user.is_superuser else readonly + self.PLATFORM_FIELDS
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return super().get_prepopulated_fields(request, obj) if request.user.is_superuser else {}
 
     def has_add_permission(self, request):
         return request.user.is_superuser
@@ -32,9 +57,28 @@ class AgencyAdmin(AgencyScopedAdmin):
 
 
 class MembershipInline(admin.StackedInline):
+    """On the user page: an agency admin is offered their own agency only, and a new user needs one."""
+
     model = Membership
     can_delete = False
     fk_name = "user"
+    fields = ["agency", "role"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "agency" and not request.user.is_superuser:
+            # A POST naming another agency fails as an invalid choice.
+            agency = agency_of(request.user)
+            field.queryset = field.queryset.filter(pk=agency.pk if agency else None)
+            field.empty_label = None
+        return field
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if obj is None and not request.user.is_superuser:
+            # A user an agency admin creates belongs to their agency from the start.
+            formset.min_num, formset.validate_min = 1, True
+        return formset
 
 
 @admin.register(Membership)
@@ -44,10 +88,25 @@ class MembershipAdmin(AgencyScopedAdmin):
     search_fields = ["user__username", "user__email", "agency__name"]
     list_select_related = ["user", "agency"]
     autocomplete_fields = ["user"]
+    scoped_foreign_keys = {"user": "membership__agency"}
+
+    def save_model(self, request, obj, form, change):
+        if not request.user.is_superuser and not change:
+            obj.agency = agency_of(request.user)
+        do_save_membership(request.user, obj, created=not change, fields=form.changed_data, request=request)
+
+    def delete_model(self, request, obj):
+        do_remove_membership(request.user, obj, request=request)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset.select_related("user", "agency"):
+            do_remove_membership(request.user, membership, request=request)
 
 
 @admin.register(Incident)
-class IncidentAdmin(AgencyScopedAdmin):
+class IncidentAdmin(AgencyScopedAdmin, AuditedAdmin):
+    """Incidents open through the same service as CAD's; where and when they happened is CAD's record."""
+
     list_display = [
         "external_id",
         "kind",
@@ -61,6 +120,31 @@ class IncidentAdmin(AgencyScopedAdmin):
     search_fields = ["external_id", "kind", "address"]
     date_hierarchy = "opened_at"
     list_select_related = ["agency"]
+    actions = ["close_incidents"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Moving an open incident would move which incident-radius consents it unlocks.
+        return ["external_id", "lat", "lon", "opened_at", "closed_at"] if obj else ["opened_at", "closed_at"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Viewing sessions and audit lines name incidents as their purpose.
+        return request.user.is_superuser
+
+    def save_with_service(self, request, obj, form, change):
+        if change:
+            return super().save_with_service(request, obj, form, change)
+        fields = {
+            name: getattr(obj, name) for name in ("external_id", "kind", "lat", "lon", "address", "priority")
+        }
+        obj.pk = do_admin_open_incident(request.user, obj.agency, request=request, **fields).pk
+
+    @admin.action(description="Close the selected incidents", permissions=["change"])
+    def close_incidents(self, request, queryset):
+        closed = sum(
+            do_admin_close_incident(request.user, incident, request=request)
+            for incident in queryset.filter(closed_at__isnull=True)
+        )
+        self.message_user(request, f"Closed {closed} incidents.", messages.SUCCESS)
 
 
 @admin.register(AccessEvent)
@@ -82,9 +166,15 @@ class AccessEventAdmin(AgencyScopedAdmin, ReadOnlyAdmin):
 
 
 class ScopedUserAdmin(UserAdmin):
-    """Agency admins manage the users of their own agency and cannot grant themselves more."""
+    """Agency admins manage the users of their own agency and cannot grant themselves more.
+
+    Staff follows the agency-admin role (set by the membership service); superuser, groups and
+    permissions are the platform's. Every save goes through `do_save_user`, which refuses
+    them again whatever the form was made to carry.
+    """
 
     inlines = [MembershipInline]
+    actions = [lift_sign_in_lock]
     list_display = [
         "username",
         "email",
@@ -112,20 +202,68 @@ class ScopedUserAdmin(UserAdmin):
         users = super().get_queryset(request)
         if request.user.is_superuser:
             return users
-        from agencies.access import agency_of
-
         agency = agency_of(request.user)
-        return users.filter(membership__agency=agency) if agency else users.none()
+        # A superuser with a membership is still the platform's: not theirs to edit or reset.
+        return users.filter(membership__agency=agency, is_superuser=False) if agency else users.none()
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if request.user.is_superuser:
             return fieldsets
-        hidden = {"is_superuser", "groups", "user_permissions"}
         return [
-            (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
+            (name, {**options, "fields": [f for f in options["fields"] if f not in PLATFORM_USER_FIELDS]})
             for name, options in fieldsets
         ]
+
+    def has_delete_permission(self, request, obj=None):
+        # Agency admins deactivate; deleting an account is the platform's (audit lines keep the name).
+        return request.user.is_superuser
+
+    def save_model(self, request, obj, form, change):
+        do_save_user(request.user, obj, created=not change, fields=form.changed_data, request=request)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Membership:
+            return super().save_formset(request, form, formset, change)
+        # The admin's change message reads these, as Django's own formset.save() would set them.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for membership_form in formset.forms:
+            if not membership_form.has_changed():
+                continue
+            membership = membership_form.save(commit=False)
+            membership.user = form.instance
+            created = membership.pk is None
+            do_save_membership(
+                request.user,
+                membership,
+                created=created,
+                fields=membership_form.changed_data,
+                new_user=not change,
+                request=request,
+            )
+            if created:
+                formset.new_objects.append(membership)
+            else:
+                formset.changed_objects.append((membership, membership_form.changed_data))
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            do_record_access(
+                request.user, AccessEvent.Action.DELETION, obj, request=request, detail={"deleted": "user"}
+            )
+            obj.delete()
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            self.delete_model(request, user)
+
+    def user_change_password(self, request, id, form_url=""):
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302 and response.url.endswith("/change/"):
+                user = self.get_object(request, id)
+                do_record_password_set(request.user, user, request=request)
+        return response
 
     def get_list_filter(self, request):
         if request.user.is_superuser:
@@ -135,27 +273,20 @@ class ScopedUserAdmin(UserAdmin):
 
 admin.site.unregister(User)
 admin.site.register(User, ScopedUserAdmin)
+
+
+class PlatformGroupAdmin(SuperuserOnlyAdmin, GroupAdmin):
+    """Groups carry permissions (the agency-admin role is one): only superusers see or edit them."""
+
+
+admin.site.unregister(Group)
+admin.site.register(Group, PlatformGroupAdmin)
 admin.site.site_header = "OpenRTCC administration"
 admin.site.site_title = "OpenRTCC admin"
 
 
-class SuperuserTokenAdmin(TokenAdmin):
+class SuperuserTokenAdmin(SuperuserOnlyAdmin, TokenAdmin):
     """API tokens are keys: their list is for superusers only, never for an agency admin."""
-
-    def has_module_permission(self, request):
-        return request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return request.user.is_superuser
 
 
 admin.site.unregister(TokenProxy)

@@ -4,6 +4,7 @@ import ipaddress
 import json
 
 from django.conf import settings
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -28,6 +29,12 @@ class Agency(models.Model):
     )
     retention_days = models.PositiveSmallIntegerField(
         default=30, help_text="Recordings older than this are deleted."
+    )
+    use_policy = models.TextField(
+        blank=True, help_text="The surveillance use policy, published with the annual report."
+    )
+    oversight_contact = models.CharField(
+        max_length=300, blank=True, help_text="Who the public may write to about the use of cameras."
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -71,12 +78,13 @@ class Membership(models.Model):
 
     @property
     def watches_video(self) -> bool:
-        return self.role in {
-            self.Role.ADMIN,
-            self.Role.SUPERVISOR,
-            self.Role.DISPATCHER,
-            self.Role.ANALYST,
-        }
+        return self.role in VIEWING_ROLES
+
+
+# The roles that watch video; oversight reads the audit, CAD only reports incidents.
+VIEWING_ROLES = frozenset(
+    {Membership.Role.ADMIN, Membership.Role.SUPERVISOR, Membership.Role.DISPATCHER, Membership.Role.ANALYST}
+)
 
 
 class Incident(models.Model):
@@ -124,6 +132,11 @@ class AccessEvent(models.Model):
         CAMERA_CHANGE = "camera_change", "Changed a camera"
         DELETION = "deletion", "Deleted data"
         SIGN_IN_FAILED = "sign_in_failed", "Failed to sign in"
+        ACCOUNT_CHANGE = "account_change", "Changed an account's access"
+        RECORD_CHANGE = "record_change", "Changed a record"
+        ACCESS_CHANGE = "access_change", "Changed someone's access"
+        PLATFORM_OVERRIDE = "platform_override", "Overrode an owner's decision (platform)"
+        ANNOTATION = "annotation", "Annotated an audit line"
 
     class Outcome(models.TextChoices):
         ALLOWED = "allowed", "Allowed"
@@ -188,7 +201,8 @@ class AccessEvent(models.Model):
             super().save(*args, **kwargs)
             AuditChain.objects.filter(pk=chain.pk).update(length=self.sequence, head=self.digest)
 
-    def compute_digest(self) -> str:
+    def canonical_content(self) -> str:
+        """The exact text this line's digest covers; the audit export publishes it as is."""
         fields = {
             "sequence": self.sequence,
             "at": self.at.astimezone(datetime.UTC).isoformat(),
@@ -204,8 +218,10 @@ class AccessEvent(models.Model):
             "outcome": self.outcome,
             "detail": self.detail,
         }
-        canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
-        return hashlib.sha256((self.previous_digest + canonical).encode()).hexdigest()
+        return json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
+
+    def compute_digest(self) -> str:
+        return hashlib.sha256((self.previous_digest + self.canonical_content()).encode()).hexdigest()
 
 
 class AuditChain(models.Model):
@@ -228,45 +244,19 @@ class AuditChain(models.Model):
         return f"agency-{agency_id}" if agency_id is not None else "global"
 
 
-class ViewingSession(models.Model):
-    """A purpose-bound look at one camera's live video: opened with a reason, closed when done."""
-
-    class EndReason(models.TextChoices):
-        VIEWER = "viewer", "Closed by the viewer"
-        EXPIRED = "expired", "Expired"
-        INCIDENT_CLOSED = "incident_closed", "Incident closed"
-        CONSENT_REVOKED = "consent_revoked", "Consent revoked"
+class UserSession(AbstractBaseSession):
+    """A browser sign-in: Django's session row plus its user, so that ending access finds every one."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="viewing_sessions"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="viewing_sessions")
-    camera = models.ForeignKey("cameras.Camera", on_delete=models.CASCADE, related_name="viewing_sessions")
-    purpose = models.CharField(max_length=300)
-    incident = models.ForeignKey(
-        Incident, null=True, blank=True, on_delete=models.PROTECT, related_name="viewing_sessions"
-    )
-    case_number = models.CharField(max_length=64, blank=True)
-    started_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    ended_at = models.DateTimeField(null=True, blank=True)
-    end_reason = models.CharField(max_length=16, choices=EndReason.choices, blank=True)
 
-    class Meta:
-        ordering = ["-started_at"]
-        indexes = [
-            models.Index(fields=["camera", "ended_at"]),
-            models.Index(fields=["incident", "ended_at"]),
-            models.Index(fields=["user", "camera", "ended_at"]),
-        ]
-        constraints = [
-            models.CheckConstraint(
-                condition=~Q(incident__isnull=True, case_number=""), name="viewing_needs_incident_or_case"
-            )
-        ]
+    class Meta(AbstractBaseSession.Meta):
+        verbose_name = "session"
 
-    def __str__(self):
-        return f"{self.user} on {self.camera} ({self.purpose})"
+    @classmethod
+    def get_session_store_class(cls):
+        # The store names this model as its own: a real cycle, resolved at call time.
+        from agencies.signin.sessions import SessionStore
 
-    def is_open_at(self, when) -> bool:
-        return self.ended_at is None and when < self.expires_at
+        return SessionStore

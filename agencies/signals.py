@@ -18,5 +18,8 @@ def record_failed_sign_in(sender, credentials, request=None, **kwargs):
         agency=agency_of(user) if user else None,
         request=request,
         outcome=AccessEvent.Outcome.DENIED,
-        detail={"username": username},
+        detail={
+            "username": username,
+            **({"reason": credentials["reason"]} if "reason" in credentials else {}),
+        },
     )

@@ -103,6 +103,8 @@ def run(scale: int) -> list[dict]:
 
     from django.conf import settings
     from django.contrib.auth import get_user_model
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
     from playwright.sync_api import sync_playwright
 
     from agencies.models import Agency, Membership
@@ -124,6 +126,7 @@ def run(scale: int) -> list[dict]:
     )
     user = get_user_model().objects.create_user("bench-dispatcher", password="bench-password-1")
     Membership.objects.create(user=user, agency=agency, role=Membership.Role.DISPATCHER)
+    authenticator = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
 
     env = {**os.environ, "RTCC_VAR_DIR": var_dir, "LOG_LEVEL": "WARNING"}
     manage = str(Path(settings.BASE_DIR) / "manage.py")
@@ -160,6 +163,7 @@ def run(scale: int) -> list[dict]:
             page.goto(f"http://127.0.0.1:{port}/accounts/login/?next=/wall/")
             page.fill("#id_username", "bench-dispatcher")
             page.fill("#id_password", "bench-password-1")
+            page.fill("#id_otp_token", f"{totp(authenticator.bin_key):06d}")
             page.click("button[type=submit]")
             page.wait_for_url("**/wall/")
             samples = page.evaluate(PLAYER, [camera.pk, int(SAMPLE_S * 1000 * max(scale, 1))])

@@ -43,18 +43,10 @@ def pss_kb(pid: int) -> int:
 
 
 def ffmpeg_pids_under(folder: Path) -> list[int]:
-    marker = str(folder)
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if argv and b"ffmpeg" in os.path.basename(argv[0]) and any(marker.encode() in a for a in argv):
-            pids.append(int(entry.name))
-    return pids
+    from rtcc.ffmpeg import running_ffmpegs
+
+    marker = str(folder).encode()
+    return [pid for pid, argv in running_ffmpegs() if any(marker in a for a in argv)]
 
 
 def measure(groups: list[list[int]]) -> list[tuple[float, float]]:
@@ -152,6 +144,18 @@ def keep_running(devices) -> None:
             device.start()
 
 
+def wait_live(count: int, devices, started: float, live_now) -> dict:
+    """{id: seconds from `started` to live} of what `live_now()` lists, until all `count` are, or time is up."""
+    live_after = {}
+    deadline = time.monotonic() + 30 + 5 * count
+    while len(live_after) < count and time.monotonic() < deadline:
+        keep_running(devices)
+        for key in live_now():
+            live_after.setdefault(key, time.monotonic() - started)
+        time.sleep(0.2)
+    return live_after
+
+
 def run(scale: int) -> list[dict]:
     var_dir = setup_django()
     from datetime import date, timedelta
@@ -211,13 +215,12 @@ def run(scale: int) -> list[dict]:
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-        live_after = {}
-        deadline = time.monotonic() + 30 + 5 * count
-        while len(live_after) < count and time.monotonic() < deadline:
-            keep_running(devices)
-            for camera_id in Camera.objects.filter(status=Camera.Status.LIVE).values_list("pk", flat=True):
-                live_after.setdefault(camera_id, time.monotonic() - started)
-            time.sleep(0.2)
+        live_after = wait_live(
+            count,
+            devices,
+            started,
+            lambda: Camera.objects.filter(status=Camera.Status.LIVE).values_list("pk", flat=True),
+        )
         if len(live_after) < count:
             raise RuntimeError(f"only {len(live_after)} of {count} relays went live")
         (relay_cpu, relay_pss), (node_cpu, node_pss) = measure([ffmpeg_pids_under(live_root), [node.pid]])
@@ -261,14 +264,12 @@ def run(scale: int) -> list[dict]:
                     start_new_session=True,
                 )
             )
-        bare_live = {}
-        deadline = time.monotonic() + 30 + 5 * count
-        while len(bare_live) < count and time.monotonic() < deadline:
-            keep_running(devices)
-            for camera in cameras:
-                if (live_root / f"bare-{camera.pk}" / "index.m3u8").exists():
-                    bare_live.setdefault(camera.pk, time.monotonic() - started)
-            time.sleep(0.2)
+        bare_live = wait_live(
+            count,
+            devices,
+            started,
+            lambda: [c.pk for c in cameras if (live_root / f"bare-{c.pk}" / "index.m3u8").exists()],
+        )
         ((bare_cpu, bare_pss),) = measure([[p.pid for p in bare]])
         for process in bare:
             process.kill()

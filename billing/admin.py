@@ -3,30 +3,24 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from agencies.admin_audit import AuditedAdmin, PlatformWritesAdmin
+from agencies.admin_scoping import AgencyScopedAdmin
 from billing.models import Contract, DeviceSubscription, Invoice, InvoiceLine, Package
 from billing.services import check_quota, do_draft_invoice
-from rtcc.admin_scoping import AgencyScopedAdmin
 
 
 @admin.register(Package)
-class PackageAdmin(admin.ModelAdmin):
+class PackageAdmin(PlatformWritesAdmin, AuditedAdmin):
     list_display = ["name", "slug", "price_per_device_year", "active"]
     list_filter = ["active"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
-
 
 @admin.register(Contract)
-class ContractAdmin(AgencyScopedAdmin):
+class ContractAdmin(PlatformWritesAdmin, AgencyScopedAdmin, AuditedAdmin):
+    """Contracts and their prices are the platform's; an agency admin reads their own."""
+
     list_display = [
         "reference",
         "agency",
@@ -49,7 +43,7 @@ class ContractAdmin(AgencyScopedAdmin):
         start, end = today.replace(month=1, day=1), today.replace(month=12, day=31)
         for contract in queryset.select_related("package"):
             try:
-                invoice = do_draft_invoice(contract, start, end)
+                invoice = do_draft_invoice(contract, start, end, actor=request.user, request=request)
             except ValidationError as error:
                 self.message_user(request, " ".join(error.messages), messages.WARNING)
             else:
@@ -72,7 +66,7 @@ class DeviceSubscriptionForm(forms.ModelForm):
 
 
 @admin.register(DeviceSubscription)
-class DeviceSubscriptionAdmin(AgencyScopedAdmin):
+class DeviceSubscriptionAdmin(AgencyScopedAdmin, AuditedAdmin):
     form = DeviceSubscriptionForm
     agency_path = "contract__agency"
     list_display = ["device", "contract", "starts_on", "ends_on"]
@@ -82,14 +76,14 @@ class DeviceSubscriptionAdmin(AgencyScopedAdmin):
     scoped_foreign_keys = {"contract": "agency", "device": "agency"}
 
 
-class InvoiceLineInline(admin.TabularInline):
+class InvoiceLineInline(PlatformWritesAdmin, admin.TabularInline):
     model = InvoiceLine
     extra = 0
     fields = ["description", "quantity", "unit_price"]
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(AgencyScopedAdmin):
+class InvoiceAdmin(PlatformWritesAdmin, AgencyScopedAdmin, AuditedAdmin):
     agency_path = "contract__agency"
     list_display = [
         "number",
@@ -114,7 +108,7 @@ class InvoiceAdmin(AgencyScopedAdmin):
 
 
 @admin.register(InvoiceLine)
-class InvoiceLineAdmin(AgencyScopedAdmin):
+class InvoiceLineAdmin(PlatformWritesAdmin, AgencyScopedAdmin, AuditedAdmin):
     agency_path = "invoice__contract__agency"
     list_display = ["description", "invoice", "quantity", "unit_price", "amount"]
     search_fields = ["description", "invoice__number"]

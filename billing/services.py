@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
+from agencies.models import AccessEvent
+from agencies.services import do_record_access
 from billing.models import Contract, DeviceSubscription, Invoice, InvoiceLine
 
 DAYS_PER_YEAR = Decimal(365)
@@ -35,7 +37,9 @@ def device_years(subscription: DeviceSubscription, start: datetime.date, end: da
 
 
 @transaction.atomic
-def do_draft_invoice(contract: Contract, start: datetime.date, end: datetime.date) -> Invoice:
+def do_draft_invoice(
+    contract: Contract, start: datetime.date, end: datetime.date, *, actor=None, request=None
+) -> Invoice:
     """A draft invoice with one line per device subscribed during the period, pro rata."""
     if end < start:
         raise ValidationError("The period ends before it starts.")
@@ -61,6 +65,14 @@ def do_draft_invoice(contract: Contract, start: datetime.date, end: datetime.dat
             unit_price=contract.price_per_device_year,
         )
         for subscription in subscriptions
+    )
+    do_record_access(
+        actor,
+        AccessEvent.Action.RECORD_CHANGE,
+        contract,
+        agency=contract.agency,
+        request=request,
+        detail={"change": "invoice_drafted", "invoice": number, "period": [str(start), str(end)]},
     )
     return invoice
 

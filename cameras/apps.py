@@ -6,6 +6,8 @@ class CamerasConfig(AppConfig):
     verbose_name = "Cameras and consent"
 
     def ready(self):
-        # Imported for their receivers: relay nodes wake, and walls hear of consent changes.
+        # Imported for their receivers: relay nodes wake, walls hear of consent changes and
+        # incidents, viewing sessions end when their camera may no longer be seen.
         from cameras.relay import signals as relay_signals  # noqa: F401
+        from cameras.viewing import signals as viewing_signals  # noqa: F401
         from cameras.wall import signals as wall_signals  # noqa: F401

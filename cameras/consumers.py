@@ -4,16 +4,23 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from agencies.access import membership_of
+from agencies.signin.sockets import SignedInSocket
 from cameras.events import agency_group
+from cameras.viewing.presence import wall_closed, wall_opened
 from cameras.wall.services import camera_states, wall_state
+from rtcc import jsonlimits
 
 # Close codes a wall tells apart: sign in again, or give up.
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+MAX_MESSAGE_CHARS = 4096
 
 
-class WallConsumer(AsyncJsonWebsocketConsumer):
-    """One wall tab. Its Origin was checked by the ASGI stack; the user is checked here."""
+class WallConsumer(SignedInSocket, AsyncJsonWebsocketConsumer):
+    """One wall tab. Its Origin was checked by the ASGI stack; the user is checked here.
+
+    It closes when its user's access ends (sign-out, deactivation, membership removed).
+    """
 
     async def connect(self):
         user = self.scope.get("user")
@@ -27,11 +34,32 @@ class WallConsumer(AsyncJsonWebsocketConsumer):
         self.group = agency_group(membership.agency_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        await database_sync_to_async(wall_opened)(user.pk)
+        self.counted = True
+        await self.watch_access()
         await self.send_state()
 
     async def disconnect(self, code):
+        await self.unwatch_access()
+        if getattr(self, "counted", False):
+            await database_sync_to_async(wall_closed)(self.scope["user"].pk)
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        # A wall sends only small JSON objects. Anything else is answered with a reason, never by
+        # an exception that would end the connection with an error (the socket's 500).
+        if text_data is None or len(text_data) > MAX_MESSAGE_CHARS:
+            await self.send_json(
+                {"type": "error", "detail": f"Send JSON text of at most {MAX_MESSAGE_CHARS} characters."}
+            )
+            return
+        try:
+            content = jsonlimits.loads(text_data)
+        except jsonlimits.JSONRefused as error:
+            await self.send_json({"type": "error", "detail": str(error)})
+            return
+        await self.receive_json(content, **kwargs)
 
     async def receive_json(self, content, **kwargs):
         if isinstance(content, dict) and content.get("type") == "state.request":

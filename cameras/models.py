@@ -1,3 +1,4 @@
+import re
 import secrets
 import uuid
 import zoneinfo
@@ -10,6 +11,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from rtcc.crypto import EncryptedTextField
+from rtcc.geo import cell_of
 from rtcc.validators import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS, validate_timezone
 
 
@@ -28,6 +30,13 @@ class CameraQuerySet(models.QuerySet):
         newest = Consent.objects.filter(camera=OuterRef("pk")).order_by("-set_at", "-pk")
         return self.annotate(consent_level=Subquery(newest.values("level")[:1]))
 
+    def bulk_create(self, objs, *args, **kwargs):
+        # bulk_create skips save(); the cell must still follow the position.
+        objs = list(objs)
+        for camera in objs:
+            camera.place()
+        return super().bulk_create(objs, *args, **kwargs)
+
 
 class Camera(models.Model):
     """A camera in the network, public (the agency's own) or private (a resident's or business's)."""
@@ -35,6 +44,9 @@ class Camera(models.Model):
     class Kind(models.TextChoices):
         PUBLIC = "public", "Public (agency-owned)"
         PRIVATE = "private", "Private (resident or business)"
+        # A resident's camera with nobody to decide for it: a box not yet claimed, or a
+        # camera its owner deleted. Nothing is shared; claiming the box makes it private.
+        UNOWNED = "unowned", "Unowned (unclaimed or removed by its owner)"
 
     class Premises(models.TextChoices):
         RESIDENCE = "residence", "Residence"
@@ -76,6 +88,9 @@ class Camera(models.Model):
     premises = models.CharField(max_length=16, choices=Premises.choices, default=Premises.RESIDENCE)
     lat = models.FloatField(validators=LATITUDE_VALIDATORS)
     lon = models.FloatField(validators=LONGITUDE_VALIDATORS)
+    # The map cell of (lat, lon) (rtcc.geo.cell_of), kept by save() and bulk_create: the
+    # index that serves the near search and the clustered map.
+    geocell = models.BigIntegerField(default=0, editable=False, db_index=True)
     address = models.CharField(max_length=300, blank=True)
     time_zone = models.CharField(
         max_length=64, blank=True, validators=[validate_timezone], help_text="Blank: the agency's."
@@ -110,7 +125,15 @@ class Camera(models.Model):
             ),
             # Principle 3: a resident's camera never gets a URL the hub would fetch.
             models.CheckConstraint(
-                condition=~Q(kind="private", source="pull"), name="camera_private_never_pulled"
+                condition=Q(kind="public") | ~Q(source="pull"), name="camera_private_never_pulled"
+            ),
+            # The owner's decisions are the owner's: no camera is private without someone to
+            # decide for it, and no owned camera is turned into an agency camera (which needs
+            # no consent) by editing one column.
+            models.CheckConstraint(
+                condition=Q(kind="private", owner__isnull=False)
+                | (~Q(kind="private") & Q(owner__isnull=True)),
+                name="camera_owner_exactly_when_private",
             ),
         ]
         indexes = [
@@ -120,6 +143,18 @@ class Camera(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.place()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"lat", "lon"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "geocell"}
+        super().save(*args, **kwargs)
+
+    def place(self) -> None:
+        """Keep the cell in step with the position."""
+        if self.lat is not None and self.lon is not None:
+            self.geocell = cell_of(self.lat, self.lon)
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -136,20 +171,33 @@ class ConsentQuerySet(models.QuerySet):
         return self.filter(pk=Subquery(newest.values("pk")[:1]))
 
 
+# Four windows a day is more than any owner needs; the bound keeps a consent row (and the
+# audit line that copies it) small.
+MAX_SCHEDULE_WINDOWS = 28
+CLOCK_TIME = re.compile(r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
 def validate_schedule(value) -> None:
     """A schedule is a list of windows: {"days": [0-6, Monday=0], "start": "HH:MM", "end": "HH:MM"}."""
     if not isinstance(value, list):
         raise ValidationError("The schedule must be a list of weekly windows.")
+    if len(value) > MAX_SCHEDULE_WINDOWS:
+        raise ValidationError(f"A schedule has at most {MAX_SCHEDULE_WINDOWS} windows.")
     for number, window in enumerate(value, start=1):
         if not isinstance(window, dict) or set(window) != {"days", "start", "end"}:
             raise ValidationError(f"Window {number} needs exactly 'days', 'start' and 'end'.")
         days = window["days"]
-        if not isinstance(days, list) or not days or not all(d in range(7) for d in days):
+        # Whole numbers only: 2.0 or true would pass `in range(7)` and break whoever indexes by day.
+        if (
+            not isinstance(days, list)
+            or not 1 <= len(days) <= 7
+            or not all(type(day) is int and 0 <= day <= 6 for day in days)
+        ):
             raise ValidationError(f"Window {number}: days are numbers 0 (Monday) to 6 (Sunday).")
-        try:
-            start, end = time.fromisoformat(window["start"]), time.fromisoformat(window["end"])
-        except (TypeError, ValueError):
-            raise ValidationError(f"Window {number}: start and end are times like 08:00.") from None
+        # Exactly HH:MM: fromisoformat alone takes "08:00+05:00", which cannot be compared with local time.
+        start, end = window["start"], window["end"]
+        if not all(isinstance(clock, str) and CLOCK_TIME.fullmatch(clock) for clock in (start, end)):
+            raise ValidationError(f"Window {number}: start and end are times like 08:00.")
         if start == end:
             raise ValidationError(f"Window {number}: start and end are the same time.")
 
@@ -210,14 +258,6 @@ class Consent(models.Model):
                 return True
         return False
 
-    def allows_live_at(self, when: datetime, tz: zoneinfo.ZoneInfo) -> bool:
-        """Live level, not expired, inside the schedule. The incident condition is checked apart."""
-        if self.level != self.Level.LIVE:
-            return False
-        if self.expires_at is not None and when >= self.expires_at:
-            return False
-        return self.in_schedule(when, tz)
-
 
 class PrivacyMask(models.Model):
     """A rectangle of a camera's picture blacked out before any pixel leaves the hub."""
@@ -253,4 +293,5 @@ class PrivacyMask(models.Model):
 
 from cameras.footage.models import FootageExport, FootageRequest  # noqa: E402,F401 -- footage's own
 from cameras.relay.models import RelayLease, RelayNode  # noqa: E402,F401 -- the relay fleet owns its models
+from cameras.viewing.models import ViewingSession  # noqa: E402,F401 -- purpose-bound viewing
 from cameras.wall.models import Layout, WallPush  # noqa: E402,F401 -- the wall owns its models

@@ -15,7 +15,8 @@ from urllib.parse import quote
 
 import ffmpeg
 
-from cameras.relay.process import terminate_group
+from cameras.relay.process import ChildProcess, terminate_group
+from rtcc.ffmpeg import find_ffmpeg
 
 UNSAFE_TEXT = re.compile(r"[^\w .#-]")  # drawtext's escaping is layered: keep names plain
 TEXT_STYLE = "fontsize=16:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=3"
@@ -41,7 +42,7 @@ def overlay_filter(name: str) -> str:
     )
 
 
-class SimulatedCamera:
+class SimulatedCamera(ChildProcess):
     """An ffmpeg process pushing a test pattern to `srt://host:port` in caller mode."""
 
     def __init__(
@@ -83,25 +84,8 @@ class SimulatedCamera:
     def __repr__(self):
         return f"SimulatedCamera({self.name!r} -> {self.host}:{self.port}, running {self.is_running})"
 
-    def __enter__(self):
-        self.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
-
-    @property
-    def pid(self) -> int | None:
-        return self.process.pid if self.process is not None else None
-
-    @property
-    def is_running(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
     def argv(self) -> list[str]:
         if self.ffmpeg_path is None:
-            from rtcc.ffmpeg import find_ffmpeg
-
             self.ffmpeg_path = find_ffmpeg().path
         pattern = ffmpeg.input(
             f"testsrc2=size={self.width}x{self.height}:rate={self.fps}", f="lavfi", re=None

@@ -4,6 +4,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from cameras.consent import live_refusal
+from cameras.relay.ports import push_target
 from devices.models import Device, hash_token
 
 HEARTBEAT_INTERVAL_S = 30
@@ -49,9 +51,6 @@ def do_record_heartbeat(device: Device, *, firmware_version: str = "", ip: str |
 
 def device_cameras(device: Device) -> list[dict]:
     """The device's cameras; those that may stream now carry where and how to push them."""
-    from cameras.relay.desired import live_refusal
-    from cameras.relay.ports import push_target
-
     cameras = []
     for camera in device.cameras.filter(enabled=True).select_related("agency").order_by("pk"):
         refusal = live_refusal(camera)

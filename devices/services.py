@@ -2,11 +2,12 @@
 
 from django.contrib.auth.hashers import make_password
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from agencies.models import AccessEvent
-from agencies.services import do_record_access
+from agencies.services import do_delete_record, do_record_access
+from cameras.models import Camera
 from devices.models import Device
 
 # Claim codes are short enough to type, so guesses are limited per person and per serial.
@@ -82,7 +83,8 @@ def do_claim_device(user, serial: str, claim_code: str, *, request=None) -> Devi
             raise ValidationError(WRONG)
         Device.objects.filter(pk=device.pk, state=Device.State.STOCK).update(state=Device.State.CLAIMED)
         device.refresh_from_db()
-        device.cameras.filter(owner__isnull=True).update(owner=user)
+        # The box's unclaimed cameras become the claimant's; an agency camera on it stays the agency's.
+        device.cameras.filter(kind=Camera.Kind.UNOWNED).update(owner=user, kind=Camera.Kind.PRIVATE)
         do_record_access(
             user,
             AccessEvent.Action.CAMERA_CHANGE,
@@ -92,3 +94,10 @@ def do_claim_device(user, serial: str, claim_code: str, *, request=None) -> Devi
             detail={"change": "device_claimed", "cameras": list(device.cameras.values_list("pk", flat=True))},
         )
     return device
+
+
+def do_delete_device(actor, device: Device, *, request=None) -> None:
+    """Remove a box from the admin; a claimed box is its owner's, so only boxes in stock (or the platform)."""
+    if not actor.is_superuser and device.owner_id is not None:
+        raise PermissionDenied("A claimed device belongs to its owner.")
+    do_delete_record(actor, device, request=request)

@@ -1,12 +1,15 @@
-"""API plumbing shared by every app: pagination, errors, the token endpoint."""
+"""API plumbing shared by every app: pagination, errors, throttling by client address."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import Http404
 from rest_framework import exceptions, serializers
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from rtcc import jsonlimits
+from rtcc.client import client_address
+from rtcc.parsers import RequestTooLarge
 
 
 class Pagination(PageNumberPagination):
@@ -16,18 +19,23 @@ class Pagination(PageNumberPagination):
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus Django's ValidationError as a 400 with its messages."""
+    """DRF's handler, plus Django's ValidationError as a 400 with its messages and an oversized body as 413."""
     if isinstance(exc, ValidationError):
         exc = exceptions.ValidationError(detail=serializers.as_serializer_error(exc))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, RequestDataTooBig):  # from request.body, read before any parser runs
+        exc = RequestTooLarge(jsonlimits.too_large_reason(jsonlimits.max_body_bytes()))
     return drf_exception_handler(exc, context)
 
 
-class TokenView(ObtainAuthToken):
-    """Exchange a username and password for an API token."""
+class ClientRateThrottle(ScopedRateThrottle):
+    """The view's scoped rate, counted per client address (rtcc.client), never per claimed identity.
 
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
+    DRF's own key trusts the whole X-Forwarded-For header, which the client writes.
+    """
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": client_address(request) or "unknown"}

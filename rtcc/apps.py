@@ -1,4 +1,7 @@
 from django.apps import AppConfig
+from django.urls import register_converter
+
+from rtcc.validators import IdConverter
 
 
 class RtccConfig(AppConfig):
@@ -7,3 +10,6 @@ class RtccConfig(AppConfig):
 
     def ready(self):
         from rtcc import checks  # noqa: F401 -- registers the system checks
+
+        # Before any URLconf loads: `<id:...>` in urls.py and the API routers.
+        register_converter(IdConverter, "id")

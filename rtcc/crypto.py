@@ -6,6 +6,7 @@ credential; rotating SECRET_KEY needs the old value in RTCC_OLD_SECRET_KEYS.
 
 import base64
 import functools
+import logging
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
@@ -14,6 +15,8 @@ from django.conf import settings
 from django.db import models
 
 from rtcc.env import env_list
+
+logger = logging.getLogger(__name__)
 
 
 def _fernet_for(secret: str) -> Fernet:
@@ -40,13 +43,32 @@ def decrypt(token: str) -> str:
         raise ValueError("a stored credential cannot be decrypted with the current SECRET_KEY") from None
 
 
+class UnreadableCredential(str):
+    """What a credential reads as when no current key decrypts it: empty, and marked as such.
+
+    One bad row (a lost key, a restored dump) must fail its own camera with a reason, not
+    every query that loads it: the consent rule refuses a camera holding one.
+    """
+
+    def __new__(cls):
+        return super().__new__(cls, "")
+
+
+def is_unreadable(value) -> bool:
+    return isinstance(value, UnreadableCredential)
+
+
 class EncryptedTextField(models.TextField):
-    """A text column stored encrypted; reads give the plain text back."""
+    """A text column stored encrypted; reads give the plain text back (or an UnreadableCredential)."""
 
     def from_db_value(self, value, expression, connection):
         if value in (None, ""):
             return value
-        return decrypt(value)
+        try:
+            return decrypt(value)
+        except ValueError:
+            logger.error("a stored %s cannot be decrypted with the current SECRET_KEY", self.name)
+            return UnreadableCredential()
 
     def get_prep_value(self, value):
         value = super().get_prep_value(value)

@@ -1,21 +1,22 @@
 """The demo's agencies, people, devices, cameras and contracts. Running it twice changes nothing."""
 
+import base64
+import math
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agencies.models import Agency, Membership
+from agencies.services import do_sync_admin_access
 from billing.models import Contract, DeviceSubscription, Invoice, InvoiceLine, Package
 from cameras.models import Camera, Consent
 from devices.models import Device
 
 CITY_CENTRE = (41.8781, -87.6298)
 LAKEVIEW_CENTRE = (41.9400, -87.6540)
-AGENCY_ADMIN_GROUP = "Agency admins"
-ADMIN_APPS = ["agencies", "cameras", "devices", "billing", "auth"]
 
 # name, metres north, metres east of the centre, owner key or None for the agency, consent level
 RIVERSIDE_CAMERAS = [
@@ -41,58 +42,73 @@ User = get_user_model()
 
 
 def offset(centre: tuple[float, float], north_m: float, east_m: float) -> tuple[float, float]:
-    import math
-
     lat = centre[0] + north_m / 111_320
     lon = centre[1] + east_m / (111_320 * math.cos(math.radians(centre[0])))
     return round(lat, 6), round(lon, 6)
 
 
-def upsert_user(username: str, password: str, *, agency=None, role=None, staff=False, email=None) -> User:
+def upsert_agency(slug: str, name: str, centre: tuple[float, float], **fields) -> Agency:
+    """The demo's agencies are in the demo city's time zone, centred on `centre` (lat, lon)."""
+    agency, _ = Agency.objects.update_or_create(
+        slug=slug,
+        defaults={"name": name, "time_zone": "America/Chicago", "lat": centre[0], "lon": centre[1], **fields},
+    )
+    return agency
+
+
+def upsert_user(username: str, password: str, *, agency=None, role=None, email=None) -> User:
     user, _ = User.objects.get_or_create(
         username=username, defaults={"email": email or f"{username}@example.org"}
     )
-    user.is_staff = staff
     user.set_password(password)
     user.save()
     if agency is not None:
         Membership.objects.update_or_create(user=user, defaults={"agency": agency, "role": role})
+    # Staff and the admin group follow the role, as when an admin changes it.
+    do_sync_admin_access(user)
     return user
 
 
-def agency_admin_group() -> Group:
-    group, _ = Group.objects.get_or_create(name=AGENCY_ADMIN_GROUP)
-    group.permissions.set(Permission.objects.filter(content_type__app_label__in=ADMIN_APPS))
-    return group
+DEMO_AUTHENTICATOR = "Demo authenticator"
+
+
+def totp_key(totp_secret: str) -> str:
+    """django-otp's hex key for a base32 secret as authenticator apps take it."""
+    return base64.b32decode(totp_secret + "=" * (-len(totp_secret) % 8)).hex()
+
+
+def give_demo_authenticator(user, totp_secret: str) -> TOTPDevice:
+    """The agency user's authenticator, with the demo's shared secret (base32) so scripts can sign in."""
+    TOTPDevice.objects.filter(user=user).exclude(name=DEMO_AUTHENTICATOR).delete()
+    device, _ = TOTPDevice.objects.update_or_create(
+        user=user, name=DEMO_AUTHENTICATOR, defaults={"key": totp_key(totp_secret), "confirmed": True}
+    )
+    return device
 
 
 @transaction.atomic
-def seed(password: str) -> dict:
-    riverside, _ = Agency.objects.update_or_create(
-        slug="riverside-pd",
-        defaults={
-            "name": "Riverside Police Department",
-            "time_zone": "America/Chicago",
-            "lat": CITY_CENTRE[0],
-            "lon": CITY_CENTRE[1],
-        },
+def seed(password: str, totp_secret: str) -> dict:
+    riverside = upsert_agency(
+        "riverside-pd",
+        "Riverside Police Department",
+        CITY_CENTRE,
+        use_policy=(
+            "Live video of a private camera is opened only for an open incident or a case number, "
+            "and every look is an audit line. Footage is requested from its owner, who may decline."
+        ),
+        oversight_contact="Riverside Police Oversight Board, oversight@riverside.example",
     )
-    lakeview, _ = Agency.objects.update_or_create(
-        slug="lakeview-so",
-        defaults={
-            "name": "Lakeview Sheriff's Office",
-            "time_zone": "America/Chicago",
-            "lat": LAKEVIEW_CENTRE[0],
-            "lon": LAKEVIEW_CENTRE[1],
-        },
-    )
-    admin = upsert_user("admin", password, agency=riverside, role=Membership.Role.ADMIN, staff=True)
-    admin.groups.add(agency_admin_group())
-    upsert_user("dispatcher", password, agency=riverside, role=Membership.Role.DISPATCHER)
-    upsert_user("supervisor", password, agency=riverside, role=Membership.Role.SUPERVISOR)
-    upsert_user("oversight", password, agency=riverside, role=Membership.Role.OVERSIGHT)
-    upsert_user("cad", password, agency=riverside, role=Membership.Role.CAD)
-    upsert_user("dispatcher2", password, agency=lakeview, role=Membership.Role.DISPATCHER)
+    lakeview = upsert_agency("lakeview-so", "Lakeview Sheriff's Office", LAKEVIEW_CENTRE)
+    staff = [
+        upsert_user("admin", password, agency=riverside, role=Membership.Role.ADMIN),
+        upsert_user("dispatcher", password, agency=riverside, role=Membership.Role.DISPATCHER),
+        upsert_user("supervisor", password, agency=riverside, role=Membership.Role.SUPERVISOR),
+        upsert_user("oversight", password, agency=riverside, role=Membership.Role.OVERSIGHT),
+        upsert_user("cad", password, agency=riverside, role=Membership.Role.CAD),
+        upsert_user("dispatcher2", password, agency=lakeview, role=Membership.Role.DISPATCHER),
+    ]
+    for user in staff:
+        give_demo_authenticator(user, totp_secret)
     owners = {
         "resident": upsert_user("resident", password),
         "business": upsert_user("cornerdeli", password),

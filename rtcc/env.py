@@ -4,11 +4,13 @@ Each reader names the variable in the error it raises, so that a bad value stops
 start-up with a message an operator can act on.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management.utils import get_random_secret_key
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
@@ -52,6 +54,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_networks(name: str, default: list[str]) -> list[str]:
+    """A comma-separated list of IP networks (CIDR, or single addresses), each normalised."""
+    networks = []
+    for item in env_list(name, default):
+        try:
+            networks.append(str(ipaddress.ip_network(item.strip("[]"), strict=False)))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not an IP network; write one like 10.20.0.0/16 or 2001:db8::/32."
+            ) from None
+    return networks
+
+
 def env_url(name: str, schemes: set[str]) -> str | None:
     """Return the URL in `name`, or None when unset; reject an unknown scheme or a missing host."""
     raw = os.environ.get(name, "").strip()
@@ -68,6 +83,32 @@ def env_url(name: str, schemes: set[str]) -> str | None:
     if parts.scheme not in {"sqlite", "unix", "redis+socket"} and not parts.hostname:
         raise ImproperlyConfigured(f"{name} has no host name.")
     return raw
+
+
+def tile_server_origin(name: str, url: str) -> str | None:
+    """The origin map tiles load from for the Leaflet URL template `url`; None when it is a path on this site.
+
+    The Content-Security-Policy names this origin as the one image source beside the site
+    itself. Leaflet's `{s}` (subdomains) may stand as the first label of the host and
+    becomes the policy's `*.` wildcard; no other placeholder may stand in the origin.
+    """
+    try:
+        parts = urlsplit(url.replace("{s}.", "s-placeholder."))
+        port = parts.port
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} is not a valid URL: {error}.") from None
+    if not parts.scheme and not parts.netloc:
+        if not url.startswith("/"):
+            raise ImproperlyConfigured(f"{name}={url!r} is neither an https:// URL nor a path on this site.")
+        return None
+    if parts.scheme not in {"https", "http"}:
+        raise ImproperlyConfigured(f"{name} has scheme {parts.scheme!r}; expected https or http.")
+    host = parts.hostname or ""
+    if not host or "{" in host or "}" in host or "@" in parts.netloc:
+        raise ImproperlyConfigured(f"{name}={url!r} has no plain host name; only {{s}}. may start it.")
+    host = host.replace("s-placeholder.", "*.", 1) if host.startswith("s-placeholder.") else host
+    host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
 
 
 def database_from_url(name: str, url: str) -> dict:
@@ -96,8 +137,6 @@ def database_from_url(name: str, url: str) -> dict:
 
 def secret_key_from_file(path: Path) -> str:
     """Read the generated secret key, creating it (mode 0600) on first run."""
-    from django.core.management.utils import get_random_secret_key
-
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         return path.read_text().strip()

@@ -1,11 +1,18 @@
-"""Find the ffmpeg binary: an explicit RTCC_FFMPEG, a recent system ffmpeg, or the wheel's."""
+"""Find the ffmpeg binary: an explicit RTCC_FFMPEG, a recent system ffmpeg, or the wheel's.
+
+And list the ffmpeg processes running on this machine, for the tests and benchmarks that count them.
+"""
 
 import functools
+import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
+import imageio_ffmpeg
 from django.conf import settings
 
 MINIMUM_SYSTEM_VERSION = (8, 1, 3)
@@ -49,7 +56,18 @@ def find_ffmpeg() -> FFmpeg:
         version = read_version(system)
         if version and version >= MINIMUM_SYSTEM_VERSION:
             return FFmpeg(system, version, "system")
-    import imageio_ffmpeg
-
     wheel = imageio_ffmpeg.get_ffmpeg_exe()
     return FFmpeg(wheel, read_version(wheel), "wheel")
+
+
+def running_ffmpegs() -> Iterator[tuple[int, list[bytes]]]:
+    """(pid, argv) of every ffmpeg process on this machine, read from Linux's /proc."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue  # it exited meanwhile
+        if b"ffmpeg" in os.path.basename(argv[0]):
+            yield int(entry.name), argv

@@ -9,14 +9,19 @@ Every variable is listed with its default in README.md.
 import os
 from pathlib import Path
 
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+
 from rtcc.env import (
     database_from_url,
     env_bool,
     env_int,
     env_list,
+    env_networks,
     env_str,
     env_url,
     secret_key_from_file,
+    tile_server_origin,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -36,8 +41,10 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 SECRET_KEY = env_str("SECRET_KEY") or secret_key_from_file(VAR_DIR / "secret_key")
 DEBUG = env_bool("DEBUG", False)
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+# Django's test set-up adds "testserver" itself; a deployment never answers to it.
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+CSRF_FAILURE_VIEW = "rtcc.views.csrf_failure"
 SITE_NAME = env_str("SITE_NAME", "OpenRTCC")
 
 INSTALLED_APPS = [
@@ -51,7 +58,11 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "guardian",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "channels",
     "rtcc.apps.RtccConfig",
     "agencies",
@@ -62,13 +73,18 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "rtcc.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "agencies.signin.middleware.SignInPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "rtcc.urls"
@@ -85,7 +101,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "rtcc.context_processors.site",
+                "agencies.context_processors.site",
             ],
         },
     },
@@ -158,6 +174,8 @@ CELERY_TIMEZONE = "UTC"
 
 # Auth
 AUTHENTICATION_BACKENDS = [
+    # First: a locked-out account is refused before its password is even checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -171,12 +189,55 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    # Older hashes still verify, and are rehashed with argon2 at the next sign-in.
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
 if TESTING:
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
 
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
+# Sign-in (agencies/signin; docs/sign-in.md). Sessions are rows with their user's id, so that
+# ending someone's access deletes every session they hold.
+SESSION_ENGINE = "agencies.signin.sessions"
+# Served over HTTPS (directly or behind a TLS-terminating proxy): HSTS, redirects and
+# secure cookies together, so `manage.py check --deploy` is clean with this one switch.
+RTCC_HTTPS = env_bool("RTCC_HTTPS", False)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", RTCC_HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SESSION_COOKIE_AGE = env_int("RTCC_SESSION_HOURS", 12, minimum=1) * 3600
+if RTCC_HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = env_int("RTCC_HSTS_SECONDS", 365 * 24 * 3600, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("RTCC_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("RTCC_HSTS_PRELOAD", True)
+    # Only behind a proxy that sets (and overwrites) X-Forwarded-Proto: trusting a client's
+    # header would let it pose as HTTPS.
+    if env_bool("RTCC_PROXY_SETS_PROTO", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Absolute: a sign-in ends this long after it began, whatever the activity.
+SESSION_COOKIE_AGE = env_int("RTCC_SESSION_HOURS", 12, minimum=1, maximum=24) * 3600
+RTCC_IDLE_MINUTES = env_int("RTCC_IDLE_MINUTES", 30, minimum=1, maximum=24 * 60)
+RTCC_IDLE_WARNING_SECONDS = env_int("RTCC_IDLE_WARNING_SECONDS", 120, minimum=10, maximum=3600)
+# A wall gone this long (tab closed, browser crashed) ends its user's open viewing sessions.
+RTCC_WALL_GRACE_SECONDS = env_int("RTCC_WALL_GRACE_SECONDS", 120, minimum=10, maximum=3600)
+RTCC_TOKEN_HOURS = env_int("RTCC_TOKEN_HOURS", 12, minimum=1, maximum=24 * 30)
+# Proxies whose X-Forwarded-For is believed; the client is the right-most hop outside them.
+RTCC_TRUSTED_PROXIES = env_networks("RTCC_TRUSTED_PROXIES", [])
+OTP_TOTP_ISSUER = SITE_NAME
+# Lockout (django-axes): 5 failures within 15 minutes lock the account for 30 minutes.
+AXES_HANDLER = "agencies.signin.lockout.WindowedLockoutHandler"
+AXES_FAILURE_LIMIT = 5
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_COOLOFF_TIME = "agencies.signin.lockout.lock_duration"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "rtcc.client.client_address"
+AXES_LOCKOUT_CALLABLE = "agencies.signin.views.lockout_response"
+AXES_SENSITIVE_PARAMETERS = ["password", "otp_token", "otp"]
+AXES_VERBOSE = False
+# Axes warns when it does not lock per address: here addresses are limited by the per-client
+# sign-in rate (RTCC_AUTH_RATE) instead, and one bad client never locks out a whole building's NAT.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # Internationalisation
 LANGUAGE_CODE = "en-us"
@@ -207,15 +268,19 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "OpenRTCC <noreply@localhost>")
 
+# Request bodies: no form or API body here comes near 1 MiB; refusing more keeps memory bounded.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("RTCC_MAX_BODY_BYTES", 1024 * 1024, minimum=16 * 1024)
+
 # API
 REST_FRAMEWORK = {
+    "DEFAULT_PARSER_CLASSES": ["rtcc.parsers.BoundedJSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "agencies.signin.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rtcc.api.Pagination",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "rtcc.schema.AutoSchema",
     "EXCEPTION_HANDLER": "rtcc.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_THROTTLE_RATES": {"auth": env_str("RTCC_AUTH_RATE", "1000/min" if TESTING else "20/min")},
@@ -225,7 +290,15 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Consented camera network for real-time crime centers.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the installed sidecar package: the docs work offline, and no
+    # third-party origin is in the Content-Security-Policy.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No validator badge: it would load an image from swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     "COMPONENT_SPLIT_REQUEST": True,
+    # `<id:pk>` (rtcc.validators.IdConverter): a row id, 1 to 2**63 - 1 (ID_MAX).
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
     "ENUM_NAME_OVERRIDES": {
         "CameraStatusEnum": "cameras.models.Camera.Status",
         "FootageRequestStatusEnum": "cameras.footage.models.FootageRequest.Status",
@@ -235,12 +308,35 @@ SPECTACULAR_SETTINGS = {
 # Video
 RTCC_FFMPEG = env_str("RTCC_FFMPEG")  # an explicit binary; else a recent system ffmpeg, else the wheel's
 RTCC_MAP_TILE_URL = env_str("RTCC_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+RTCC_MAP_TILE_ORIGIN = tile_server_origin("RTCC_MAP_TILE_URL", RTCC_MAP_TILE_URL)
 RTCC_DEMO_PORT = env_int("RTCC_PORT", 8000, minimum=1, maximum=65535)
+
+# Content-Security-Policy (docs/ARCHITECTURE.md): text people typed is data, never code,
+# and this policy backs that up. No inline script or style, no eval, no other origin for
+# scripts; the map tile server is the one image origin beside this site. The page's own
+# ws:/wss: origin is added to connect-src per request (rtcc/csp.py).
+CSP_REPORT_PATH = "/csp-report/"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:", *filter(None, [RTCC_MAP_TILE_ORIGIN])],
+        "media-src": [SELF, "blob:"],
+        "connect-src": [SELF],
+        # hls.js transmuxes in a worker made from a blob: URL; only script already
+        # running here can make one, so this opens no way in.
+        "worker-src": [SELF, "blob:"],
+        "frame-ancestors": [NONE],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "report-uri": [CSP_REPORT_PATH],
+    }
+}
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured(
         f"LOG_LEVEL={LOG_LEVEL!r} is not a log level; use DEBUG, INFO, WARNING or ERROR."
     )
@@ -255,9 +351,11 @@ LOGGING = {
         "daphne": {"level": "WARNING"},
     },
 }
-# Hosts a pull URL may name even though they resolve to a loopback or link-local address
-# (an RTSP test server on this machine); everything else on those networks is refused.
+# Pull cameras (docs/pull-sources.md): hosts and networks a pull URL may reach although the
+# address policy (rtcc/netpolicy.py) refuses them, e.g. an agency's camera VLAN. Empty by
+# default: the hub then pulls only from public addresses.
 RTCC_PULL_ALLOWED_HOSTS = env_list("RTCC_PULL_ALLOWED_HOSTS", [])
+RTCC_PULL_ALLOWED_NETWORKS = env_networks("RTCC_PULL_ALLOWED_NETWORKS", [])
 
 # Relay fleet (cameras/relay, cameras/media; docs/relay-fleet.md)
 RTCC_RELAY_LEASE_SECONDS = env_int("RTCC_RELAY_LEASE_SECONDS", 15, minimum=3, maximum=300)
@@ -274,4 +372,5 @@ CELERY_BEAT_SCHEDULE = {
     "relay-fleet-sweep": {"task": "cameras.tasks.sweep_orphaned_relays", "schedule": 30.0},
     "prune-recordings": {"task": "cameras.tasks.prune_recordings", "schedule": 600.0},
     "expire-footage-requests": {"task": "cameras.tasks.expire_footage_requests", "schedule": 300.0},
+    "end-lapsed-viewing": {"task": "cameras.tasks.end_lapsed_viewing_sessions", "schedule": 60.0},
 }

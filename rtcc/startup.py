@@ -2,12 +2,11 @@
 
 import sys
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 
 def load_settings_or_exit() -> None:
-    from django.conf import settings
-
     try:
         settings.INSTALLED_APPS  # noqa: B018 -- reading a setting loads and validates them all
     except ImproperlyConfigured as error:

@@ -1,20 +1,27 @@
 """Live video URLs: issued only with a purpose on record and the owner's live consent now."""
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from agencies.access import VIEWING_ROLES, cameras_visible_to
-from agencies.viewing import do_close_viewing_sessions_of, do_open_viewing_session
-from cameras.media.signing import hls_url_for
-from rtcc.permissions import AgencyRolePermission
+from agencies.access import VIEWING_ROLES
+from agencies.permissions import AgencyRolePermission
+from cameras.access import cameras_visible_to
+from cameras.media.services import MediaRefused, check_live_url_renewal
+from cameras.media.signing import hls_url_for, signed_hls_url
+from cameras.viewing.services import do_close_viewing_sessions_of, do_open_viewing_session
+from rtcc.validators import IdField
 
 
 class LiveRequestSerializer(serializers.Serializer):
     purpose = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
-    incident = serializers.IntegerField(required=False, allow_null=True, default=None)
+    incident = IdField(required=False, allow_null=True, default=None)
     case_number = serializers.CharField(max_length=64, allow_blank=True, required=False, default="")
+
+
+class LiveRenewalSerializer(serializers.Serializer):
+    hls_url = serializers.CharField(max_length=1000)
 
 
 LiveResponse = inline_serializer(
@@ -26,17 +33,26 @@ LiveResponse = inline_serializer(
     },
 )
 
+RefusalResponse = inline_serializer("LiveRefusal", {"detail": serializers.CharField()})
+
+
+def live_response(url: str, expires_at, session_id: int | None) -> Response:
+    return Response({"hls_url": url, "expires_at": expires_at.isoformat(), "session": session_id})
+
 
 class CameraLiveViewSet(viewsets.GenericViewSet):
-    """Open (POST) or close (DELETE) the caller's live view of one camera."""
+    """Open (POST) or close (DELETE) the caller's live view of one camera; renew its link."""
 
     permission_classes = [AgencyRolePermission]
     write_roles = VIEWING_ROLES
+    # What OPTIONS describes (DRF's metadata asks every viewset for one).
+    serializer_class = LiveRequestSerializer
 
     def get_queryset(self):
         return cameras_visible_to(self.request.user)
 
-    @extend_schema(request=LiveRequestSerializer, responses={200: LiveResponse})
+    @extend_schema(methods=["POST"], request=LiveRequestSerializer, responses={200: LiveResponse})
+    @extend_schema(methods=["DELETE"], request=None, responses={204: None})
     @action(detail=True, methods=["post", "delete"], url_path="live")
     def live(self, request, pk=None):
         camera = self.get_object()
@@ -54,10 +70,28 @@ class CameraLiveViewSet(viewsets.GenericViewSet):
             request=request,
         )
         url, expires_at = hls_url_for(camera, request.user, session)
-        return Response(
-            {
-                "hls_url": url,
-                "expires_at": expires_at.isoformat(),
-                "session": session.pk if session is not None else None,
-            }
-        )
+        return live_response(url, expires_at, session.pk if session is not None else None)
+
+    @extend_schema(
+        request=LiveRenewalSerializer,
+        responses={
+            200: LiveResponse,
+            400: OpenApiResponse(description="No `hls_url`, or not a live link of this camera"),
+            403: RefusalResponse,
+            404: RefusalResponse,
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="live/renew")
+    def renew(self, request, pk=None):
+        """A fresh link for the live view `hls_url` belongs to, while that view may go on.
+
+        The player keeps playing and no new view starts: same session, no new audit line.
+        """
+        camera = self.get_object()
+        form = LiveRenewalSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            grant = check_live_url_renewal(request.user, camera.pk, form.validated_data["hls_url"])
+        except MediaRefused as error:
+            return Response({"detail": error.reason}, status=error.status)
+        return live_response(*signed_hls_url(grant), grant.session_id)

@@ -10,11 +10,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from cameras import services
+from cameras.api.serializers import CAMERA_NAMING_FIELDS
+from cameras.consent import streams_through_device
 from cameras.footage.api import REQUEST_FIELDS, FootageRequestViewSet
 from cameras.footage.models import FootageRequest
 from cameras.footage.services import do_answer_footage_request, do_expire_lapsed_requests
-from cameras.models import Camera, Consent
-from cameras.portal.services import check_live_possible, streams_through_device
+from cameras.models import CLOCK_TIME, MAX_SCHEDULE_WINDOWS, Camera, Consent
 
 
 class ConsentSerializer(serializers.ModelSerializer):
@@ -24,13 +25,41 @@ class ConsentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+CLOCK_ERRORS = {"invalid": "Give a time like 08:00."}
+
+
+class ScheduleWindowSerializer(serializers.Serializer):
+    """One weekly window; cameras.models.validate_schedule checks the whole schedule again."""
+
+    days = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6),
+        min_length=1,
+        max_length=7,
+        help_text="0 (Monday) to 6 (Sunday)",
+    )
+    start = serializers.RegexField(
+        CLOCK_TIME.pattern, error_messages=CLOCK_ERRORS, help_text="HH:MM, the camera's local time"
+    )
+    end = serializers.RegexField(
+        CLOCK_TIME.pattern, error_messages=CLOCK_ERRORS, help_text="HH:MM; before start: over midnight"
+    )
+
+
 class ConsentInputSerializer(serializers.Serializer):
     level = serializers.ChoiceField(
         choices=[Consent.Level.REGISTRY, Consent.Level.ON_REQUEST, Consent.Level.LIVE]
     )
-    schedule = serializers.JSONField(required=False, default=list)
+    schedule = ScheduleWindowSerializer(
+        many=True,
+        required=False,
+        default=list,
+        max_length=MAX_SCHEDULE_WINDOWS,
+        help_text="Empty: at all times.",
+    )
     expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    incident_radius_m = serializers.IntegerField(required=False, allow_null=True, default=None)
+    incident_radius_m = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=10, max_value=10_000
+    )
 
 
 class OwnCameraSerializer(serializers.ModelSerializer):
@@ -42,10 +71,7 @@ class OwnCameraSerializer(serializers.ModelSerializer):
     class Meta:
         model = Camera
         fields = [
-            "id",
-            "uuid",
-            "name",
-            "description",
+            *CAMERA_NAMING_FIELDS,
             "premises",
             "address",
             "lat",
@@ -97,7 +123,6 @@ class OwnCameraViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
             return Response(ConsentSerializer(consent).data)
         form = ConsentInputSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        check_live_possible(camera, form.validated_data["level"])
         consent = services.do_set_consent(request.user, camera, request=request, **form.validated_data)
         return Response(ConsentSerializer(consent).data)
 

@@ -1,7 +1,14 @@
+import math
+
 from rest_framework import serializers
 
+from cameras.consent import consent_level_of
+from cameras.map import MAX_ZOOM, Viewport
 from cameras.models import Camera
 from cameras.sources import check_pull_url
+
+# What names a camera, first in every camera representation, the owner's and the agency's.
+CAMERA_NAMING_FIELDS = ["id", "uuid", "name", "description"]
 
 
 class CameraSerializer(serializers.ModelSerializer):
@@ -12,10 +19,7 @@ class CameraSerializer(serializers.ModelSerializer):
     class Meta:
         model = Camera
         fields = [
-            "id",
-            "uuid",
-            "name",
-            "description",
+            *CAMERA_NAMING_FIELDS,
             "agency",
             "kind",
             "premises",
@@ -32,9 +36,7 @@ class CameraSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_consent_level(self, camera) -> str:
-        if camera.kind == Camera.Kind.PUBLIC:
-            return "live"
-        return getattr(camera, "consent_level", None) or "none"
+        return consent_level_of(camera, getattr(camera, "consent_level", None))
 
     def get_distance_m(self, camera) -> float | None:
         distance = getattr(camera, "distance_m", None)
@@ -70,3 +72,45 @@ class NearQuerySerializer(serializers.Serializer):
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise serializers.ValidationError("Latitude is -90..90 and longitude -180..180.")
         return lat, lon
+
+
+class MapQuerySerializer(serializers.Serializer):
+    bbox = serializers.CharField()
+    zoom = serializers.IntegerField(min_value=0, max_value=MAX_ZOOM)
+
+    def validate_bbox(self, value: str) -> tuple[float, float, float, float]:
+        try:
+            south, west, north, east = (float(part) for part in value.split(","))
+        except ValueError:
+            raise serializers.ValidationError(
+                "Give bbox as <south>,<west>,<north>,<east>, for example bbox=41.85,-87.70,41.91,-87.60."
+            ) from None
+        if not all(math.isfinite(part) for part in (south, west, north, east)):
+            raise serializers.ValidationError("The bbox corners must be numbers.")
+        if not (-90 <= south <= north <= 90):
+            raise serializers.ValidationError("South and north are -90..90, south not above north.")
+        if not (-180 <= west <= east <= 180):
+            raise serializers.ValidationError(
+                "West and east are -180..180, west not east of east (a box across the 180th meridian "
+                "is asked as two boxes)."
+            )
+        return south, west, north, east
+
+    def viewport(self) -> Viewport:
+        return Viewport(*self.validated_data["bbox"], zoom=self.validated_data["zoom"])
+
+
+class MapClusterSerializer(serializers.Serializer):
+    lat = serializers.FloatField()
+    lon = serializers.FloatField()
+    count = serializers.IntegerField()
+
+
+class MapSerializer(serializers.Serializer):
+    """What a map viewport shows: cameras and clusters, at most 500 items in all."""
+
+    total = serializers.IntegerField(help_text="Visible cameras in the box, clustered or not.")
+    items = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="Each a camera (the camera list's fields) or a cluster {lat, lon, count}.",
+    )

@@ -1,12 +1,13 @@
-from rest_framework.routers import SimpleRouter
-
+from cameras.api.incidents import IncidentViewSet
 from cameras.api.live import CameraLiveViewSet
 from cameras.api.portal import register_portal_routes
 from cameras.api.views import CameraViewSet
+from rtcc.routers import IdRouter
 
-router = SimpleRouter()
+router = IdRouter()
 router.register("cameras", CameraViewSet, basename="camera")
 router.register("cameras", CameraLiveViewSet, basename="camera-live")
 register_portal_routes(router)
+router.register("incidents", IncidentViewSet, basename="incident")
 
 urlpatterns = router.urls

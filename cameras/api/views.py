@@ -1,17 +1,21 @@
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from agencies.access import cameras_visible_to
+from agencies.permissions import AgencyRolePermission
 from cameras import services
+from cameras.access import cameras_visible_to
 from cameras.api.serializers import (
     CameraSerializer,
+    MapQuerySerializer,
+    MapSerializer,
     NearQuerySerializer,
     PullCameraCreateSerializer,
 )
+from cameras.map import SECRET_FIELDS, map_items
 from rtcc.geo import within
-from rtcc.permissions import AgencyRolePermission
 
 
 @extend_schema_view(
@@ -39,6 +43,7 @@ class CameraViewSet(
         cameras = cameras_visible_to(self.request.user)
         if self.action != "list":
             return cameras
+        cameras = cameras.defer(*SECRET_FIELDS)
         query = NearQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         near = query.validated_data.get("near")
@@ -52,3 +57,27 @@ class CameraViewSet(
         camera = services.do_create_pull_camera(request.user, request=request, **form.validated_data)
         camera = cameras_visible_to(request.user).get(pk=camera.pk)
         return Response(CameraSerializer(camera).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "bbox",
+                OpenApiTypes.STR,
+                required=True,
+                description="<south>,<west>,<north>,<east> in degrees",
+            ),
+            OpenApiParameter(
+                "zoom", OpenApiTypes.INT, required=True, description="map zoom, 0 (world) to 22"
+            ),
+        ],
+        responses={200: MapSerializer},
+    )
+    @action(detail=False, url_path="map", pagination_class=None)
+    def map(self, request):
+        """What a map viewport shows, clustered on the server: at most 500 cameras and clusters."""
+        query = MapQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        cameras, clusters = map_items(request.user, query.viewport())
+        items = CameraSerializer(cameras, many=True).data + clusters
+        total = len(cameras) + sum(cluster["count"] for cluster in clusters)
+        return Response({"total": total, "items": items})

@@ -13,9 +13,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from agencies.access import VIEWING_ROLES, has_role, scope_to_agency
+from agencies.permissions import AgencyRolePermission
 from cameras.footage.models import FootageRequest
 from cameras.footage.services import do_create_footage_request, do_expire_lapsed_requests, do_mark_delivered
-from rtcc.permissions import AgencyRolePermission
+from rtcc.validators import IdField
 
 REQUEST_FIELDS = [
     "id",
@@ -33,9 +34,7 @@ REQUEST_FIELDS = [
 
 
 class FootageRequestInputSerializer(serializers.Serializer):
-    cameras = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=50
-    )
+    cameras = serializers.ListField(child=IdField(), allow_empty=False, max_length=50)
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
     case_number = serializers.CharField(max_length=64, allow_blank=True, required=False, default="")

@@ -11,9 +11,10 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from agencies.access import VIEWING_ROLES, cameras_visible_to, membership_of
+from agencies.access import VIEWING_ROLES, membership_of
 from agencies.models import AccessEvent
 from agencies.services import do_record_access
+from cameras.access import cameras_visible_to
 from cameras.footage.clips import ClipError, cut_clip, exports_dir
 from cameras.footage.models import FootageExport, FootageRequest
 from cameras.models import Consent

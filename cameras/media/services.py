@@ -3,10 +3,11 @@
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from agencies.access import VIEWING_ROLES, cameras_visible_to, has_role
-from agencies.models import ViewingSession
-from cameras.media.signing import read_token
-from cameras.relay.desired import live_refusal
+from agencies.access import VIEWING_ROLES, has_role
+from cameras.access import cameras_visible_to
+from cameras.consent import is_agency_camera, live_refusal
+from cameras.media.signing import MediaGrant, read_token, token_in
+from cameras.viewing.models import ViewingSession
 
 
 class MediaRefused(Exception):
@@ -31,10 +32,26 @@ def check_may_watch(user, camera_id: int):
     return camera
 
 
-def check_live_media(token: str, camera_id: int, request_user=None):
-    """The camera if the signed URL may still be served; MediaRefused with the reason otherwise."""
-    from cameras.models import Camera
+def check_may_see_snapshot(user, camera_id: int):
+    """The camera if `user` may see its latest picture: a private camera's only within an open viewing session.
 
+    A snapshot is pixels like any segment: without a purpose on record (the session's own
+    audit line) a private camera shows nothing, whatever its consent says.
+    """
+    camera = check_may_watch(user, camera_id)
+    if not is_agency_camera(camera) and not open_session_exists(user, camera_id):
+        raise MediaRefused(403, "A private camera's picture is shown only once you give a purpose.")
+    return camera
+
+
+def open_session_exists(user, camera_id: int) -> bool:
+    return ViewingSession.objects.filter(
+        user=user, camera_id=camera_id, ended_at__isnull=True, expires_at__gt=timezone.now()
+    ).exists()
+
+
+def check_live_media(token: str, camera_id: int, request_user=None) -> MediaGrant:
+    """The grant the signed URL carries if it may still be served; MediaRefused with the reason otherwise."""
     grant = read_token(token, camera_id)
     if grant is None:
         raise MediaRefused(403, "This video link is invalid or has expired; open the camera again.")
@@ -43,12 +60,27 @@ def check_live_media(token: str, camera_id: int, request_user=None):
     user = get_user_model().objects.filter(pk=grant.user_id).first()
     camera = check_may_watch(user, camera_id)
     if grant.session_id is None:
-        if camera.kind != Camera.Kind.PUBLIC:
+        if not is_agency_camera(camera):
             raise MediaRefused(403, "A private camera is watched only within a viewing session.")
-        return camera
+        return grant
     session = ViewingSession.objects.filter(
         pk=grant.session_id, user_id=grant.user_id, camera_id=camera_id
     ).first()
     if session is None or not session.is_open_at(timezone.now()):
         raise MediaRefused(403, "The viewing session has ended.")
-    return camera
+    return grant
+
+
+def check_live_url_renewal(user, camera_id: int, hls_url: str) -> MediaGrant:
+    """The grant of `hls_url`, the caller's own live link, if the view it serves may go on.
+
+    The checks are those of every media request, so a renewal outlives neither consent, nor
+    role, nor the viewing session. It writes no audit line: the view was audited when it
+    opened, and a new link only keeps the same view playing.
+    """
+    if not getattr(user, "is_authenticated", False):
+        raise MediaRefused(403, "Sign in as an agency user.")
+    token = token_in(hls_url, camera_id)
+    if token is None:
+        raise MediaRefused(400, "This is not a live video link of this camera.")
+    return check_live_media(token, camera_id, user)

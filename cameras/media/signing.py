@@ -7,10 +7,11 @@ and when: every request is authorised again against the database (`check_live_me
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 
 SALT = "rtcc.media.live"
@@ -29,13 +30,27 @@ def url_lifetime() -> timedelta:
 
 def hls_url_for(camera, user, session) -> tuple[str, datetime]:
     """(playlist URL, expiry) for `user` watching `camera` under `session` (None: a public camera)."""
+    return signed_hls_url(MediaGrant(camera.pk, user.pk, session.pk if session is not None else None))
+
+
+def signed_hls_url(grant: MediaGrant) -> tuple[str, datetime]:
+    """(playlist URL, expiry) carrying `grant`, valid from now."""
     token = signing.dumps(
-        {"c": camera.pk, "u": user.pk, "s": session.pk if session is not None else None},
-        salt=SALT,
-        compress=False,
+        {"c": grant.camera_id, "u": grant.user_id, "s": grant.session_id}, salt=SALT, compress=False
     )
-    url = reverse("media-live", kwargs={"camera_id": camera.pk, "token": token, "name": "index.m3u8"})
+    url = reverse("media-live", kwargs={"camera_id": grant.camera_id, "token": token, "name": "index.m3u8"})
     return url, timezone.now() + url_lifetime()
+
+
+def token_in(url: str, camera_id: int) -> str | None:
+    """The token of a live media URL of this camera (as `hls_url_for` writes it); None for any other URL."""
+    try:
+        match = resolve(urlsplit(url).path)
+    except (Resolver404, ValueError):
+        return None
+    if match.url_name != "media-live" or int(match.kwargs["camera_id"]) != camera_id:
+        return None
+    return match.kwargs["token"]
 
 
 def read_token(token: str, camera_id: int) -> MediaGrant | None:

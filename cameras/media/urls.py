@@ -9,5 +9,5 @@ urlpatterns = [
         views.live_file,
         name="media-live",
     ),
-    path("media/snapshot/<int:camera_id>.jpg", views.snapshot, name="media-snapshot"),
+    path("media/snapshot/<id:camera_id>.jpg", views.snapshot, name="media-snapshot"),
 ]

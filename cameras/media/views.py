@@ -11,7 +11,8 @@ from django.conf import settings
 from django.http import FileResponse, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
-from cameras.media.services import MediaRefused, check_live_media, check_may_watch
+from cameras.media.services import MediaRefused, check_live_media, check_may_see_snapshot
+from cameras.relay.layout import live_dir, snapshot_path
 
 CONTENT_TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl",
@@ -45,8 +46,6 @@ def send_file(path: Path) -> HttpResponse:
 
 @require_GET
 def live_file(request, camera_id: int, token: str, name: str):
-    from cameras.relay.layout import live_dir
-
     camera_id = int(camera_id)  # the URL pattern allows digits only
     try:
         check_live_media(token, camera_id, request.user)
@@ -57,10 +56,8 @@ def live_file(request, camera_id: int, token: str, name: str):
 
 @require_GET
 def snapshot(request, camera_id: int):
-    from cameras.relay.layout import snapshot_path
-
     try:
-        check_may_watch(request.user, camera_id)
+        check_may_see_snapshot(request.user, camera_id)
     except MediaRefused as error:
         return refused(error)
     return send_file(snapshot_path(camera_id))

@@ -1,13 +1,15 @@
-import json
 from datetime import datetime, time, timedelta
 
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 
+from cameras.consent import check_live_possible
 from cameras.models import Camera, Consent
-from cameras.portal.services import check_live_possible
-from devices.models import Device
+from rtcc import jsonlimits
+
+# The edge-device model, reached through the camera's foreign key: devices build on cameras, not the reverse.
+Device = Camera._meta.get_field("device").related_model
 
 WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
 
@@ -172,17 +174,10 @@ class MaskForm(forms.Form):
     def clean_masks(self):
         text = self.cleaned_data["masks"] or "[]"
         try:
-            value = json.loads(text)
-        except ValueError:
+            value = jsonlimits.loads(text)
+        except jsonlimits.JSONRefused:
             raise ValidationError("The masks could not be read; draw them again.") from None
         return value
-
-
-class ClaimForm(forms.Form):
-    serial = forms.CharField(label="Serial number", max_length=64)
-    claim_code = forms.CharField(
-        label="Claim code", max_length=64, widget=forms.TextInput(attrs={"autocomplete": "off"})
-    )
 
 
 class AnswerForm(forms.Form):

@@ -4,23 +4,25 @@ import logging
 import shutil
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core import signing
-from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from agencies.models import AccessEvent, Agency, ViewingSession
+from agencies.models import AccessEvent, Agency
 from agencies.services import do_record_access
 from cameras.footage.clips import exports_dir
 from cameras.footage.models import FootageExport, FootageRequest
 from cameras.models import Camera, Consent, PrivacyMask
 from cameras.relay.layout import live_dir, recordings_dir, snapshot_path
-from cameras.services import do_revoke_consent, do_set_consent
-from devices.models import Device
+from cameras.services import check_owner, do_revoke_consent, do_set_consent, replace_masks
+from cameras.viewing.models import ViewingSession
 from rtcc.geo import haversine_m
+from rtcc.ratelimit import over_limit
+from rtcc.validators import storable_text
 
 logger = logging.getLogger(__name__)
 
@@ -45,23 +47,6 @@ def agency_for_point(lat: float, lon: float) -> Agency:
     return best
 
 
-def streams_through_device(camera: Camera) -> bool:
-    """Live sharing needs the camera's video to reach the hub from an edge device, never a typed URL."""
-    return camera.source == Camera.Source.PUSH and camera.device_id is not None
-
-
-def check_live_possible(camera: Camera, level: str) -> None:
-    if level == Consent.Level.LIVE and not streams_through_device(camera):
-        raise ValidationError(
-            {"level": "Live sharing needs the camera to stream through an edge device you have claimed."}
-        )
-
-
-def check_owner(user, camera: Camera) -> None:
-    if camera.owner_id is None or camera.owner_id != user.pk:
-        raise PermissionDenied("Only the camera's owner can do this.")
-
-
 @transaction.atomic
 def do_register_camera(
     owner,
@@ -72,7 +57,7 @@ def do_register_camera(
     description: str = "",
     address: str = "",
     premises: str = Camera.Premises.RESIDENCE,
-    device: Device | None = None,
+    device=None,
     request=None,
 ) -> Camera:
     """A private camera shared as a registry entry (location only) with the agency covering it."""
@@ -119,13 +104,15 @@ def check_masks(rectangles) -> list[dict]:
         try:
             x, y = float(rectangle["x"]), float(rectangle["y"])
             width, height = float(rectangle["width"]), float(rectangle["height"])
-        except (TypeError, KeyError, ValueError):
+        except (TypeError, KeyError, ValueError, OverflowError):  # OverflowError: an integer of 400 digits
             raise ValidationError(f"Mask {number} needs numbers x, y, width and height.") from None
         if not (0 <= x < 1 and 0 <= y < 1 and 0.005 <= width <= 1 and 0.005 <= height <= 1):
             raise ValidationError(f"Mask {number} is not a rectangle inside the picture.")
         # Rounding may push an edge a hair past the border: clip it back in.
         width, height = min(width, 1 - x), min(height, 1 - y)
         label = str(rectangle.get("label") or "")[:100]
+        if not storable_text(label):
+            raise ValidationError(f"Mask {number}: the label has characters that cannot be stored.")
         clean.append({"x": x, "y": y, "width": width, "height": height, "label": label})
     return clean
 
@@ -134,9 +121,7 @@ def check_masks(rectangles) -> list[dict]:
 def do_save_privacy_masks(owner, camera: Camera, rectangles, *, request=None) -> list[PrivacyMask]:
     """Replace the camera's masks; the relay fleet applies them from the relay's next start on."""
     check_owner(owner, camera)
-    clean = check_masks(rectangles)
-    camera.privacy_masks.all().delete()
-    masks = [PrivacyMask.objects.create(camera=camera, created_by=owner, **rectangle) for rectangle in clean]
+    masks = replace_masks(owner, camera, check_masks(rectangles))
     do_record_access(
         owner,
         AccessEvent.Action.CAMERA_CHANGE,
@@ -176,6 +161,7 @@ def do_delete_camera(owner, camera: Camera, *, request=None) -> None:
         # About a kilometre: enough for statistics, not enough to find the house.
         camera.lat, camera.lon = round(camera.lat, 2), round(camera.lon, 2)
         camera.owner = None
+        camera.kind = Camera.Kind.UNOWNED
         camera.device = None
         camera.source = Camera.Source.NONE
         camera.enabled = False
@@ -218,7 +204,7 @@ def do_delete_account(user, *, request=None) -> None:
     for camera in list(Camera.objects.filter(owner=user)):
         do_delete_camera(user, camera, request=request)
     with transaction.atomic():
-        Device.objects.filter(owner=user).update(owner=None)
+        user.devices.update(owner=None)
         do_record_access(
             user,
             AccessEvent.Action.DELETION,
@@ -233,25 +219,21 @@ def do_delete_account(user, *, request=None) -> None:
 
 
 def check_sign_up_rate(source_ip: str | None) -> None:
-    key = f"portal-sign-up:{source_ip or 'unknown'}"
-    cache.add(key, 0, 3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, 3600)
-        count = 1
-    if count > SIGN_UPS_PER_IP_PER_HOUR:
+    if over_limit(f"portal-sign-up:{source_ip or 'unknown'}", SIGN_UPS_PER_IP_PER_HOUR, 3600):
         raise ValidationError("Too many sign-ups from your network in the last hour. Try again later.")
 
 
 def do_sign_up(email: str, password: str, *, confirm_url, source_ip: str | None = None) -> None:
     """Create an inactive account and e-mail a signed link; an existing address gets a reminder instead.
 
-    The page says the same either way, so the form does not tell who has an account.
+    The page, the work done and so the time taken are the same either way (the password is
+    hashed and one mail is sent whether or not it is used), so the form does not tell who has
+    an account.
     """
     check_sign_up_rate(source_ip)
     User = get_user_model()
     email = email.strip().lower()
+    hashed = make_password(password)
     existing = User.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).first()
     if existing is not None and not existing.is_active and existing.username == email:
         # Never a new password on an unconfirmed account: whoever holds the link would get it.
@@ -267,7 +249,8 @@ def do_sign_up(email: str, password: str, *, confirm_url, source_ip: str | None 
         )
         return
     with transaction.atomic():
-        user = User.objects.create_user(username=email, email=email, password=password, is_active=False)
+        user = User(username=email, email=email, password=hashed, is_active=False)
+        user.save()
     send_confirmation(user, confirm_url)
 
 
@@ -373,7 +356,7 @@ def export_my_data(user) -> dict:
         },
         "devices": [
             {"serial": device.serial, "model": device.model, "state": device.state}
-            for device in Device.objects.filter(owner=user)
+            for device in user.devices.all()
         ],
         "cameras": [
             {

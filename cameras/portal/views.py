@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from agencies.models import Agency
 from agencies.services import client_ip
-from agencies.viewing import live_refusal
+from cameras.consent import live_refusal, streams_through_device
 from cameras.footage.models import FootageRequest
 from cameras.footage.services import do_answer_footage_request, do_expire_lapsed_requests
 from cameras.models import Camera, Consent
@@ -23,7 +23,6 @@ from cameras.portal import forms
 from cameras.portal import services as owner_services
 from cameras.relay.layout import snapshot_path
 from cameras.services import do_revoke_consent, do_set_consent
-from devices.services import do_claim_device
 
 RECEIPTS_SHOWN = 500
 DAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -164,7 +163,7 @@ def camera_detail(request, pk):
             "limits": describe_limits(consent, camera.tz) if consent else "",
             # The relay fleet's own answer, so the owner reads what the hub will actually do.
             "live_refusal": live_refusal(camera) if consent and consent.level == Consent.Level.LIVE else None,
-            "can_stream_live": owner_services.streams_through_device(camera),
+            "can_stream_live": streams_through_device(camera),
             "mask_count": camera.privacy_masks.count(),
         },
     )
@@ -237,23 +236,6 @@ def camera_delete(request, pk):
 
 
 @login_required
-def device_claim(request):
-    form = forms.ClaimForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            device = do_claim_device(
-                request.user, form.cleaned_data["serial"], form.cleaned_data["claim_code"], request=request
-            )
-        except ValidationError as error:
-            forms.add_service_errors(form, error)
-        else:
-            count = device.cameras.filter(owner=request.user).count()
-            messages.success(request, f"Device {device.serial} is yours, with {count} camera(s).")
-            return redirect("portal")
-    return render(request, "portal/claim.html", {"form": form})
-
-
-@login_required
 def requests_inbox(request):
     do_expire_lapsed_requests()
     requests = (
@@ -291,13 +273,27 @@ def request_answer(request, pk):
     return redirect("portal-requests")
 
 
+def readable_duration(span) -> str:
+    """A look's length as a person reads it, to the second at most: "1 h 5 min", "8 min 36 s", "40 s"."""
+    seconds = max(0, round(span.total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    if minutes:
+        return f"{minutes} min {seconds} s" if seconds else f"{minutes} min"
+    return f"{seconds} s"
+
+
 @login_required
 @require_GET
 def receipts(request):
     now = timezone.now()
     sessions = list(owner_services.receipt_sessions(request.user)[:RECEIPTS_SHOWN])
     for session in sessions:
-        session.duration = (session.ended_at or min(now, session.expires_at)) - session.started_at
+        session.duration = readable_duration(
+            (session.ended_at or min(now, session.expires_at)) - session.started_at
+        )
     names = dict(Camera.objects.filter(owner=request.user).values_list("pk", "name"))
     events = [
         owner_services.event_row(event, request.user)

@@ -6,9 +6,11 @@ One input, up to three outputs:
 - ~10 s MPEG-TS recording segments named by their UTC start time.
 Audio is never relayed or recorded: only the video stream is mapped.
 
-A source with a credential (every SRT push, a pull URL with a user or a query) is not
-named on the command line: it goes into an ffconcat list handed over through a pipe
-(see `cameras.relay.secrets`); the source's whitelists and timeouts ride along as
+A pull relay's ffmpeg reads its camera through the relay's gate on 127.0.0.1
+(`cameras.relay.gate`), never from the camera's own address: its whitelist allows only the
+gate's protocol. A source with a credential (every SRT push, a pull URL with a user or a
+query) is not named on the command line: it goes into an ffconcat list handed over through
+a pipe (see `cameras.relay.secrets`); the source's whitelists and timeouts ride along as
 `option` lines there, since they must apply to the inner open.
 """
 
@@ -29,11 +31,11 @@ SNAPSHOT_MAX_WIDTH = 320
 
 PUSH_PROTOCOLS = "srt,udp"
 PUSH_FORMATS = "mpegts"
-RTSP_PROTOCOLS = "rtsp,rtp,tcp,udp,tls"
-RTSPS_PROTOCOLS = "rtsp,rtsps,rtp,tcp,udp,tls"
+# The gate speaks plain RTSP or HTTP to ffmpeg (TLS to the camera is the gate's business).
+RTSP_PROTOCOLS = "rtsp,rtp,tcp"
 RTSP_FORMATS = "rtsp"
 # HLS playlists name further URLs: with only these protocols, one pointing at file:// is refused.
-HTTP_PROTOCOLS = "http,https,tcp,tls"
+HTTP_PROTOCOLS = "http,tcp"
 HTTP_FORMATS = "hls,mpegts,mjpeg,mpjpeg"
 GLOBAL_ARGS = (
     # Info level for the input's codec; the relay keeps only warnings and errors of the rest.
@@ -59,7 +61,8 @@ class Command:
     concat_list: str = ""  # ffconcat text to hand over through the pipe named in argv; "" if none
 
 
-def source_for(spec) -> Source:
+def source_for(spec, gate_url: str = "") -> Source:
+    """What ffmpeg opens for `spec`; a pull relay names the URL of its gate."""
     if spec.source == "push":
         if not spec.srt_port:
             raise ValueError("a push relay needs an SRT port")
@@ -80,22 +83,24 @@ def source_for(spec) -> Source:
     parts = urlsplit(spec.url)
     scheme = parts.scheme.lower()
     secret = bool(parts.username or parts.password or parts.query)
+    if scheme not in {"rtsp", "rtsps", "http", "https"}:
+        raise ValueError(f"scheme {scheme!r} cannot be pulled")
+    if not gate_url:
+        raise ValueError("a pull relay reads its camera through a gate")
     if scheme in {"rtsp", "rtsps"}:
         options = {
-            "protocol_whitelist": RTSPS_PROTOCOLS if scheme == "rtsps" else RTSP_PROTOCOLS,
+            "protocol_whitelist": RTSP_PROTOCOLS,
             "format_whitelist": RTSP_FORMATS,
             "rtsp_transport": "tcp",
             "timeout": str(IO_TIMEOUT_US),
         }
-    elif scheme in {"http", "https"}:
+    else:
         options = {
             "protocol_whitelist": HTTP_PROTOCOLS,
             "format_whitelist": HTTP_FORMATS,
             "rw_timeout": str(IO_TIMEOUT_US),
         }
-    else:
-        raise ValueError(f"scheme {scheme!r} cannot be pulled")
-    return Source(spec.url, options, secret=secret)
+    return Source(gate_url, options, secret=secret)
 
 
 def ffquote(value: str) -> str:
@@ -161,13 +166,18 @@ def recording_options() -> dict:
 
 
 def build_command(
-    spec, *, ffmpeg_path: str, input_path: str | None = None, transcode: bool = False
+    spec,
+    *,
+    ffmpeg_path: str,
+    input_path: str | None = None,
+    transcode: bool = False,
+    gate_url: str = "",
 ) -> Command:
     """The argument list for `spec`; `input_path` is the pipe the concat list will come through.
 
     Masks always mean a transcode; `transcode` forces one for a source that is not H.264.
     """
-    source = source_for(spec)
+    source = source_for(spec, gate_url)
     transcode = transcode or bool(spec.masks)
     # One decoding thread: the snapshot decodes a keyframe a second, and a thread pool per
     # relay costs more in memory and wake-ups than it saves (bench/relays: PSS 25.7 -> 22 MB).

@@ -24,12 +24,18 @@ from django.db import close_old_connections, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from cameras.consent import live_refusal
+from cameras.models import Camera
 from cameras.relay import leases
-from cameras.relay.desired import desired_cameras, live_refusal
+from cameras.relay.desired import desired_cameras
+from cameras.relay.layout import live_dir, snapshot_path
 from cameras.relay.models import RelayLease, RelayNode
+from cameras.relay.orphans import ffmpeg_dying_with_parent
 from cameras.relay.ports import srt_port
+from cameras.relay.process import RelayProcess, RelaySpec
 from cameras.relay.status import do_set_camera_status, record_frames, send_events
 from cameras.relay.wake import WakeListener
+from rtcc.ffmpeg import find_ffmpeg
 
 logger = logging.getLogger(__name__)
 
@@ -58,9 +64,6 @@ def preferred_node(camera_id: int, node_names: list[str]) -> str:
 
 
 def relay_spec(camera):
-    from cameras.models import Camera
-    from cameras.relay.process import RelaySpec
-
     masks = tuple((m.x, m.y, m.width, m.height) for m in camera.privacy_masks.all())
     if camera.source == Camera.Source.PULL:
         return RelaySpec(camera_id=camera.pk, source="pull", url=camera.source_url, masks=masks)
@@ -269,10 +272,6 @@ class RelayNodeRunner:
     def new_process(self, spec):
         if self.process_factory is not None:
             return self.process_factory(spec)
-        from cameras.relay.orphans import ffmpeg_dying_with_parent
-        from cameras.relay.process import RelayProcess
-        from rtcc.ffmpeg import find_ffmpeg
-
         return RelayProcess(spec, ffmpeg=ffmpeg_dying_with_parent(find_ffmpeg().path))
 
     def start_process(self, relay: Relay, status: str, reason: str) -> None:
@@ -386,8 +385,6 @@ class RelayNodeRunner:
         hundred relays, a commit and an event-loop start per camera would cost more CPU
         than the relays' own ffmpeg copy.
         """
-        from cameras.relay.layout import snapshot_path
-
         now = time.monotonic()
         due = [
             relay
@@ -444,14 +441,10 @@ def clear_live_window(camera_id: int) -> None:
     The media endpoints refuse them already; this keeps no live pixels of a revoked
     camera on disk either. Recordings follow the agency's retention, not this.
     """
-    from cameras.relay.layout import live_dir
-
     shutil.rmtree(live_dir(camera_id), ignore_errors=True)
 
 
 def live_refusal_or_gone(camera_id: int, now) -> str:
-    from cameras.models import Camera
-
     camera = Camera.objects.select_related("agency").filter(pk=camera_id).first()
     if camera is None:
         return "The camera was removed."
@@ -460,8 +453,6 @@ def live_refusal_or_gone(camera_id: int, now) -> str:
 
 def sweep_orphaned_statuses(now=None) -> int:
     """Cameras shown as relayed that no node holds (all nodes died): say so, so no stale frame looks live."""
-    from cameras.models import Camera
-
     now = now or timezone.now()
     held = RelayLease.objects.filter(camera_id=OuterRef("pk"), expires_at__gt=now)
     orphans = Camera.objects.filter(status__in=ACTIVE_STATUSES).filter(~Exists(held))

@@ -11,6 +11,8 @@ nodes) when no node holds it yet.
 from django.conf import settings
 from django.utils import timezone
 
+from cameras.relay.models import RelayLease
+
 MAX_PORT = 65535
 
 
@@ -26,8 +28,6 @@ def srt_port(camera_id: int) -> int:
 
 def push_target(camera) -> tuple[str, int]:
     """(host, port) the camera's edge device must call in SRT caller mode."""
-    from cameras.relay.models import RelayLease
-
     lease = RelayLease.objects.select_related("node").filter(camera_id=camera.pk).first()
     host = settings.RTCC_SRT_HOST
     if lease is not None and lease.is_held_at(timezone.now()) and lease.node.srt_host:

@@ -17,8 +17,13 @@ from django.utils import timezone
 
 from cameras.relay import layout
 from cameras.relay.argv import build_command, source_for
+from cameras.relay.gate import Gate
+from cameras.relay.http_gate import HttpGate
 from cameras.relay.progress import Progress, ProgressParser, number
+from cameras.relay.rtsp_gate import RtspGate
 from cameras.relay.secrets import SecretPipe, redact
+from cameras.sources import PullTarget, pin_pull_url
+from rtcc.ffmpeg import find_ffmpeg
 
 logger = logging.getLogger(__name__)
 
@@ -109,29 +114,10 @@ def reason_from(lines) -> str:
     return ""
 
 
-class RelayProcess:
-    """An ffmpeg process relaying one camera to HLS, a snapshot and recordings."""
+class ChildProcess:
+    """A child ffmpeg with start() and stop(): a context manager, with its pid and whether it runs."""
 
-    start_grace_s = START_GRACE_S
-
-    def __init__(self, spec: RelaySpec, *, ffmpeg: str | None = None):
-        self.spec = spec
-        self.ffmpeg = ffmpeg
-        self.process: subprocess.Popen | None = None
-        self.progress = Progress()
-        self.started_at: datetime | None = None
-        self.stopped = False
-        self.stderr_tail: deque[str] = deque(maxlen=STDERR_TAIL)
-        self.pipe: SecretPipe | None = None
-        self.threads: list[threading.Thread] = []
-        self.lock = threading.Lock()
-        self.argv: list[str] = []
-        self.transcode = False
-        self.source_codec = ""
-        self.codec_error = ""
-
-    def __repr__(self):
-        return f"RelayProcess(camera {self.spec.camera_id}, pid {self.pid}, running {self.is_running})"
+    process: subprocess.Popen | None = None
 
     def __enter__(self):
         self.start()
@@ -148,6 +134,32 @@ class RelayProcess:
     def is_running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
+
+class RelayProcess(ChildProcess):
+    """An ffmpeg process relaying one camera to HLS, a snapshot and recordings."""
+
+    start_grace_s = START_GRACE_S
+
+    def __init__(self, spec: RelaySpec, *, ffmpeg: str | None = None):
+        self.spec = spec
+        self.ffmpeg = ffmpeg
+        self.process: subprocess.Popen | None = None
+        self.progress = Progress()
+        self.started_at: datetime | None = None
+        self.stopped = False
+        self.stderr_tail: deque[str] = deque(maxlen=STDERR_TAIL)
+        self.pipe: SecretPipe | None = None
+        self.gate: Gate | None = None
+        self.threads: list[threading.Thread] = []
+        self.lock = threading.Lock()
+        self.argv: list[str] = []
+        self.transcode = False
+        self.source_codec = ""
+        self.codec_error = ""
+
+    def __repr__(self):
+        return f"RelayProcess(camera {self.spec.camera_id}, pid {self.pid}, running {self.is_running})"
+
     @property
     def returncode(self) -> int | None:
         return self.process.poll() if self.process is not None else None
@@ -157,20 +169,20 @@ class RelayProcess:
             raise RuntimeError("this relay was already started; make a new RelayProcess")
         spec = self.spec
         if spec.source == "pull":
-            from cameras.sources import check_pull_url
-
             try:
-                check_pull_url(spec.url)  # again: DNS answers change
+                # Again, by the same policy (DNS answers change); the gate connects to the
+                # very address checked here, never to a fresh answer for the name.
+                target = pin_pull_url(spec.url)
             except ValidationError as error:
                 raise RelayStartError(redact(" ".join(error.messages), spec.secrets)) from None
+            self.gate = open_gate(target)
         try:
-            needs_pipe = source_for(spec).secret
+            needs_pipe = source_for(spec, self.gate.url if self.gate else "").secret
         except ValueError as error:
+            self.close_gate()
             raise RelayStartError(str(error)) from None
         self.prepare_directories()
         if self.ffmpeg is None:
-            from rtcc.ffmpeg import find_ffmpeg
-
             self.ffmpeg = find_ffmpeg().path
         seen = not_h264.get(self.source_key)
         self.transcode = bool(spec.masks) or (
@@ -183,8 +195,10 @@ class RelayProcess:
                 ffmpeg_path=self.ffmpeg,
                 input_path=str(pipe.path) if pipe else None,
                 transcode=self.transcode,
+                gate_url=self.gate.url if self.gate else "",
             )
         except ValueError as error:
+            self.close_gate()
             raise RelayStartError(str(error)) from None
         if pipe is not None:
             pipe.open(command.concat_list)
@@ -203,6 +217,7 @@ class RelayProcess:
         except OSError as error:
             if pipe is not None:
                 pipe.close()
+            self.close_gate()
             raise RelayStartError(f"ffmpeg could not be started: {error.strerror}") from None
         self.started_at = timezone.now()
         logger.info("relay of camera %s started as pid %s", spec.camera_id, self.process.pid)
@@ -288,6 +303,11 @@ class RelayProcess:
                     stream.close()
         if self.pipe is not None:
             self.pipe.close()
+        self.close_gate()
+
+    def close_gate(self) -> None:
+        if self.gate is not None:
+            self.gate.close()
 
     def is_stalled(self, threshold_s: float = 5.0) -> bool:
         """No new frame for `threshold_s`; before the first frame, counted from the end of the start grace."""
@@ -302,6 +322,11 @@ class RelayProcess:
             return "\n".join(self.stderr_tail)
 
     @property
+    def gate_reason(self) -> str:
+        """What the pull gate refused, or why it could not reach the camera; "" if nothing."""
+        return redact(self.gate.reason, self.spec.secrets) if self.gate is not None else ""
+
+    @property
     def last_error(self) -> str:
         """A readable one-line reason the relay is not delivering video, or ""."""
         if self.process is None:
@@ -314,16 +339,22 @@ class RelayProcess:
                 return ""
             if self.codec_error:
                 return self.codec_error
+            if self.gate_reason:
+                return self.gate_reason
             return reason_from(lines) or (lines[-1] if lines else f"ffmpeg exited with code {code}")
         if self.progress.frames == 0 and self.is_stalled(0):
             if self.spec.source == "push":
                 return (
                     "no video from the camera's device yet: it has not connected, or used a wrong passphrase"
                 )
-            return reason_from(lines) or "no video from the source yet"
+            return self.gate_reason or reason_from(lines) or "no video from the source yet"
         if self.is_stalled():
-            return reason_from(lines) or "no new video frame for several seconds"
+            return self.gate_reason or reason_from(lines) or "no new video frame for several seconds"
         return ""
+
+
+def open_gate(target: PullTarget) -> Gate:
+    return RtspGate(target) if target.scheme in {"rtsp", "rtsps"} else HttpGate(target)
 
 
 def hls_bitrate_kbps(camera_id: int, newest: int = 3) -> float:
@@ -372,13 +403,3 @@ def relay_environment() -> dict[str, str]:
     # Recording names use strftime, which is local time: make local time UTC. Nothing else of
     # ours (database or Redis URLs, keys) needs to reach ffmpeg.
     return {"PATH": os.environ.get("PATH", os.defpath), "TZ": "UTC", "LC_ALL": "C"}
-
-
-def wait_for(condition, timeout: float, interval: float = 0.1) -> bool:
-    """Poll `condition` until it holds or `timeout` passes; True if it held."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(interval)
-    return bool(condition())

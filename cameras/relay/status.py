@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from cameras.events import agency_group, send_to_agency
+from cameras.models import Camera
 
 logger = logging.getLogger(__name__)
 
@@ -27,8 +28,6 @@ def status_event(camera) -> dict:
 @transaction.atomic
 def do_set_camera_status(camera_id: int, status: str, reason: str = "") -> bool:
     """Store a new status and tell the agency's walls after commit; False when nothing changed."""
-    from cameras.models import Camera
-
     reason = reason[:300]
     # Conditional: a repeated status writes nothing and sends nothing, and the status is
     # never read first, so two writers cannot both announce a change.
@@ -51,8 +50,6 @@ def record_frames(camera_id: int, last_frame_at, *, snapshot_taken: bool) -> dic
     Returns the `camera.snapshot` event to send (with `send_events`) when the version
     went up. Callers batch many cameras in one transaction and one send.
     """
-    from cameras.models import Camera
-
     fields = {"last_frame_at": last_frame_at}
     if snapshot_taken:
         fields["snapshot_version"] = F("snapshot_version") + 1

@@ -14,6 +14,11 @@ class Grid(models.IntegerChoices):
     EIGHT = 8, "8x8"
 
 
+def arrangement(wall: "Layout | WallPush") -> dict:
+    """What a saved layout and a pushed one both say: which grid, and which camera in which tile."""
+    return {"id": wall.pk, "name": wall.name, "grid": wall.grid, "tiles": wall.tiles}
+
+
 class Layout(models.Model):
     """A named arrangement of cameras on the wall, saved for one user or for the whole agency."""
 
@@ -56,13 +61,7 @@ class Layout(models.Model):
         return self.owner_id is None
 
     def as_dict(self) -> dict:
-        return {
-            "id": self.pk,
-            "name": self.name,
-            "grid": self.grid,
-            "tiles": self.tiles,
-            "shared": self.shared,
-        }
+        return {**arrangement(self), "shared": self.shared}
 
 
 class WallPush(models.Model):
@@ -88,10 +87,7 @@ class WallPush(models.Model):
 
     def as_dict(self) -> dict:
         return {
-            "id": self.pk,
-            "name": self.name,
-            "grid": self.grid,
-            "tiles": self.tiles,
+            **arrangement(self),
             "pushed_at": self.pushed_at.isoformat(),
             "pushed_by": self.pushed_by.get_username() if self.pushed_by else "",
         }

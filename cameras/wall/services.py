@@ -1,19 +1,19 @@
 """The wall's state and its saved layouts."""
 
-from collections import defaultdict
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from agencies.access import agency_of, cameras_visible_to, has_role, membership_of
-from agencies.incidents import incident_payload
+from agencies.access import agency_of, has_role, membership_of
 from agencies.models import Incident, Membership
+from cameras.access import cameras_visible_to
+from cameras.consent import consent_level_of, live_refusals
 from cameras.events import send_to_agency
-from cameras.models import Camera, Consent
-from cameras.relay.desired import active_contract_agency_ids, why_not_live
+from cameras.models import Camera
+from cameras.wall.incidents import docked_cameras_by_incident, incident_payload
 from cameras.wall.models import Grid, Layout, WallPush
+from rtcc.validators import is_id, storable_text
 
 PUSH_ROLES = {Membership.Role.ADMIN, Membership.Role.SUPERVISOR}
 OPEN_INCIDENTS_ON_WALL = 20
@@ -25,36 +25,11 @@ def camera_states(user, camera_ids=None) -> list[dict]:
     if camera_ids is not None:
         cameras = cameras.filter(pk__in=camera_ids)
     cameras = list(cameras)
-    now = timezone.now()
-    agency_ids = {camera.agency_id for camera in cameras}
-    consents = {
-        consent.camera_id: consent
-        for consent in Consent.objects.current().filter(camera__in=[camera.pk for camera in cameras])
-    }
-    contracted = set(
-        active_contract_agency_ids(now).filter(agency_id__in=agency_ids).values_list("agency_id", flat=True)
-    )
-    incidents = defaultdict(list)
-    for incident in Incident.objects.filter(agency_id__in=agency_ids, closed_at__isnull=True).only(
-        "agency_id", "lat", "lon"
-    ):
-        incidents[incident.agency_id].append(incident)
-    states = []
-    for camera in cameras:
-        consent = consents.get(camera.pk)
-        refusal = why_not_live(
-            camera,
-            consent,
-            contract_active=camera.agency_id in contracted,
-            open_incidents=incidents[camera.agency_id],
-            now=now,
-        )
-        states.append(_camera_state(camera, consent, refusal))
-    return states
+    refusals = live_refusals(cameras)
+    return [_camera_state(camera, refusals[camera.pk]) for camera in cameras]
 
 
-def _camera_state(camera: Camera, consent, refusal: str) -> dict:
-    public = camera.kind == Camera.Kind.PUBLIC
+def _camera_state(camera: Camera, refusal: str) -> dict:
     return {
         "id": camera.pk,
         "name": camera.name,
@@ -67,15 +42,16 @@ def _camera_state(camera: Camera, consent, refusal: str) -> dict:
         "last_frame_at": camera.last_frame_at.isoformat() if camera.last_frame_at else None,
         "snapshot_version": camera.snapshot_version,
         "snapshot_url": reverse("media-snapshot", kwargs={"camera_id": camera.pk}),
-        "consent_level": "live" if public else (consent.level if consent else Consent.Level.NONE),
+        "consent_level": consent_level_of(camera, camera.consent_level),
         "live": not refusal,
         "live_refusal": refusal,
     }
 
 
 def open_incidents(agency) -> list[dict]:
-    incidents = Incident.objects.filter(agency=agency, closed_at__isnull=True).select_related("agency")
-    return [incident_payload(incident) for incident in incidents[:OPEN_INCIDENTS_ON_WALL]]
+    incidents = list(Incident.objects.filter(agency=agency, closed_at__isnull=True)[:OPEN_INCIDENTS_ON_WALL])
+    docked = docked_cameras_by_incident(agency, incidents)
+    return [incident_payload(incident, docked[incident.pk]) for incident in incidents]
 
 
 def pushed_layout(agency) -> dict | None:
@@ -109,13 +85,15 @@ def check_layout_input(user, *, name, grid, tiles) -> tuple[str, int, list]:
     """Validate a layout; return (name, grid, tiles) or raise ValidationError naming the field."""
     errors = {}
     name = (name or "").strip() if isinstance(name, str) else ""
-    if not name or len(name) > 80:
+    if not name or len(name) > 80 or not storable_text(name):
         errors["name"] = "Give the layout a name of 1 to 80 characters."
-    if grid not in Grid.values:
+    # type() and not isinstance(): 2.0 and true equal 2 and 1 but are no grid size or id.
+    if type(grid) is not int or grid not in Grid.values:
         errors["grid"] = f"Choose a grid of {', '.join(str(size) for size in Grid.values)} tiles per side."
-    if not isinstance(tiles, list) or not all(tile is None or isinstance(tile, int) for tile in tiles):
+        grid = None
+    if not isinstance(tiles, list) or not all(tile is None or is_id(tile) for tile in tiles):
         errors["tiles"] = "Tiles are a list of camera ids or nulls."
-    elif grid in Grid.values and len(tiles) > grid * grid:
+    elif grid is not None and len(tiles) > grid * grid:
         errors["tiles"] = f"A {grid}x{grid} grid holds {grid * grid} tiles."
     if errors:
         raise ValidationError(errors)

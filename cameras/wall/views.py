@@ -1,5 +1,3 @@
-import json
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,6 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from agencies.access import has_role, membership_of
 from cameras.wall import services
 from cameras.wall.models import Grid, Layout
+from rtcc import jsonlimits
 
 # hls.js, tuned for the lowest latency that still plays smoothly with 1 s segments: half a
 # second behind the newest segment's end, catching up at up to 1.5x speed.
@@ -62,17 +61,20 @@ def layouts(request):
                 {"layouts": [layout.as_dict() for layout in services.layouts_for(request.user)]}
             )
         try:
-            body = json.loads(request.body or b"{}")
-        except ValueError:
-            return JsonResponse({"detail": "The body is not JSON."}, status=400)
+            body = jsonlimits.request_json(request, empty={})
+        except jsonlimits.JSONRefused as error:
+            return JsonResponse({"detail": str(error)}, status=400)
         if not isinstance(body, dict):
             return JsonResponse({"detail": "Send a JSON object."}, status=400)
+        shared = body.get("shared", False)
+        if not isinstance(shared, bool):
+            return JsonResponse({"errors": {"shared": ["Shared is true or false."]}}, status=400)
         layout = services.do_save_layout(
             request.user,
             name=body.get("name"),
             grid=body.get("grid"),
             tiles=body.get("tiles", []),
-            shared=bool(body.get("shared", False)),
+            shared=shared,
         )
     except PermissionDenied as error:
         return _json_error(error, 403)

@@ -2,7 +2,6 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import AllowAny, BasePermission
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from agencies.services import client_ip
@@ -14,6 +13,8 @@ from devices.api.serializers import (
 )
 from devices.authentication import DeviceTokenAuthentication
 from devices.enrollment import HEARTBEAT_INTERVAL_S, device_cameras, do_enroll_device, do_record_heartbeat
+from rtcc.api import ClientRateThrottle
+from rtcc.schema import error_answer
 
 
 class IsDevice(BasePermission):
@@ -28,10 +29,16 @@ class EnrollView(APIView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientRateThrottle]
     throttle_scope = "auth"
 
-    @extend_schema(request=EnrollSerializer, responses={201: EnrolledSerializer})
+    @extend_schema(
+        request=EnrollSerializer,
+        responses={
+            201: EnrolledSerializer,
+            403: error_answer("The serial number or the claim code is not right, or already used."),
+        },
+    )
     def post(self, request):
         form = EnrollSerializer(data=request.data)
         form.is_valid(raise_exception=True)

@@ -7,6 +7,8 @@ import subprocess
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+import imageio_ffmpeg
+
 TEST_PATTERN = "testsrc:"  # a local camera named so is ffmpeg's own test pattern, for bench tests
 
 
@@ -25,8 +27,6 @@ def find_ffmpeg() -> str:
     system = shutil.which("ffmpeg")
     if system:
         return system
-    import imageio_ffmpeg
-
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
@@ -37,6 +37,14 @@ def input_arguments(source: str) -> list[str]:
     if source.startswith(("rtsp://", "rtsps://")):
         return ["-rtsp_transport", "tcp", "-timeout", "5000000", "-i", source]
     return ["-rw_timeout", "5000000", "-i", source]
+
+
+def live_h264(keyframe_every: int) -> list[str]:
+    """ffmpeg output options encoding H.264 fast and without lookahead, a keyframe every N frames."""
+    return [
+        "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
+        "-g", str(keyframe_every), "-pix_fmt", "yuv420p",
+    ]  # fmt: skip
 
 
 def push_arguments(ffmpeg: str, source: str, target: PushTarget) -> list[str]:
@@ -51,18 +59,7 @@ def push_arguments(ffmpeg: str, source: str, target: PushTarget) -> list[str]:
     )
     video = ["-c:v", "copy"]
     if source.startswith(TEST_PATTERN):
-        video = [
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-tune",
-            "zerolatency",
-            "-g",
-            "15",
-            "-pix_fmt",
-            "yuv420p",
-        ]
+        video = live_h264(keyframe_every=15)
     return [
         ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "warning",
         *input_arguments(source), "-an", *video,

@@ -10,6 +10,8 @@ from urllib.request import urlopen
 
 from django.conf import settings
 
+from cameras.relay.layout import PLAYLIST_NAME, SEGMENT_PATTERN, SNAPSHOT_NAME
+from devices.edge.push import live_h264
 from rtcc.ffmpeg import find_ffmpeg
 from tests.peers.fixtures import free_port
 from tests.relay_fleet.fleet import database_url_for_children
@@ -29,10 +31,13 @@ def stop(process: subprocess.Popen) -> None:
             process.wait(timeout=10)
 
 
-def start_daphne(log_path: Path) -> tuple[subprocess.Popen, str]:
-    """Daphne serving the project on a free port against the test database; (process, base URL)."""
+def start_daphne(log_path: Path, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+    """Daphne serving the project on a free port against the test database; (process, base URL).
+
+    `env` adds settings (`RTCC_…`) to the server's environment.
+    """
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url_for_children()}
+    env = {**os.environ, **(env or {}), "DATABASE_URL": database_url_for_children()}
     log = log_path.open("ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "rtcc.asgi:application"],
@@ -62,7 +67,6 @@ def start_test_pattern(folder: Path, log_path: Path) -> subprocess.Popen:
 
     The segments and playlist are named as the relay names them (cameras/relay/layout.py).
     """
-    from cameras.relay.layout import PLAYLIST_NAME, SEGMENT_PATTERN, SNAPSHOT_NAME
 
     folder.mkdir(parents=True, exist_ok=True)
     argv = [
@@ -79,16 +83,7 @@ def start_test_pattern(folder: Path, log_path: Path) -> subprocess.Popen:
         "testsrc2=size=320x240:rate=10",
         "-map",
         "0:v",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-tune",
-        "zerolatency",
-        "-pix_fmt",
-        "yuv420p",
-        "-g",
-        "10",
+        *live_h264(keyframe_every=10),
         "-keyint_min",
         "10",
         "-sc_threshold",

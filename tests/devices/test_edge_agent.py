@@ -3,6 +3,8 @@
 import subprocess
 import threading
 from decimal import Decimal
+from pathlib import Path
+from tempfile import TemporaryDirectory
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -58,9 +60,6 @@ class EdgeAgentTests(LiveServerTestCase):
         return subprocess.Popen(argv, stdin=subprocess.DEVNULL)
 
     def test_agent_pushes_while_consent_holds_and_stops_on_revoke(self):
-        from pathlib import Path
-        from tempfile import TemporaryDirectory
-
         with TemporaryDirectory() as temp:
             temp = Path(temp)
             listener = self.start_hub_listener(temp)

@@ -1,5 +1,8 @@
+from decimal import Decimal
+
 from django.utils import timezone
 
+from billing.models import Contract, Package
 from devices.models import Device
 from tests.personas import Personas
 
@@ -77,10 +80,6 @@ class EnrollmentTests(EnrollmentCase):
 
 class HeartbeatPushTargetTests(EnrollmentCase):
     def test_a_camera_that_may_stream_gets_its_push_target(self):
-        from decimal import Decimal
-
-        from billing.models import Contract, Package
-
         package = Package.objects.create(slug="live", name="Live", price_per_device_year=Decimal("750"))
         today = timezone.localdate()
         Contract.objects.create(

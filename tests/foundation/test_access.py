@@ -2,12 +2,13 @@
 
 from datetime import timedelta
 
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
-from agencies.models import Incident, ViewingSession
+from agencies.models import Incident
 from cameras.footage.models import FootageRequest
+from cameras.viewing.models import ViewingSession
 from tests.personas import Personas
 
 # (method, path template, body): every endpoint that names one object. {camera} is a
@@ -111,6 +112,13 @@ class CrossAgencyIsolationTests(Personas):
         self.assertEqual(
             self.api(self.outsider).get(f"/api/v1/cameras/{self.registry_camera.pk}/").status_code, 404
         )
+
+    def test_per_camera_grant_to_a_group_reaches_its_members(self):
+        mutual_aid = Group.objects.create(name="Mutual aid")
+        self.outsider.groups.add(mutual_aid)
+        assign_perm("cameras.view_camera", mutual_aid, self.street_camera)
+        ids = {c["id"] for c in self.api(self.outsider).get("/api/v1/cameras/").json()["results"]}
+        self.assertEqual(ids, {self.lakeview_camera.pk, self.street_camera.pk})
 
     def test_model_wide_permission_does_not_open_other_agencies(self):
         self.outsider.user_permissions.add(Permission.objects.get(codename="view_camera"))

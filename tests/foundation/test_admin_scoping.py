@@ -2,13 +2,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from agencies.models import AccessEvent, Incident, Membership
-from billing.models import Contract, Invoice, InvoiceLine, Package
+from billing.models import Invoice, InvoiceLine, Package
 from cameras.footage.models import FootageRequest
 from cameras.models import Consent
-from tests.personas import PASSWORD, Personas, make_agency_admin
+from tests.personas import PASSWORD, Personas, camera_admin_form, make_active_contract, make_agency_admin
 
 User = get_user_model()
 
@@ -21,16 +22,7 @@ class AdminScopingTests(Personas):
         cls.root = User.objects.create_superuser("root", "root@example.org", PASSWORD)
         package = Package.objects.create(slug="live", name="Live", price_per_device_year=Decimal("750"))
         for agency, reference in [(cls.riverside, "RPD-1"), (cls.lakeview, "LSO-1")]:
-            contract = Contract.objects.create(
-                agency=agency,
-                package=package,
-                reference=reference,
-                starts_on="2026-01-01",
-                ends_on="2026-12-31",
-                device_quota=5,
-                price_per_device_year=Decimal("700"),
-                status=Contract.Status.ACTIVE,
-            )
+            contract = make_active_contract(agency, package, reference)
             invoice = Invoice.objects.create(
                 contract=contract,
                 number=f"INV-{reference}",
@@ -111,20 +103,7 @@ class AdminScopingTests(Personas):
         self.client.force_login(self.admin)
         response = self.client.post(
             "/admin/cameras/camera/add/",
-            {
-                "name": "Sneaky",
-                "kind": "public",
-                "premises": "public_space",
-                "enabled": "on",
-                "lat": "41.88",
-                "lon": "-87.63",
-                "source": "pull",
-                "source_url": "file:///etc/passwd",
-                "consents-TOTAL_FORMS": "0",
-                "consents-INITIAL_FORMS": "0",
-                "privacy_masks-TOTAL_FORMS": "0",
-                "privacy_masks-INITIAL_FORMS": "0",
-            },
+            camera_admin_form(name="Sneaky", source="pull", source_url="file:///etc/passwd"),
         )
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "Scheme &#x27;file&#x27; is not allowed")
@@ -139,20 +118,7 @@ class AdminScopingTests(Personas):
         self.client.force_login(self.admin)
         response = self.client.post(
             "/admin/cameras/camera/add/",
-            {
-                "name": "New pole camera",
-                "kind": "public",
-                "premises": "public_space",
-                "enabled": "on",
-                "lat": "41.88",
-                "lon": "-87.63",
-                "source": "none",
-                "source_url": "",
-                "consents-TOTAL_FORMS": "0",
-                "consents-INITIAL_FORMS": "0",
-                "privacy_masks-TOTAL_FORMS": "0",
-                "privacy_masks-INITIAL_FORMS": "0",
-            },
+            camera_admin_form(name="New pole camera", source="none", source_url=""),
         )
         self.assertEqual(response.status_code, 302, response.content.decode()[:3000])
         self.assertEqual(self.riverside.cameras.filter(name="New pole camera").count(), 1)
@@ -161,8 +127,6 @@ class AdminScopingTests(Personas):
 
 class TokenAdminTests(Personas):
     def test_agency_admin_cannot_list_api_tokens_even_with_the_permission(self):
-        from django.contrib.auth.models import Permission
-
         self.admin.user_permissions.add(*Permission.objects.filter(content_type__app_label="authtoken"))
         self.api(self.dispatcher)  # makes a token
         self.client.force_login(self.admin)

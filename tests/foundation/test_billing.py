@@ -1,10 +1,10 @@
 import datetime
 from decimal import Decimal
 
-from billing.models import Contract, DeviceSubscription, Invoice, Package
+from billing.models import DeviceSubscription, Invoice, Package
 from billing.services import do_draft_invoice
 from devices.models import Device
-from tests.personas import Personas
+from tests.personas import Personas, make_active_contract
 
 
 class InvoiceTests(Personas):
@@ -12,15 +12,8 @@ class InvoiceTests(Personas):
     def setUpTestData(cls):
         super().setUpTestData()
         package = Package.objects.create(slug="live", name="Live", price_per_device_year=Decimal("750.00"))
-        cls.contract = Contract.objects.create(
-            agency=cls.riverside,
-            package=package,
-            reference="RPD-9",
-            starts_on="2026-01-01",
-            ends_on="2026-12-31",
-            device_quota=2,
-            price_per_device_year=Decimal("730.00"),
-            status=Contract.Status.ACTIVE,
+        cls.contract = make_active_contract(
+            cls.riverside, package, "RPD-9", device_quota=2, price_per_device_year=Decimal("730.00")
         )
         cls.second = Device.objects.create(serial="EDGE-0002", agency=cls.riverside)
         DeviceSubscription.objects.create(

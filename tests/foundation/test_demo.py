@@ -1,5 +1,7 @@
 """`manage.py demo` (what `make demo` runs) serves the site and leaves no process behind."""
 
+import base64
+import json
 import os
 import signal
 import subprocess
@@ -9,10 +11,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from django_otp.oath import totp
 
 from tests.peers.fixtures import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
+DEMO_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 def processes_mentioning(text: str) -> list[str]:
@@ -45,7 +49,9 @@ def wait_for_http(url: str, deadline: float, process: subprocess.Popen) -> int:
 def test_demo_answers_then_stops_every_child(tmp_path, stop_signal):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    env.update(RTCC_VAR_DIR=str(tmp_path), RTCC_DEMO_PASSWORD="demo-password-123")
+    env.update(
+        RTCC_VAR_DIR=str(tmp_path), RTCC_DEMO_PASSWORD="demo-password-123", RTCC_DEMO_TOTP_SECRET=DEMO_SECRET
+    )
     demo = subprocess.Popen(
         [sys.executable, "manage.py", "demo", "--port", str(port), "--no-cameras"],
         cwd=ROOT,
@@ -57,7 +63,8 @@ def test_demo_answers_then_stops_every_child(tmp_path, stop_signal):
     )
     try:
         assert wait_for_http(f"http://127.0.0.1:{port}/", time.monotonic() + 120, demo) == 200
-        body = b'{"username": "dispatcher", "password": "demo-password-123"}'
+        code = f"{totp(base64.b32decode(DEMO_SECRET)):06d}"
+        body = json.dumps({"username": "dispatcher", "password": "demo-password-123", "otp": code}).encode()
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/api/v1/auth/token/", body, {"Content-Type": "application/json"}
         )
@@ -71,6 +78,7 @@ def test_demo_answers_then_stops_every_child(tmp_path, stop_signal):
             demo.wait()
     assert "OpenRTCC demo is running at" in output
     assert "demo-password-123" in output
+    assert DEMO_SECRET in output
     deadline = time.monotonic() + 10
     while processes_mentioning(str(tmp_path)) and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -6,7 +6,7 @@ APPS = ["rtcc", "agencies", "cameras", "devices", "billing"]
 # The project's own variables: every env_* reader, and RTCC_* read directly (HOME, PATH and
 # the like belong to the operating system).
 READERS = re.compile(
-    r"""env_(?:str|bool|int|list|url)\(\s*"([A-Z0-9_]+)"|os\.environ\.get\(\s*"(RTCC_[A-Z0-9_]+)\""""
+    r"""env_(?:str|bool|int|list|networks|url)\(\s*"([A-Z0-9_]+)"|os\.environ\.get\(\s*"(RTCC_[A-Z0-9_]+)\""""
 )
 
 

@@ -3,20 +3,27 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from agencies.models import AccessEvent
 from billing.models import Contract, Invoice, InvoiceLine, Package
+from cameras.consent import why_consent_refuses
 from cameras.models import Camera, Consent, validate_schedule
 from devices.models import Device, hash_token
-from tests.personas import Personas
+from tests.personas import Personas, make_active_contract
 
 CHICAGO = zoneinfo.ZoneInfo("America/Chicago")
 
 
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=CHICAGO)
+
+
+def shares_live(consent: Consent, when: datetime) -> bool:
+    """The production rule's answer for a private camera in Chicago with this consent."""
+    camera = Camera(kind=Camera.Kind.PRIVATE, time_zone="America/Chicago", lat=41.88, lon=-87.63)
+    return not why_consent_refuses(camera, consent, [], when)
 
 
 class ConsentTests(Personas):
@@ -36,28 +43,26 @@ class ConsentTests(Personas):
         consent = Consent(
             level="live", schedule=[{"days": [0, 1, 2, 3, 4], "start": "08:00", "end": "18:00"}]
         )
-        self.assertTrue(consent.allows_live_at(at("2026-11-23T08:00"), CHICAGO))  # a Monday
-        self.assertFalse(consent.allows_live_at(at("2026-11-23T18:00"), CHICAGO))
-        self.assertFalse(consent.allows_live_at(at("2026-11-22T12:00"), CHICAGO))  # a Sunday
+        self.assertTrue(shares_live(consent, at("2026-11-23T08:00")))  # a Monday
+        self.assertFalse(shares_live(consent, at("2026-11-23T18:00")))
+        self.assertFalse(shares_live(consent, at("2026-11-22T12:00")))  # a Sunday
         utc_noon_monday = datetime(2026, 11, 23, 14, 0, tzinfo=zoneinfo.ZoneInfo("UTC"))  # 08:00 in Chicago
-        self.assertTrue(consent.allows_live_at(utc_noon_monday, CHICAGO))
+        self.assertTrue(shares_live(consent, utc_noon_monday))
 
     def test_overnight_window_belongs_to_the_day_it_starts(self):
         consent = Consent(
             level="live", schedule=[{"days": [4], "start": "22:00", "end": "06:00"}]
         )  # Friday night
-        self.assertTrue(consent.allows_live_at(at("2026-11-27T23:00"), CHICAGO))
-        self.assertTrue(consent.allows_live_at(at("2026-11-28T05:59"), CHICAGO))
-        self.assertFalse(consent.allows_live_at(at("2026-11-28T06:00"), CHICAGO))
-        self.assertFalse(consent.allows_live_at(at("2026-11-26T23:00"), CHICAGO))
+        self.assertTrue(shares_live(consent, at("2026-11-27T23:00")))
+        self.assertTrue(shares_live(consent, at("2026-11-28T05:59")))
+        self.assertFalse(shares_live(consent, at("2026-11-28T06:00")))
+        self.assertFalse(shares_live(consent, at("2026-11-26T23:00")))
 
     def test_expiry_and_level_end_live(self):
         now = timezone.now()
-        self.assertFalse(Consent(level="live", expires_at=now).allows_live_at(now, CHICAGO))
-        self.assertTrue(
-            Consent(level="live", expires_at=now + timedelta(seconds=1)).allows_live_at(now, CHICAGO)
-        )
-        self.assertFalse(Consent(level="on_request").allows_live_at(now, CHICAGO))
+        self.assertFalse(shares_live(Consent(level="live", expires_at=now), now))
+        self.assertTrue(shares_live(Consent(level="live", expires_at=now + timedelta(seconds=1)), now))
+        self.assertFalse(shares_live(Consent(level="on_request"), now))
 
     def test_bad_schedules_are_refused_with_reasons(self):
         for schedule, reason in [
@@ -92,8 +97,6 @@ class CredentialTests(Personas):
         self.assertGreaterEqual(len(reloaded.srt_passphrase), 10)
 
     def test_private_camera_can_never_be_pulled(self):
-        from django.db import IntegrityError, transaction
-
         with self.assertRaises(IntegrityError), transaction.atomic():
             Camera.objects.create(
                 agency=self.riverside,
@@ -104,6 +107,23 @@ class CredentialTests(Personas):
                 lat=1,
                 lon=1,
             )
+
+    def test_a_camera_has_an_owner_exactly_when_it_is_private(self):
+        from django.db import IntegrityError, transaction
+
+        refused = [
+            {"kind": "public", "owner": self.resident},
+            {"kind": "private", "owner": None},
+            {"kind": "unowned", "owner": self.resident},
+        ]
+        for fields in refused:
+            with self.subTest(**fields), self.assertRaises(IntegrityError), transaction.atomic():
+                Camera.objects.create(agency=self.riverside, name="x", lat=1, lon=1, **fields)
+        # One column cannot turn a resident's camera into an agency camera, which needs no consent.
+        with self.assertRaises(IntegrityError), transaction.atomic():
+            Camera.objects.filter(pk=self.registry_camera.pk).update(kind="public")
+        for kind, owner in [("public", None), ("private", self.resident), ("unowned", None)]:
+            Camera.objects.create(agency=self.riverside, name=kind, lat=1, lon=1, kind=kind, owner=owner)
 
     def test_device_keeps_only_hashes(self):
         device = Device(serial="EDGE-9")
@@ -127,15 +147,8 @@ class AuditTests(Personas):
 class BillingTests(Personas):
     def test_invoice_total_in_decimal(self):
         package = Package.objects.create(slug="p", name="P", price_per_device_year=Decimal("480.00"))
-        contract = Contract.objects.create(
-            agency=self.riverside,
-            package=package,
-            reference="C-1",
-            starts_on="2026-01-01",
-            ends_on="2026-12-31",
-            device_quota=3,
-            price_per_device_year=Decimal("480.00"),
-            status=Contract.Status.ACTIVE,
+        contract = make_active_contract(
+            self.riverside, package, "C-1", device_quota=3, price_per_device_year=Decimal("480.00")
         )
         invoice = Invoice.objects.create(
             contract=contract, number="I-1", period_start="2026-01-01", period_end="2026-12-31"

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from rtcc.env import database_from_url
+
 ROOT = Path(__file__).resolve().parents[2]
 
 BAD_VALUES = [
@@ -18,6 +20,8 @@ BAD_VALUES = [
     ("RTCC_PORT", "eighty", "not a whole number"),
     ("RTCC_PORT", "70000", "above the maximum"),
     ("LOG_LEVEL", "loud", "not a log level"),
+    ("RTCC_MAP_TILE_URL", "ftp://tiles.example/{z}/{x}/{y}.png", "scheme 'ftp'"),
+    ("RTCC_MAP_TILE_URL", "https://{z}.tiles.example/{x}/{y}.png", "no plain host name"),
 ]
 
 
@@ -52,8 +56,6 @@ def test_secret_key_is_generated_once_and_private(tmp_path):
 
 
 def test_database_url_reaches_django():
-    from rtcc.env import database_from_url
-
     entry = database_from_url(
         "DATABASE_URL", "postgres://rtcc:s%40cret@db.internal:6543/rtcc?sslmode=require"
     )

@@ -16,13 +16,9 @@ import pytest
 
 from cameras.relay.process import terminate_group
 from cameras.simulator import SimulatedCamera
+from tests.peers.check import SYSTEM_PYTHON, skip_reason
 
-SYSTEM_PYTHON = "/usr/bin/python3"
 RTSP_SERVER = Path(__file__).with_name("rtsp_server.py")
-GST_IMPORT = (
-    "import gi; gi.require_version('Gst', '1.0'); gi.require_version('GstRtspServer', '1.0'); "
-    "from gi.repository import GstRtspServer"
-)
 
 
 def free_port(kind: int = socket.SOCK_STREAM) -> int:
@@ -41,44 +37,38 @@ def free_port(kind: int = socket.SOCK_STREAM) -> int:
     raise RuntimeError("no free port")
 
 
+def stopped_after_test(make):
+    """A factory fixture's body: its factory starts what `make(...)` returns, stopped when the test ends."""
+    started = []
+
+    def start(*args, **kwargs):
+        process = make(*args, **kwargs)
+        started.append(process)
+        process.start()
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
+
+
 @pytest.fixture
 def srt_camera():
     """A factory: srt_camera(port, passphrase, stream_id, name=...) starts a SimulatedCamera."""
-    cameras = []
 
-    def start(port: int, passphrase: str, stream_id: str = "", name: str = "Test camera", **options):
-        camera = SimulatedCamera(
+    def local_camera(port: int, passphrase: str, stream_id: str = "", name: str = "Test camera", **options):
+        return SimulatedCamera(
             name, host="127.0.0.1", port=port, passphrase=passphrase, stream_id=stream_id, **options
         )
-        cameras.append(camera)
-        camera.start()
-        return camera
 
-    yield start
-    for camera in cameras:
-        camera.stop()
-
-
-def gstreamer_missing_reason() -> str:
-    if not os.access(SYSTEM_PYTHON, os.X_OK):
-        return f"{SYSTEM_PYTHON} is missing; the RTSP peer needs Debian's python3-gi"
-    result = subprocess.run(  # noqa: S603
-        [SYSTEM_PYTHON, "-c", GST_IMPORT], capture_output=True, text=True, timeout=30, check=False
-    )
-    if result.returncode:
-        last = (result.stderr.strip().splitlines() or ["unknown error"])[-1]
-        return (
-            f"{SYSTEM_PYTHON} cannot import GstRtspServer ({last}); install python3-gi "
-            "gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base/-good/-ugly"
-        )
-    return ""
+    yield from stopped_after_test(local_camera)
 
 
 @pytest.fixture
 def rtsp_server():
     """An RTSP camera on 127.0.0.1 (H.264, 320x240 at 15 fps); yields its URL."""
-    reason = gstreamer_missing_reason()
-    if reason:
+    reason = skip_reason("rtsp")
+    if reason:  # a test that uses this fixture without the `rtsp` marker
         pytest.skip(reason)
     port = free_port()
     process = subprocess.Popen(  # noqa: S603
@@ -123,3 +113,13 @@ class RtspServer:
 
 
 __all__ = ["free_port", "rtsp_server", "srt_camera"]
+
+
+def holds_within(condition, timeout: float, interval: float = 0.1) -> bool:
+    """Poll `condition` until it holds or `timeout` passes; True if it held."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return bool(condition())

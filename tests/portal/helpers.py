@@ -11,6 +11,7 @@ from django.test import override_settings
 
 from cameras.footage.clips import SEGMENT_NAME_FORMAT
 from cameras.relay.layout import recordings_dir
+from devices.edge.push import live_h264
 from rtcc.ffmpeg import find_ffmpeg
 
 SEGMENT_SECONDS = 10
@@ -43,16 +44,7 @@ def encoded_segments(count: int) -> tuple[Path, ...]:
             "lavfi",
             "-i",
             f"testsrc=size=320x240:rate=10:duration={count * SEGMENT_SECONDS}",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-tune",
-            "zerolatency",
-            "-g",
-            "10",
-            "-pix_fmt",
-            "yuv420p",
+            *live_h264(keyframe_every=10),
             "-f",
             "segment",
             "-segment_time",

@@ -5,26 +5,20 @@ import re
 import pytest
 from django.contrib.staticfiles.testing import StaticLiveServerTestCase
 from django.core import mail
-from django.core.cache import cache
+from playwright.sync_api import sync_playwright
 
 from agencies.models import Agency
 from cameras.models import Camera
 from devices.models import Device
-from tests.browser.chromium import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM
-
-try:
-    from playwright.sync_api import sync_playwright
-except ImportError:  # pragma: no cover - the test extra installs it
-    sync_playwright = None
+from rtcc import ratelimit
+from tests.browser.chromium import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, keep_to_loopback
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(sync_playwright is None, reason="playwright is not installed (pip install -e '.[test]')")
-@pytest.mark.skipif(not CHROMIUM.exists(), reason=NO_CHROMIUM)
 class PortalInChromiumTests(StaticLiveServerTestCase):
     def setUp(self):
         super().setUp()
-        cache.delete("portal-sign-up:127.0.0.1")
+        ratelimit.reset("portal-sign-up:127.0.0.1")
         self.agency = Agency.objects.create(
             slug="riverside-pd", name="Riverside PD", time_zone="America/Chicago", lat=41.88, lon=-87.63
         )
@@ -40,7 +34,7 @@ class PortalInChromiumTests(StaticLiveServerTestCase):
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             try:
-                context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)
+                context = keep_to_loopback(browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1))
                 context.set_default_timeout(30_000)
                 page = context.new_page()
                 # No map tiles from the internet in a test: the map works without them.

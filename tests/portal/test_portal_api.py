@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from agencies.models import AccessEvent
+from cameras.consent import why_consent_refuses
 from cameras.models import Consent
 from cameras.services import consent_changed
 from tests.personas import Personas
@@ -110,9 +111,10 @@ class PortalConsentTests(Personas):
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response.json()["level"], "none")
         self.assertEqual(self.live_camera.current_consent().level, "none")
-        self.assertFalse(
-            self.live_camera.current_consent().allows_live_at(timezone.now(), self.live_camera.tz)
+        refusal = why_consent_refuses(
+            self.live_camera, self.live_camera.current_consent(), [], timezone.now()
         )
+        self.assertEqual(refusal, "The owner does not share this camera live.")
 
     def test_another_resident_cannot_read_or_change_my_camera(self):
         for method in ["get", "put", "delete"]:

@@ -16,11 +16,18 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 from django.test import TransactionTestCase
+from django.utils import timezone
 
 from agencies.models import Agency
 from billing.models import Contract, Package
 from cameras.models import Camera, Consent
-from tests.personas import make_agency_admin, make_camera, make_user
+from cameras.relay.layout import live_dir
+from cameras.relay.ports import push_target
+from cameras.simulator import SimulatedCamera
+from cameras.viewing.models import ViewingSession
+from devices.models import Device
+from rtcc.ffmpeg import running_ffmpegs
+from tests.personas import make_active_contract, make_agency_admin, make_camera, make_user
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -49,25 +56,16 @@ def database_url_for_children() -> str:
 
 def ffmpeg_pids_by_camera() -> dict[int, list[int]]:
     """{camera id: [pid, ...]} of every ffmpeg on this machine writing a camera's live folder."""
-    from cameras.relay.layout import live_dir
 
     marker = str(live_dir(0).parent) + os.sep
     found: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if not argv or b"ffmpeg" not in Path(argv[0].decode(errors="replace")).name.encode():
-            continue
+    for pid, argv in running_ffmpegs():
         for arg in argv:
             text = arg.decode(errors="replace")
             if text.startswith(marker):
                 camera = text[len(marker) :].split(os.sep, 1)[0]
                 if camera.isdigit():
-                    found.setdefault(int(camera), []).append(int(entry.name))
+                    found.setdefault(int(camera), []).append(pid)
                 break
     return found
 
@@ -113,20 +111,31 @@ class NodeProcess:
         self.log.close()
 
 
+def open_session(user, agency: Agency, camera: Camera, purpose: str, case_number: str) -> ViewingSession:
+    """A viewing session for a case, open for the next hour."""
+    return ViewingSession.objects.create(
+        user=user,
+        agency=agency,
+        camera=camera,
+        purpose=purpose,
+        case_number=case_number,
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
+
+
 def give_active_contract(agency: Agency, reference: str) -> Contract:
     package, _ = Package.objects.get_or_create(
         slug="standard", defaults={"name": "Standard", "price_per_device_year": 150}
     )
     today = date.today()
-    return Contract.objects.create(
-        agency=agency,
-        package=package,
-        reference=reference,
+    return make_active_contract(
+        agency,
+        package,
+        reference,
         starts_on=today - timedelta(days=30),
         ends_on=today + timedelta(days=300),
         device_quota=10,
         price_per_device_year=150,
-        status=Contract.Status.ACTIVE,
     )
 
 
@@ -146,8 +155,13 @@ class FleetTestCase(TransactionTestCase):
         self.dispatcher = make_user("dan-dispatcher", self.agency)
         self.outsider = make_user("olga-outsider", self.other_agency)
         self.resident = make_user("rita-resident")
+        # Live sharing needs an edge device the owner claimed; the simulated devices stand in for it.
+        self.edge_box = Device.objects.create(
+            serial="EDGE-FLEET", owner=self.resident, agency=self.agency, state=Device.State.ENROLLED
+        )
 
     def add_camera(self, name: str, level: str | None = Consent.Level.NONE, **extra) -> Camera:
+        extra.setdefault("device", self.edge_box)
         return make_camera(self.agency, name, owner=self.resident, level=level, **extra)
 
     def start_node(self, name: str) -> NodeProcess:
@@ -157,9 +171,6 @@ class FleetTestCase(TransactionTestCase):
 
     def start_device(self, camera: Camera):
         """A simulated edge device pushing a test pattern to the camera's SRT port."""
-        from cameras.relay.ports import push_target
-        from cameras.simulator import SimulatedCamera
-
         host, port = push_target(camera)
         device = SimulatedCamera(
             camera.name,

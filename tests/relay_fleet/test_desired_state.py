@@ -10,13 +10,15 @@ from django.utils import timezone
 
 from agencies.models import Incident
 from billing.models import Contract, Package
+from cameras.consent import live_refusal
 from cameras.models import Camera, Consent
 from cameras.relay import leases
-from cameras.relay.desired import desired_cameras, live_refusal
+from cameras.relay.desired import desired_cameras
 from cameras.relay.models import RelayLease, RelayNode
 from cameras.relay.node import backoff_seconds, preferred_node, sweep_orphaned_statuses
 from cameras.relay.ports import push_target
-from tests.personas import Personas
+from cameras.tasks import sweep_orphaned_relays
+from tests.personas import Personas, make_active_contract
 
 # A Wednesday noon in Chicago.
 NOON = datetime(2026, 11, 18, 18, 0, tzinfo=UTC)
@@ -27,15 +29,14 @@ class DesiredStateTests(Personas):
     def setUpTestData(cls):
         super().setUpTestData()
         package = Package.objects.create(slug="standard", name="Standard", price_per_device_year=150)
-        cls.contract = Contract.objects.create(
-            agency=cls.riverside,
-            package=package,
-            reference="RPD-1",
+        cls.contract = make_active_contract(
+            cls.riverside,
+            package,
+            "RPD-1",
             starts_on=date(2026, 1, 1),
             ends_on=date(2027, 1, 1),
             device_quota=10,
             price_per_device_year=150,
-            status=Contract.Status.ACTIVE,
         )
 
     def consent(self, **fields) -> Consent:
@@ -163,8 +164,6 @@ class LeaseTests(Personas):
         self.assertEqual(Camera.objects.get(pk=self.street_camera.pk).status, Camera.Status.LIVE)
 
     def test_beat_task_sweeps_orphans_when_no_node_runs(self):
-        from cameras.tasks import sweep_orphaned_relays
-
         Camera.objects.filter(pk=self.camera_id).update(status=Camera.Status.STALLED)
         self.assertEqual(sweep_orphaned_relays(), 1)
         self.assertEqual(sweep_orphaned_relays(), 0, "idempotent")
@@ -188,15 +187,14 @@ class LeaseTests(Personas):
 
     def test_relays_command_names_cameras_no_node_relays(self):
         package = Package.objects.create(slug="standard", name="Standard", price_per_device_year=150)
-        Contract.objects.create(
-            agency=self.riverside,
-            package=package,
-            reference="RPD-1",
+        make_active_contract(
+            self.riverside,
+            package,
+            "RPD-1",
             starts_on=timezone.localdate() - timedelta(days=1),
             ends_on=timezone.localdate() + timedelta(days=1),
             device_quota=1,
             price_per_device_year=150,
-            status=Contract.Status.ACTIVE,
         )
         out = StringIO()
         call_command("relays", stdout=out)

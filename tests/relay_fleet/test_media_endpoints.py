@@ -6,12 +6,14 @@ from datetime import date, timedelta
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from agencies.models import ViewingSession
 from billing.models import Contract, Package
 from cameras.media.signing import hls_url_for
+from cameras.models import Consent
 from cameras.relay.layout import live_dir, snapshot_path
-from cameras.services import do_revoke_consent
-from tests.personas import Personas
+from cameras.services import do_revoke_consent, do_set_consent
+from cameras.viewing.models import ViewingSession
+from tests.personas import Personas, SignedInClient, make_active_contract
+from tests.relay_fleet.fleet import open_session
 
 PLAYLIST = "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1.0,\nseg-1.ts\n"
 
@@ -22,15 +24,14 @@ class MediaEndpointTests(Personas):
         super().setUpTestData()
         package = Package.objects.create(slug="standard", name="Standard", price_per_device_year=150)
         today = date.today()
-        cls.contract = Contract.objects.create(
-            agency=cls.riverside,
-            package=package,
-            reference="RPD-1",
+        cls.contract = make_active_contract(
+            cls.riverside,
+            package,
+            "RPD-1",
             starts_on=today - timedelta(days=1),
             ends_on=today + timedelta(days=365),
             device_quota=10,
             price_per_device_year=150,
-            status=Contract.Status.ACTIVE,
         )
 
     def setUp(self):
@@ -41,13 +42,8 @@ class MediaEndpointTests(Personas):
         (folder / "index.m3u8").write_text(PLAYLIST)
         (folder / "seg-1.ts").write_bytes(b"\x47" * 188)
         snapshot_path(self.live_camera.pk).write_bytes(b"\xff\xd8jpeg")
-        self.session = ViewingSession.objects.create(
-            user=self.dispatcher,
-            agency=self.riverside,
-            camera=self.live_camera,
-            purpose="burglary in progress",
-            case_number="RPD-2026-1",
-            expires_at=timezone.now() + timedelta(hours=1),
+        self.session = open_session(
+            self.dispatcher, self.riverside, self.live_camera, "burglary in progress", "RPD-2026-1"
         )
         self.url, self.expires_at = hls_url_for(self.live_camera, self.dispatcher, self.session)
 
@@ -81,19 +77,12 @@ class MediaEndpointTests(Personas):
         self.assertEqual(Client().get(other).status_code, 403)
 
     def test_url_used_by_another_signed_in_user_is_refused(self):
-        client = Client()
+        client = SignedInClient()
         client.force_login(self.outsider)
         self.assertEqual(client.get(self.url).status_code, 403)
 
     def test_url_issued_to_other_agency_user_is_refused(self):
-        session = ViewingSession.objects.create(
-            user=self.outsider,
-            agency=self.lakeview,
-            camera=self.live_camera,
-            purpose="curious",
-            case_number="X-1",
-            expires_at=timezone.now() + timedelta(hours=1),
-        )
+        session = open_session(self.outsider, self.lakeview, self.live_camera, "curious", "X-1")
         url, _ = hls_url_for(self.live_camera, self.outsider, session)
         self.assertEqual(Client().get(url).status_code, 404)
 
@@ -106,9 +95,6 @@ class MediaEndpointTests(Personas):
         self.assertIn(segment.status_code, {403, 404})
 
     def test_consent_lowered_to_registry_refuses_with_the_reason(self):
-        from cameras.models import Consent
-        from cameras.services import do_set_consent
-
         do_set_consent(self.resident, self.live_camera, Consent.Level.REGISTRY)
         response = Client().get(self.url)
         self.assertEqual(response.status_code, 403)
@@ -148,13 +134,13 @@ class MediaEndpointTests(Personas):
     def test_wall_snapshot_needs_a_signed_in_agency_user_and_live_consent(self):
         url = f"/media/snapshot/{self.live_camera.pk}.jpg"
         self.assertEqual(Client().get(url).status_code, 403)
-        outsider = Client()
+        outsider = SignedInClient()
         outsider.force_login(self.outsider)
         self.assertEqual(outsider.get(url).status_code, 404)
-        resident = Client()
+        resident = SignedInClient()
         resident.force_login(self.resident)
         self.assertEqual(resident.get(url).status_code, 403)
-        dispatcher = Client()
+        dispatcher = SignedInClient()
         dispatcher.force_login(self.dispatcher)
         response = dispatcher.get(url)
         self.assertEqual(response.status_code, 200)
@@ -162,8 +148,21 @@ class MediaEndpointTests(Personas):
         do_revoke_consent(self.resident, self.live_camera)
         self.assertIn(dispatcher.get(url).status_code, {403, 404})
 
+    def test_private_snapshot_needs_an_open_viewing_session(self):
+        url = f"/media/snapshot/{self.live_camera.pk}.jpg"
+        teammate = SignedInClient()
+        teammate.force_login(self.admin)  # same agency, may watch, but gave no purpose
+        response = teammate.get(url)
+        self.assertEqual(response.status_code, 403)
+        self.assertIn("purpose", response.json()["detail"])
+        dispatcher = SignedInClient()
+        dispatcher.force_login(self.dispatcher)
+        self.assertEqual(dispatcher.get(url).status_code, 200)
+        ViewingSession.objects.filter(pk=self.session.pk).update(ended_at=timezone.now())
+        self.assertEqual(dispatcher.get(url).status_code, 403)
+
     def test_snapshot_of_camera_with_no_relay_yet_is_not_found(self):
         snapshot_path(self.live_camera.pk).unlink()
-        dispatcher = Client()
+        dispatcher = SignedInClient()
         dispatcher.force_login(self.dispatcher)
         self.assertEqual(dispatcher.get(f"/media/snapshot/{self.live_camera.pk}.jpg").status_code, 404)

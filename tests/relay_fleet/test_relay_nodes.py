@@ -3,20 +3,25 @@
 import os
 import signal
 import time
-from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
-from agencies.models import Agency, ViewingSession
+from agencies.models import Agency
 from cameras.media.signing import hls_url_for
 from cameras.models import Camera, Consent, PrivacyMask
 from cameras.relay.layout import snapshot_path
 from cameras.relay.models import RelayLease
 from cameras.relay.node import RelayNodeRunner
 from cameras.services import do_revoke_consent, do_set_consent
-from tests.relay_fleet.fleet import FleetTestCase, ffmpeg_pids_by_camera, give_active_contract, wait_for
+from tests.relay_fleet.fleet import (
+    FleetTestCase,
+    ffmpeg_pids_by_camera,
+    give_active_contract,
+    open_session,
+    wait_for,
+)
 
 pytestmark = pytest.mark.ffmpeg
 
@@ -44,14 +49,7 @@ class SingleNodeTests(FleetTestCase):
             "the snapshot version never increased",
         )
 
-        session = ViewingSession.objects.create(
-            user=self.dispatcher,
-            agency=self.agency,
-            camera=camera,
-            purpose="burglary",
-            case_number="RPD-1",
-            expires_at=timezone.now() + timedelta(hours=1),
-        )
+        session = open_session(self.dispatcher, self.agency, camera, "burglary", "RPD-1")
         url, _ = hls_url_for(camera, self.dispatcher, session)
         wait_for(lambda: Client().get(url).status_code == 200, 10, "the playlist was never served")
 
@@ -161,7 +159,7 @@ class TwoNodeTests(FleetTestCase):
 
 @pytest.mark.rtsp
 def test_agency_camera_is_pulled_from_its_rtsp_url(transactional_db, rtsp_server, settings):
-    settings.RTCC_PULL_ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.RTCC_PULL_ALLOWED_NETWORKS = ["127.0.0.0/8"]
     agency = Agency.objects.create(slug="riverside-pd", name="Riverside PD", lat=41.88, lon=-87.63)
     give_active_contract(agency, "C-1")
     camera = Camera.objects.create(

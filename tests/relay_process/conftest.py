@@ -1,10 +1,17 @@
 import struct
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from cameras.relay.process import RelayProcess
-from tests.peers.fixtures import free_port, rtsp_server, srt_camera  # noqa: F401 -- fixtures
+from rtcc.ffmpeg import find_ffmpeg
+from tests.peers.fixtures import (  # noqa: F401 -- fixtures
+    free_port,
+    rtsp_server,
+    srt_camera,
+    stopped_after_test,
+)
 
 PASSPHRASE = "correct-horse-battery-staple-42"
 
@@ -12,24 +19,14 @@ PASSPHRASE = "correct-horse-battery-staple-42"
 @pytest.fixture
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.RTCC_PULL_ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.RTCC_PULL_ALLOWED_NETWORKS = ["127.0.0.0/8"]
     return settings.MEDIA_ROOT
 
 
 @pytest.fixture
 def relays(media_root):
     """A factory that starts RelayProcess(spec) and stops every one of them after the test."""
-    started = []
-
-    def start(spec):
-        relay = RelayProcess(spec)
-        started.append(relay)
-        relay.start()
-        return relay
-
-    yield start
-    for relay in started:
-        relay.stop()
+    yield from stopped_after_test(RelayProcess)
 
 
 @pytest.fixture
@@ -52,3 +49,14 @@ def jpeg_size(path: Path) -> tuple[int, int]:
 
 def cmdline(pid: int) -> str:
     return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+
+
+def make_video(path: Path, *options: str, size: str = "64x48") -> Path:
+    """A test pattern written by the real ffmpeg to `path`, with the given output options."""
+    subprocess.run(  # noqa: S603
+        [find_ffmpeg().path, "-v", "error", "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=10"]
+        + [*options, str(path)],
+        check=True,
+        timeout=30,
+    )
+    return path

@@ -43,32 +43,43 @@ def test_push_source_and_passphrase_are_only_in_the_concat_list(media_root):
     assert "option rw_timeout '5000000'" in listing
 
 
-def test_rtsp_pull_without_credentials_is_named_with_whitelists_tcp_and_a_timeout(media_root):
-    argv = command(RelaySpec(camera_id=8, source="pull", url="rtsp://10.1.2.3/stream")).argv
-    assert option(argv, "-i") == "rtsp://10.1.2.3/stream"
-    assert option(argv, "-protocol_whitelist") == "rtsp,rtp,tcp,udp,tls"
+def pull_command(url, gate_url):
+    return command(RelaySpec(camera_id=8, source="pull", url=url), gate_url=gate_url)
+
+
+def test_rtsp_pull_reads_its_gate_with_whitelists_tcp_and_a_timeout(media_root):
+    argv = pull_command("rtsp://93.184.216.34/stream", "rtsp://127.0.0.1:40001/stream").argv
+    assert option(argv, "-i") == "rtsp://127.0.0.1:40001/stream"
+    assert option(argv, "-protocol_whitelist") == "rtsp,rtp,tcp"
     assert option(argv, "-format_whitelist") == "rtsp"
     assert option(argv, "-rtsp_transport") == "tcp"
     assert option(argv, "-timeout") == "5000000"
 
 
-def test_rtsps_pull_may_use_rtsps(media_root):
-    argv = command(RelaySpec(camera_id=8, source="pull", url="rtsps://10.1.2.3/stream")).argv
-    assert option(argv, "-protocol_whitelist") == "rtsp,rtsps,rtp,tcp,udp,tls"
+def test_rtsps_pull_reads_plain_rtsp_from_its_gate_which_speaks_tls(media_root):
+    argv = pull_command("rtsps://93.184.216.34/stream", "rtsp://127.0.0.1:40001/stream").argv
+    assert option(argv, "-protocol_whitelist") == "rtsp,rtp,tcp"
 
 
-def test_http_pull_allows_only_network_protocols_and_video_formats(media_root):
-    argv = command(RelaySpec(camera_id=9, source="pull", url="https://cam.example/live.m3u8")).argv
-    assert option(argv, "-protocol_whitelist") == "http,https,tcp,tls"
+def test_http_pull_allows_only_plain_http_to_its_gate_and_video_formats(media_root):
+    argv = pull_command("https://cam.example/live.m3u8", "http://127.0.0.1:40002/live.m3u8").argv
+    assert option(argv, "-i") == "http://127.0.0.1:40002/live.m3u8"
+    assert option(argv, "-protocol_whitelist") == "http,tcp"
     assert option(argv, "-format_whitelist") == "hls,mpegts,mjpeg,mpjpeg"
     assert option(argv, "-rw_timeout") == "5000000"
 
 
+def test_pull_without_a_gate_is_refused(media_root):
+    with pytest.raises(ValueError, match="through a gate"):
+        command(RelaySpec(camera_id=8, source="pull", url="rtsp://93.184.216.34/stream"))
+
+
 def test_pull_url_with_a_password_goes_through_the_concat_list(media_root):
-    url = "rtsp://admin:hunter2-secret@10.1.2.3:554/stream?token=abc123"
-    result = command(RelaySpec(camera_id=8, source="pull", url=url))
+    url = "rtsp://admin:hunter2-secret@93.184.216.34:554/stream?token=abc123"
+    gate_url = "rtsp://admin:hunter2-secret@127.0.0.1:40001/stream?token=abc123"
+    result = pull_command(url, gate_url)
     assert "hunter2-secret" not in " ".join(result.argv) and "abc123" not in " ".join(result.argv)
-    assert f"file '{url}'" in result.concat_list
+    assert f"file '{gate_url}'" in result.concat_list
     assert "option rtsp_transport 'tcp'" in result.concat_list
 
 

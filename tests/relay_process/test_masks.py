@@ -5,8 +5,9 @@ import subprocess
 import pytest
 
 from cameras.relay import layout
-from cameras.relay.process import RelaySpec, wait_for
+from cameras.relay.process import RelaySpec
 from rtcc.ffmpeg import find_ffmpeg
+from tests.peers.fixtures import holds_within
 
 from .conftest import PASSPHRASE
 
@@ -39,13 +40,13 @@ def test_masked_area_is_black_in_the_stream_the_snapshot_and_recordings(relays, 
     relay = relays(spec)
     srt_camera(srt_port, PASSPHRASE)
     snapshot = layout.snapshot_path(31)
-    assert wait_for(lambda: snapshot.exists() and len(list(layout.live_dir(31).glob("seg-*.ts"))) >= 2, 15), (
-        relay.stderr_text
-    )
+    assert holds_within(
+        lambda: snapshot.exists() and len(list(layout.live_dir(31).glob("seg-*.ts"))) >= 2, 15
+    ), relay.stderr_text
     segment = sorted(layout.live_dir(31).glob("seg-*.ts"))[0]
     recording = next(layout.recordings_dir(31).glob("*.ts"))
     for picture in (snapshot, segment, recording):
         # The recording being written may not hold a whole picture yet.
-        assert wait_for(lambda: len(gray_pixels(picture)) == 32 * 24, 10), picture.name  # noqa: B023
+        assert holds_within(lambda: len(gray_pixels(picture)) == 32 * 24, 10), picture.name  # noqa: B023
         masked, clear = quadrant_means(gray_pixels(picture))
         assert masked < 20 < clear, f"{picture.name}: masked {masked:.0f}, clear {clear:.0f}"

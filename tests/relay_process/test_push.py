@@ -10,8 +10,9 @@ import pytest
 from django.utils import timezone
 
 from cameras.relay import layout
-from cameras.relay.process import RelaySpec, wait_for
+from cameras.relay.process import RelaySpec
 from cameras.relay.secrets import secrets_dir
+from tests.peers.fixtures import holds_within
 
 from .conftest import PASSPHRASE, cmdline, jpeg_size
 
@@ -46,15 +47,15 @@ def test_pushed_stream_becomes_hls_a_snapshot_and_recordings(relays, srt_camera,
     relay = relays(push_spec(srt_port))
     srt_camera(srt_port, PASSPHRASE, "dev-11")
     snapshot = layout.snapshot_path(11)
-    assert wait_for(lambda: len(segments(11)) >= 2 and snapshot.exists() and relay.progress.frames > 0, 10), (
-        relay.stderr_text
-    )
+    assert holds_within(
+        lambda: len(segments(11)) >= 2 and snapshot.exists() and relay.progress.frames > 0, 10
+    ), relay.stderr_text
     playlist = layout.playlist_path(11).read_text()
     assert "#EXT-X-PROGRAM-DATE-TIME" in playlist and "seg-" in playlist
     assert jpeg_size(snapshot)[0] <= 320
     assert relay.progress.last_frame_at is not None and relay.progress.fps > 0
     assert relay.source_codec == "h264" and not relay.transcode
-    assert wait_for(lambda: relay.progress.bitrate_kbps > 0, 5)
+    assert holds_within(lambda: relay.progress.bitrate_kbps > 0, 5)
     assert not relay.is_stalled() and relay.last_error == ""
     # Cut at wall-clock multiples of 10 s, each named by its UTC start.
     names = sorted(path.name for path in layout.recordings_dir(11).glob("*.ts"))
@@ -66,9 +67,9 @@ def test_pushed_stream_becomes_hls_a_snapshot_and_recordings(relays, srt_camera,
 def test_passphrase_never_appears_in_the_process_arguments(relays, srt_camera, srt_port):
     relay = relays(push_spec(srt_port))
     assert stat.S_IMODE(secrets_dir().stat().st_mode) == 0o700
-    assert wait_for(lambda: not list(secrets_dir().glob("*")), 5), "the pipe was not removed"
+    assert holds_within(lambda: not list(secrets_dir().glob("*")), 5), "the pipe was not removed"
     srt_camera(srt_port, PASSPHRASE, "dev-11")
-    assert wait_for(lambda: relay.progress.frames > 0, 10), relay.stderr_text
+    assert holds_within(lambda: relay.progress.frames > 0, 10), relay.stderr_text
     arguments = cmdline(relay.pid)
     assert PASSPHRASE not in arguments and "dev-11" not in arguments and "srt://" not in arguments
     assert "-nostdin" in arguments
@@ -78,27 +79,27 @@ def test_wrong_passphrase_gives_no_output_and_a_readable_error(relays, srt_camer
     relay = relays(push_spec(srt_port))
     relay.start_grace_s = 2.0
     camera = srt_camera(srt_port, "not-the-right-passphrase", "dev-11")
-    assert wait_for(lambda: not camera.is_running, 10)  # SRT rejected the caller
+    assert holds_within(lambda: not camera.is_running, 10)  # SRT rejected the caller
     assert relay.is_running and relay.progress.frames == 0
     assert not segments(11) and not layout.snapshot_path(11).exists()
-    assert wait_for(lambda: "wrong passphrase" in relay.last_error, 5), relay.last_error
+    assert holds_within(lambda: "wrong passphrase" in relay.last_error, 5), relay.last_error
     assert PASSPHRASE not in relay.last_error
 
 
 def test_killed_source_makes_the_relay_stalled_within_six_seconds(relays, srt_camera, srt_port):
     relay = relays(push_spec(srt_port, record=False))
     camera = srt_camera(srt_port, PASSPHRASE, "dev-11")
-    assert wait_for(lambda: relay.progress.frames > 0, 10), relay.stderr_text
+    assert holds_within(lambda: relay.progress.frames > 0, 10), relay.stderr_text
     assert not relay.is_stalled()
     camera.kill()
     # 5 s after the last frame, which a progress report (each second) may notice up to 1 s late.
-    assert wait_for(relay.is_stalled, 7.0)
+    assert holds_within(relay.is_stalled, 7.0)
 
 
 def test_stop_leaves_no_process(relays, srt_camera, srt_port):
     relay = relays(push_spec(srt_port, record=False))
     srt_camera(srt_port, PASSPHRASE, "dev-11")
-    assert wait_for(lambda: relay.progress.frames > 0, 10), relay.stderr_text
+    assert holds_within(lambda: relay.progress.frames > 0, 10), relay.stderr_text
     pid = relay.pid
     relay.stop()
     relay.stop()  # idempotent
@@ -110,9 +111,9 @@ def test_stop_leaves_no_process(relays, srt_camera, srt_port):
 
 def test_a_second_relay_on_the_same_port_fails_with_a_readable_reason(relays, srt_port):
     first = relays(push_spec(srt_port, record=False))
-    assert wait_for(lambda: udp_port_taken(srt_port), 10), first.stderr_text
+    assert holds_within(lambda: udp_port_taken(srt_port), 10), first.stderr_text
     second = relays(push_spec(srt_port, camera_id=12, record=False))
-    assert wait_for(lambda: not second.is_running, 10), second.stderr_text
+    assert holds_within(lambda: not second.is_running, 10), second.stderr_text
     assert second.last_error == "the relay's port is already in use"
     assert first.is_running
 
@@ -121,4 +122,4 @@ def test_passphrase_with_quotes_and_url_characters_still_connects(relays, srt_ca
     odd = "it's & #odd = %41 pass"
     relay = relays(RelaySpec(camera_id=13, source="push", srt_port=srt_port, passphrase=odd, record=False))
     srt_camera(srt_port, odd)
-    assert wait_for(lambda: relay.progress.frames > 0, 10), relay.stderr_text
+    assert holds_within(lambda: relay.progress.frames > 0, 10), relay.stderr_text

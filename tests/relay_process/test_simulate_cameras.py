@@ -12,8 +12,8 @@ from django.conf import settings
 from django.core.management import call_command
 
 from cameras.management.commands.simulate_cameras import Command
-from cameras.relay.process import RelayProcess, RelaySpec, wait_for
-from tests.peers.fixtures import free_port
+from cameras.relay.process import RelayProcess, RelaySpec
+from tests.peers.fixtures import free_port, holds_within
 from tests.personas import Personas
 
 pytestmark = pytest.mark.ffmpeg
@@ -51,7 +51,7 @@ class SimulateCamerasTests(Personas):
             previous = signal.getsignal(signal.SIGTERM)
 
             def stop_when_live():
-                wait_for(lambda: relay.progress.frames > 0, 15)
+                holds_within(lambda: relay.progress.frames > 0, 15)
                 os.kill(os.getpid(), signal.SIGTERM)
 
             stopper = threading.Thread(target=stop_when_live, daemon=True)

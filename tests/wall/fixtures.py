@@ -5,12 +5,12 @@ database from other threads and processes, which must see committed rows.
 """
 
 from channels.testing import WebsocketCommunicator
-from django.test import Client, TransactionTestCase
+from django.test import TransactionTestCase
 
 from agencies.models import Membership
 from billing.models import Contract
 from rtcc.asgi import application
-from tests.personas import Personas, make_user
+from tests.personas import Personas, SignedInClient, make_user
 from tests.relay_fleet.fleet import give_active_contract
 
 
@@ -25,8 +25,21 @@ def give_pull_source(camera) -> None:
     camera.save(update_fields=["source", "source_url"])
 
 
+class IncidentPersonas(Personas):
+    """The shared personas with a CAD user for Riverside, its contract, and a street camera that plays."""
+
+    @classmethod
+    def setUpTestData(cls):
+        super().setUpTestData()
+        cls.cad = make_user("carl-cad", cls.riverside, Membership.Role.CAD)
+        make_contract(cls.riverside)
+        give_pull_source(cls.street_camera)
+
+
 class WallPersonas(TransactionTestCase):
     """The shared personas, committed, with a CAD user and a supervisor for Riverside."""
+
+    client_class = SignedInClient
 
     def setUp(self):
         Personas.setUpTestData.__func__(type(self))
@@ -40,13 +53,13 @@ class WallPersonas(TransactionTestCase):
 
 
 def session_cookie(user) -> str:
-    client = Client()
+    client = SignedInClient()
     client.force_login(user)
     return client.cookies["sessionid"].value
 
 
 def wall_socket(cookie: str | None = None, origin: str | None = "http://testserver") -> WebsocketCommunicator:
-    headers = []
+    headers = [(b"host", b"testserver")]
     if origin is not None:
         headers.append((b"origin", origin.encode()))
     if cookie is not None:

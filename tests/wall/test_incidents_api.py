@@ -1,7 +1,8 @@
-from agencies.models import AccessEvent, Membership, ViewingSession
-from agencies.viewing import do_open_viewing_session
-from tests.personas import Personas, make_user
-from tests.wall.fixtures import give_pull_source, make_contract
+from agencies.models import AccessEvent, Membership
+from cameras.viewing.models import ViewingSession
+from cameras.viewing.services import do_open_viewing_session
+from tests.personas import make_user
+from tests.wall.fixtures import IncidentPersonas
 
 CALL = {
     "external_id": "CAD-2026-0001",
@@ -13,14 +14,7 @@ CALL = {
 }
 
 
-class IncidentApiTests(Personas):
-    @classmethod
-    def setUpTestData(cls):
-        super().setUpTestData()
-        cls.cad = make_user("carl-cad", cls.riverside, Membership.Role.CAD)
-        make_contract(cls.riverside)
-        give_pull_source(cls.street_camera)
-
+class IncidentApiTests(IncidentPersonas):
     def open_call(self, user=None, **changes):
         return self.api(user or self.cad).post("/api/v1/incidents/", {**CALL, **changes}, format="json")
 

@@ -1,6 +1,11 @@
+import time
+from unittest import mock
+
 from agencies.incidents import do_open_incident
-from agencies.models import AccessEvent, Membership, ViewingSession
+from agencies.models import AccessEvent, Membership
+from cameras.media.signing import hls_url_for
 from cameras.services import do_revoke_consent
+from cameras.viewing.models import ViewingSession
 from tests.personas import Personas, make_user
 from tests.wall.fixtures import give_pull_source, make_contract
 
@@ -17,6 +22,14 @@ class LiveApiTests(Personas):
         return self.api(user or self.dispatcher).post(
             f"/api/v1/cameras/{camera.pk}/live/", body, format="json"
         )
+
+    def renew(self, camera, hls_url, user=None):
+        return self.api(user or self.dispatcher).post(
+            f"/api/v1/cameras/{camera.pk}/live/renew/", {"hls_url": hls_url}, format="json"
+        )
+
+    def view_starts(self) -> int:
+        return AccessEvent.objects.filter(action=AccessEvent.Action.VIEW_START).count()
 
     def test_case_number_and_reason_open_a_private_camera(self):
         response = self.live(self.live_camera, purpose="Porch theft", case_number="RPD-2026-114")
@@ -97,3 +110,60 @@ class LiveApiTests(Personas):
         session = ViewingSession.objects.get()
         self.assertEqual(session.end_reason, ViewingSession.EndReason.VIEWER)
         self.assertTrue(AccessEvent.objects.filter(action=AccessEvent.Action.VIEW_STOP).exists())
+
+    def test_renewing_an_agency_camera_link_keeps_the_view_without_a_new_audit_line(self):
+        opened = self.live(self.street_camera, purpose="Wall monitoring").json()
+        response = self.renew(self.street_camera, opened["hls_url"])
+        self.assertEqual(response.status_code, 200, response.content)
+        renewed = response.json()
+        self.assertIsNone(renewed["session"])
+        self.assertGreaterEqual(renewed["expires_at"], opened["expires_at"])
+        self.assertEqual(self.view_starts(), 1)
+        # The new link is served by the media endpoint (its checks pass; the file does not exist here).
+        media = self.api(self.dispatcher).get(renewed["hls_url"])
+        self.assertEqual(media.status_code, 404, media.content)
+        self.assertIn("Not available yet", media.json()["detail"])
+
+    def test_renewing_a_private_camera_link_keeps_its_session(self):
+        opened = self.live(self.live_camera, purpose="Porch theft", case_number="RPD-1").json()
+        # Renewed twice: each new link renews again, always within the first session.
+        url = opened["hls_url"]
+        for _ in range(2):
+            renewed = self.renew(self.live_camera, url).json()
+            self.assertEqual(renewed["session"], opened["session"])
+            url = renewed["hls_url"]
+        self.assertEqual(ViewingSession.objects.count(), 1)
+        self.assertEqual(self.view_starts(), 1)
+
+    def test_a_closed_session_is_not_renewed(self):
+        opened = self.live(self.live_camera, purpose="Porch theft", case_number="RPD-1").json()
+        self.api(self.dispatcher).delete(f"/api/v1/cameras/{self.live_camera.pk}/live/")
+        response = self.renew(self.live_camera, opened["hls_url"])
+        self.assertEqual(response.status_code, 403)
+        self.assertIn("session has ended", response.json()["detail"])
+
+    def test_revoked_consent_is_not_renewed(self):
+        opened = self.live(self.live_camera, purpose="Porch theft", case_number="RPD-1").json()
+        do_revoke_consent(self.resident, self.live_camera)
+        self.assertEqual(self.renew(self.live_camera, opened["hls_url"]).status_code, 404)
+
+    def test_an_expired_link_is_not_renewed(self):
+        with mock.patch("django.core.signing.time.time", return_value=time.time() - 3 * 3600):
+            url, _ = hls_url_for(self.street_camera, self.dispatcher, None)
+        response = self.renew(self.street_camera, url)
+        self.assertEqual(response.status_code, 403)
+        self.assertIn("expired", response.json()["detail"])
+
+    def test_only_the_viewer_renews_their_own_link_of_that_camera(self):
+        opened = self.live(self.street_camera, purpose="Wall monitoring").json()
+        teammate = self.renew(self.street_camera, opened["hls_url"], self.admin)
+        self.assertEqual(teammate.status_code, 403)
+        self.assertIn("someone else", teammate.json()["detail"])
+        other_camera = self.renew(self.live_camera, opened["hls_url"])
+        self.assertEqual(other_camera.status_code, 400)
+        for junk in ["", "index.m3u8", "/media/snapshot/1.jpg", "http://[::1", "/api/v1/cameras/"]:
+            with self.subTest(junk=junk):
+                self.assertEqual(self.renew(self.street_camera, junk).status_code, 400)
+        self.assertEqual(self.renew(self.street_camera, opened["hls_url"], self.oversight).status_code, 403)
+        self.assertEqual(self.renew(self.lakeview_camera, opened["hls_url"]).status_code, 404)
+        self.assertEqual(self.view_starts(), 1)

@@ -7,6 +7,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from cameras.models import Camera
+from cameras.relay.ports import push_target
 from cameras.simulator import SimulatedCamera
 
 RESTART_DELAY_S = 3.0  # a device whose relay went away calls again after a pause
@@ -87,11 +88,7 @@ class Command(BaseCommand):
         return device
 
     def target(self, camera: Camera, options: dict) -> tuple[str, int]:
-        try:
-            from cameras.relay.ports import push_target
-        except ImportError:
-            push_target = None
-        if push_target is not None and options["port_base"] is None:
+        if options["port_base"] is None:
             host, port = push_target(camera)
         else:
             host, port = "127.0.0.1", (options["port_base"] or 20000) + camera.pk

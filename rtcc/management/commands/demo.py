@@ -1,5 +1,7 @@
 """`manage.py demo`: the whole system on one machine, as children of this process."""
 
+import base64
+import binascii
 import os
 import secrets
 import socket
@@ -9,7 +11,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from rtcc import demo_data
 from rtcc.embedded_redis import EmbeddedRedis
@@ -30,6 +32,27 @@ def demo_password() -> str:
     return password
 
 
+def demo_totp_secret() -> str:
+    """RTCC_DEMO_TOTP_SECRET (base32), else one generated on a first run and kept, like the password."""
+    explicit = os.environ.get("RTCC_DEMO_TOTP_SECRET", "").strip()
+    path = Path(settings.VAR_DIR) / "demo-totp-secret"
+    if not explicit and path.exists():
+        explicit = path.read_text().strip()
+    if explicit:
+        secret = explicit.replace(" ", "").upper()
+        try:
+            key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+        except binascii.Error:
+            raise CommandError("RTCC_DEMO_TOTP_SECRET is not base32 (letters A-Z and digits 2-7).") from None
+        if len(key) < 10:
+            raise CommandError("RTCC_DEMO_TOTP_SECRET is too short: give at least 16 base32 characters.")
+        return secret
+    secret = base64.b32encode(secrets.token_bytes(20)).decode()
+    path.write_text(secret)
+    path.chmod(0o600)
+    return secret
+
+
 class Command(BaseCommand):
     help = "Set up and run the demo: embedded Redis, web server, Celery worker and beat, simulated cameras."
 
@@ -48,10 +71,10 @@ class Command(BaseCommand):
             self.step("applying database migrations")
             call_command("migrate", interactive=False, verbosity=0)
             self.step("loading the demo data")
-            password = demo_password()
-            seeded = demo_data.seed(password)
+            password, totp_secret = demo_password(), demo_totp_secret()
+            seeded = demo_data.seed(password, totp_secret)
             supervisor = Supervisor(self.children(port, seeded, no_cameras))
-            code = supervisor.run(on_started=lambda: self.announce_when_up(port, password))
+            code = supervisor.run(on_started=lambda: self.announce_when_up(port, password, totp_secret))
         finally:
             if redis is not None and redis.owned:
                 redis.stop()
@@ -82,7 +105,7 @@ class Command(BaseCommand):
         self.stdout.write(f"==> {text}")
         self.stdout.flush()
 
-    def announce_when_up(self, port: int, password: str, timeout: float = 90.0) -> None:
+    def announce_when_up(self, port: int, password: str, totp_secret: str, timeout: float = 90.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -94,9 +117,9 @@ class Command(BaseCommand):
             self.stderr.write(
                 f"the web server did not open port {port} within {timeout:.0f} s; see its log above"
             )
-        self.banner(port, password)
+        self.banner(port, password, totp_secret)
 
-    def banner(self, port: int, password: str) -> None:
+    def banner(self, port: int, password: str, totp_secret: str) -> None:
         url = f"http://127.0.0.1:{port}/"
         lines = [
             "",
@@ -104,6 +127,8 @@ class Command(BaseCommand):
             f"  video wall   {url}wall/        resident portal {url}portal/",
             f"  admin        {url}admin/       API docs        {url}api/v1/docs/",
             f"  password for every user below: {password}",
+            f"  authenticator (TOTP) secret of every agency user: {totp_secret}",
+            "    (add it to an authenticator app; sign-in asks for its 6-digit code)",
             "  admin (agency admin), dispatcher, supervisor, oversight, cad   — riverside-pd",
             "  dispatcher2                                                  — lakeview-so",
             "  resident (owns several cameras, some live), cornerdeli, neighbour",

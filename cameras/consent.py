@@ -1,0 +1,138 @@
+"""The one consent rule: may this camera be seen live now, and if not, why not.
+
+Relays, media endpoints, the wall, viewing sessions, incident docking, edge devices and
+the portal's "live now?" line all ask here; nothing else decides it. A camera may be seen
+live when it is enabled, its agency has a contract active today, its video source is known
+(a push camera, or an agency pull camera with a URL) and, for a private camera, the owner's
+newest consent allows live video now: live level, not expired, inside its schedule and,
+when it has an incident radius, an open incident of the agency within that radius.
+"""
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from agencies.models import Incident
+from billing.models import Contract
+from cameras.models import Camera, Consent
+from rtcc.crypto import is_unreadable
+from rtcc.geo import haversine_m
+
+
+def is_agency_camera(camera: Camera) -> bool:
+    """Agency-owned cameras need no owner's consent: public means live while the rest holds."""
+    return camera.kind == Camera.Kind.PUBLIC
+
+
+def consent_level_of(camera: Camera, level: str | None) -> str:
+    """The level the wall and the API show: an agency camera is live; a private one, its owner's level."""
+    if is_agency_camera(camera):
+        return Consent.Level.LIVE
+    return level or Consent.Level.NONE
+
+
+def streams_through_device(camera: Camera) -> bool:
+    """Live sharing needs the camera's video to reach the hub from an edge device, never a typed URL."""
+    return camera.source == Camera.Source.PUSH and camera.device_id is not None
+
+
+def check_live_possible(camera: Camera, level: str) -> None:
+    if level == Consent.Level.LIVE and not streams_through_device(camera):
+        raise ValidationError(
+            {"level": "Live sharing needs the camera to stream through an edge device you have claimed."}
+        )
+
+
+def why_not_live(camera: Camera, consent, *, contract_active: bool, open_incidents, now: datetime) -> str:
+    """The reason a person can read why `camera` may not be seen live at `now`; empty when it may."""
+    if not camera.enabled:
+        return "The camera is disabled."
+    if is_unreadable(camera.srt_passphrase) or is_unreadable(camera.source_url):
+        return "A stored credential of this camera cannot be decrypted; an admin must enter it again."
+    if not contract_active:
+        return "The agency has no active contract."
+    if camera.source == Camera.Source.PUSH:
+        pass
+    elif camera.source == Camera.Source.PULL and is_agency_camera(camera):
+        if not camera.source_url:
+            return "The camera has no stream URL."
+    else:
+        return "The camera has no video source."
+    if is_agency_camera(camera):
+        return ""
+    return why_consent_refuses(camera, consent, open_incidents, now)
+
+
+def why_consent_refuses(camera: Camera, consent, open_incidents, now: datetime) -> str:
+    if consent is None or consent.level != Consent.Level.LIVE:
+        return "The owner does not share this camera live."
+    if consent.expires_at is not None and now >= consent.expires_at:
+        return "The owner's live consent has expired."
+    if not consent.in_schedule(now, camera.tz):
+        return "Outside the hours the owner shares this camera."
+    if consent.incident_radius_m is not None and not any(
+        haversine_m(camera.lat, camera.lon, incident.lat, incident.lon) <= consent.incident_radius_m
+        for incident in open_incidents
+    ):
+        return f"The owner shares it only during an incident within {consent.incident_radius_m} m."
+    return ""
+
+
+def active_contract_agency_ids(now: datetime):
+    return Contract.objects.active_on(timezone.localdate(now)).values("agency_id")
+
+
+def open_incident_points(agency_ids) -> dict[int, list]:
+    """{agency id: [open incidents with lat and lon]}: what incident-radius consents are checked against."""
+    points: dict[int, list] = {agency_id: [] for agency_id in agency_ids}
+    if points:
+        for incident in Incident.objects.filter(agency_id__in=points, closed_at__isnull=True).only(
+            "agency_id", "lat", "lon"
+        ):
+            points[incident.agency_id].append(incident)
+    return points
+
+
+def live_refusal(camera: Camera, now: datetime | None = None) -> str:
+    """Why `camera` may not be seen live at `now` (default: now); empty when it may."""
+    return live_refusals([camera], now)[camera.pk]
+
+
+def live_refusals(cameras, now: datetime | None = None, *, contracted=None) -> dict[int, str]:
+    """{camera id: refusal} for many cameras in a constant number of queries (empty refusal: may be seen).
+
+    `contracted`: the agency ids known to have an active contract at `now`, for a caller that
+    selected the cameras by it already; read here otherwise.
+    """
+    cameras = list(cameras)
+    now = now or timezone.now()
+    agency_ids = {camera.agency_id for camera in cameras}
+    if contracted is None:
+        contracted = set(
+            active_contract_agency_ids(now)
+            .filter(agency_id__in=agency_ids)
+            .values_list("agency_id", flat=True)
+        )
+    consents = {
+        consent.camera_id: consent
+        for consent in Consent.objects.current().filter(
+            camera_id__in=[camera.pk for camera in cameras if not is_agency_camera(camera)]
+        )
+    }
+    radius_agencies = {
+        camera.agency_id
+        for camera in cameras
+        if getattr(consents.get(camera.pk), "incident_radius_m", None) is not None
+    }
+    incidents = open_incident_points(radius_agencies)
+    return {
+        camera.pk: why_not_live(
+            camera,
+            consents.get(camera.pk),
+            contract_active=camera.agency_id in contracted,
+            open_incidents=incidents.get(camera.agency_id, []),
+            now=now,
+        )
+        for camera in cameras
+    }

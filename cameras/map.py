@@ -1,0 +1,71 @@
+"""The wall's map at any scale: what a viewport shows, clustered on the server.
+
+The box is cut into a grid of map cells (rtcc.geo), as fine as the zoom asks and coarse
+enough that the box overlaps at most MAX_ITEMS of them; one GROUP BY on the camera's cell
+key divided down to that level counts the visible cameras of each cell. A cell holding one
+camera comes back as that camera, any other as a cluster `{"lat", "lon", "count"}` at the
+mean position of its cameras. Two queries, whatever the number of cameras.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Avg, Count, F, Min, Q
+
+from cameras.access import cameras_visible_to
+from rtcc.geo import CELL_BITS, cell_divisor, finest_level, key_ranges
+
+MAX_ITEMS = 500
+# A cluster cell is a quarter of a 256-pixel map tile (64 px) at the zoom asked for.
+CELL_LEVELS_BELOW_ZOOM = 2
+MAX_ZOOM = 22
+# Stream credentials: never on a map or in a list, and each costs a decryption per row.
+SECRET_FIELDS = ("source_url", "srt_passphrase")
+
+
+@dataclass(frozen=True)
+class Viewport:
+    south: float
+    west: float
+    north: float
+    east: float
+    zoom: int
+
+    @property
+    def level(self) -> int:
+        top = min(self.zoom + CELL_LEVELS_BELOW_ZOOM, CELL_BITS)
+        return finest_level(self.south, self.west, self.north, self.east, MAX_ITEMS, top=top)
+
+
+def cameras_in(user, viewport: Viewport):
+    """The cameras the user may see inside the box (edges included), served by the cell index."""
+    box = (viewport.south, viewport.west, viewport.north, viewport.east)
+    cells = Q()
+    for start, end in key_ranges(*box, viewport.level):
+        cells |= Q(geocell__gte=start, geocell__lt=end)
+    return cameras_visible_to(user).filter(
+        cells,
+        lat__gte=viewport.south,
+        lat__lte=viewport.north,
+        lon__gte=viewport.west,
+        lon__lte=viewport.east,
+    )
+
+
+def map_items(user, viewport: Viewport) -> tuple[list, list[dict]]:
+    """(cameras, clusters) for the viewport: together at most MAX_ITEMS, every camera counted once."""
+    groups = list(
+        cameras_in(user, viewport)
+        .annotate(cell=F("geocell") / cell_divisor(viewport.level))
+        .values("cell")
+        .annotate(count=Count("pk"), lat=Avg("lat"), lon=Avg("lon"), first=Min("pk"))
+        .order_by("cell")
+    )
+    singles = [group["first"] for group in groups if group["count"] == 1]
+    clusters = [
+        {"lat": round(group["lat"], 6), "lon": round(group["lon"], 6), "count": group["count"]}
+        for group in groups
+        if group["count"] > 1
+    ]
+    lone = cameras_visible_to(user).filter(pk__in=singles).defer(*SECRET_FIELDS).order_by("pk")
+    cameras = list(lone) if singles else []
+    return cameras, clusters

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from devices import views
+
+urlpatterns = [
+    path("portal/devices/claim/", views.device_claim, name="portal-device-claim"),
+]

@@ -1,0 +1,20 @@
+/* How the wall speaks of a camera's state, the same in the list, on the map and on tiles. */
+
+/** live | warn | offline | registry: the colour of the camera in the list and on the map. */
+export function cameraColour(camera) {
+  if (!camera.live) return "registry";
+  if (camera.status === "live") return "live";
+  if (camera.status === "starting" || camera.status === "stalled" || camera.status === "backoff") return "warn";
+  return "offline";
+}
+
+export function cameraStatusText(camera) {
+  return camera.live ? camera.status : "not shared live";
+}
+
+export function statusTitle(status) {
+  return {
+    offline: "Offline", starting: "Starting…", stalled: "Stalled", backoff: "Reconnecting…",
+    stopped: "Stopped", error: "Error",
+  }[status] || status;
+}

@@ -1,0 +1,34 @@
+/* The wall's WebSocket: connects, reconnects with backoff, and hands each event on. */
+
+import { $ } from "./dom.js";
+
+export function setConnection(kind, text) {
+  const conn = $("conn");
+  conn.dataset.state = kind;
+  conn.textContent = text;
+}
+
+/** Connect to /ws/wall/ and call `onEvent(event)` for every message; `onLost()` when it drops. */
+export function connectWall(onEvent, onLost) {
+  let delay = 1000;
+  const connect = () => {
+    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    const socket = new WebSocket(scheme + location.host + "/ws/wall/");
+    setConnection("connecting", "Connecting…");
+    socket.onopen = () => { delay = 1000; };
+    socket.onmessage = (message) => {
+      let event;
+      try { event = JSON.parse(message.data); } catch (e) { return; }
+      onEvent(event);
+    };
+    socket.onclose = (event) => {
+      onLost();
+      if (event.code === 4401) { location.href = "/accounts/login/?next=/wall/"; return; }
+      if (event.code === 4403) { setConnection("closed", "Your role does not watch video."); return; }
+      setConnection("lost", "Connection lost; reconnecting…");
+      setTimeout(connect, delay);
+      delay = Math.min(15000, delay * 2);
+    };
+  };
+  connect();
+}

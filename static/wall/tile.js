@@ -1,0 +1,363 @@
+/* A tile of the wall: what it shows, and everything it holds to show it.
+ *
+ * A Tile owns its player, its timers, its IntersectionObserver and its in-flight requests
+ * (one AbortController) and releases all of them in `dispose()`: a tile taken off the wall
+ * makes no request after that, even for an answer that was on its way.
+ */
+
+import { statusTitle } from "./cameras.js";
+import { openLive, reasonOf, renewLive } from "./http.js";
+import { Player } from "./player.js";
+import { askPurpose, queuePurpose } from "./purpose.js";
+import { localTime, purposeFor, setPurpose, state } from "./state.js";
+
+export const MAX_PLAYERS = 16; // browsers hold ~6 connections per host; beyond this, snapshots
+const STALE_MS = 4000; // a player whose time stands still this long is stale
+const MAX_LAG_MS = 6000; // older pictures are a replay of a stopped stream, not live
+const PUBLIC_PURPOSE = "Wall monitoring of an agency camera";
+
+function ago(seconds) {
+  if (seconds < 90) return seconds + " s ago";
+  if (seconds < 90 * 60) return Math.round(seconds / 60) + " min ago";
+  if (seconds < 48 * 3600) return Math.round(seconds / 3600) + " h ago";
+  return Math.round(seconds / 86400) + " days ago";
+}
+
+export class Tile {
+  /** `actions`: {focus(index), enlarge(index), put(index, cameraId)}, the grid's answers to the tile's controls. */
+  constructor(index, actions) {
+    this.index = index;
+    this.el = document.getElementById("tile-template").content.firstElementChild.cloneNode(true);
+    this.el.dataset.index = String(index);
+    this.video = this.el.querySelector("video");
+    this.img = this.el.querySelector(".snapshot");
+    this.cameraId = null; // the camera this tile shows now
+    this.player = null;
+    this.starting = false;
+    this.visible = true;
+    this.incident = null; // the incident the camera was docked from: offered as its purpose
+    this.purposeDeclined = false;
+    this.purposeError = null;
+    this.error = null;
+    this.retries = 0;
+    this.lastTime = 0;
+    this.lastAdvance = 0;
+    this.playingSince = null;
+    this.expiresAt = 0;
+    this.snapshotVersion = null;
+    this.retryTimer = null;
+    this.renewTimer = null;
+    this.snapshotTimer = null;
+    this.requests = new AbortController();
+    this.disposed = false;
+    this.wire(actions);
+    this.watchdog = setInterval(() => this.tick(), 1000);
+    this.observer = new IntersectionObserver((entries) => {
+      const visible = entries[entries.length - 1].isIntersecting;
+      if (visible !== this.visible) { this.visible = visible; this.render(); }
+    });
+    this.observer.observe(this.el);
+  }
+
+  wire(actions) {
+    const el = this.el;
+    el.addEventListener("click", (event) => {
+      if (!event.target.closest("button")) actions.focus(this.index);
+    });
+    el.addEventListener("dblclick", () => actions.enlarge(this.index));
+    el.addEventListener("dragover", (event) => { event.preventDefault(); el.classList.add("drop"); });
+    el.addEventListener("dragleave", () => el.classList.remove("drop"));
+    el.addEventListener("drop", (event) => {
+      event.preventDefault();
+      el.classList.remove("drop");
+      const id = Number(event.dataTransfer.getData("text/x-camera-id"));
+      if (id) actions.put(this.index, id);
+    });
+    el.querySelector(".clear").addEventListener("click", () => actions.put(this.index, null));
+    el.querySelector(".open-live").addEventListener("click", () => {
+      this.purposeDeclined = false;
+      askPurpose(this, true);
+    });
+    this.video.addEventListener("timeupdate", () => this.noteProgress());
+    this.img.addEventListener("error", () => {
+      if (this.disposed) return;
+      // A snapshot replaced while it was read, or refused: try again shortly, never show a broken one.
+      this.img.removeAttribute("src");
+      clearTimeout(this.snapshotTimer);
+      this.snapshotTimer = setTimeout(() => { this.snapshotVersion = null; this.render(); }, 2000);
+    });
+  }
+
+  /** The camera on this tile in the wall's state (null for an empty tile or one no longer shared). */
+  get camera() {
+    const cameraId = state.tiles[this.index];
+    return cameraId ? state.cameras.get(cameraId) || null : null;
+  }
+
+  get wantsPlayer() {
+    if (document.hidden || !this.visible) return false;
+    if (state.enlarged !== null) return state.enlarged === this.index;
+    return this.index < MAX_PLAYERS;
+  }
+
+  render() {
+    if (this.disposed) return;
+    const el = this.el;
+    const cameraId = state.tiles[this.index] || null;
+    const camera = this.camera;
+    if (this.cameraId !== cameraId) {
+      this.stop();
+      this.cameraId = cameraId;
+      this.snapshotVersion = null;
+      this.error = null;
+      this.img.removeAttribute("src");
+    }
+    el.dataset.cameraId = cameraId ? String(cameraId) : "";
+    el.querySelector(".open-live").hidden = true;
+    el.classList.toggle("focused", state.focus === this.index);
+    el.classList.toggle("enlarged", state.enlarged === this.index);
+    el.querySelector(".name").textContent = camera ? camera.name : "";
+    if (!cameraId) {
+      this.stop();
+      this.setMode("empty", "Empty tile", "Drag a camera here, or click one in the list.");
+      this.setBadge("", "");
+    } else if (!camera) {
+      this.darken("Not available", "This camera is no longer shared with your agency.", "none");
+    } else if (!camera.live) {
+      this.darken("Not live", camera.live_refusal || "The owner does not share this camera live now.", "none");
+    } else if (camera.status !== "live") {
+      this.darken(statusTitle(camera.status), camera.status_reason || "No picture from the camera.", "offline");
+    } else if (this.error) {
+      this.darken("No live view", this.error, "offline");
+    } else if (this.wantsPlayer) {
+      this.showPlayer(camera);
+      this.updateAge();
+    } else {
+      this.stop();
+      this.showSnapshot(camera);
+      this.updateAge();
+    }
+  }
+
+  setMode(mode, title, reason) {
+    this.el.dataset.mode = mode;
+    this.el.querySelector(".dark-title").textContent = title || "";
+    this.el.querySelector(".dark-reason").textContent = reason || "";
+  }
+
+  setBadge(kind, text) {
+    const badge = this.el.querySelector(".badge");
+    badge.dataset.kind = kind;
+    badge.textContent = text;
+  }
+
+  darken(title, reason, badge) {
+    this.stop();
+    // Never leave the last picture behind: a frozen frame must not look live.
+    this.img.removeAttribute("src");
+    this.setMode("dark", title, reason);
+    this.setBadge(badge, badge === "none" ? "NOT LIVE" : title.toUpperCase());
+    this.updateAge();
+  }
+
+  showSnapshot(camera) {
+    if (camera.kind !== "public") {
+      // The hub serves a private camera's picture only within a viewing session, so a tile
+      // without a player shows a neutral placeholder instead of asking for it.
+      this.img.removeAttribute("src");
+      this.setMode("purpose", "Private camera", "Its picture shows while it plays with a purpose: focus or enlarge it.");
+      this.setBadge("snapshot", "PRIVATE");
+      return;
+    }
+    this.setMode("snapshot", "", "");
+    this.setBadge("snapshot", "SNAPSHOT");
+    if (!camera.snapshot_url) {
+      this.setMode("dark", "No snapshot yet", "Waiting for the camera's first keyframe.");
+      return;
+    }
+    if (this.snapshotVersion !== camera.snapshot_version || !this.img.getAttribute("src")) {
+      this.snapshotVersion = camera.snapshot_version;
+      const separator = camera.snapshot_url.includes("?") ? "&" : "?";
+      this.img.src = camera.snapshot_url + separator + "v=" + encodeURIComponent(camera.snapshot_version);
+    }
+  }
+
+  // ---------- the live player ----------
+
+  showPlayer(camera) {
+    if (this.player || this.starting) {
+      this.el.dataset.mode = this.el.dataset.mode === "stale" ? "stale" : "live";
+      return;
+    }
+    let purpose = purposeFor(camera.id);
+    if (camera.kind === "public" && !purpose) purpose = { purpose: PUBLIC_PURPOSE };
+    if (!purpose) {
+      this.stop();
+      this.setMode("purpose", "Purpose needed", "A private camera opens with an incident or a case number.");
+      this.setBadge("purpose", "PURPOSE");
+      this.el.querySelector(".open-live").hidden = false;
+      if (!this.purposeDeclined) queuePurpose(this);
+      return;
+    }
+    this.open(camera, purpose);
+  }
+
+  async open(camera, purpose) {
+    this.starting = true;
+    this.setMode("live", "", "");
+    this.setBadge("starting", "CONNECTING");
+    const signal = this.requests.signal;
+    const response = await openLive(camera.id, purpose, signal).catch(() => null);
+    if (signal.aborted) return; // stopped or disposed meanwhile: whoever stopped it decides
+    this.starting = false;
+    if (this.cameraId !== camera.id || !this.wantsPlayer) { this.render(); return; }
+    if (!response || !response.ok) {
+      const reason = reasonOf(response && response.data, "The live view could not be opened.");
+      if (response && response.status === 400 && camera.kind !== "public") {
+        setPurpose(camera.id, null);
+        this.purposeError = reason;
+        this.render();
+      } else if (response && (response.status === 403 || response.status === 404)) {
+        this.error = reason;
+        this.render();
+      } else {
+        this.scheduleRetry();
+      }
+      return;
+    }
+    this.attach(response.data);
+  }
+
+  attach(live) {
+    this.lastTime = 0;
+    this.lastAdvance = Date.now();
+    this.playingSince = null;
+    this.expiresAt = localTime(live.expires_at);
+    this.player = new Player(this.video, () => this.scheduleRetry());
+    this.player.start(live.hls_url);
+    this.scheduleRenewal();
+  }
+
+  // Half-way through a link's life, a new one for the same view: no reconnect, no new audit line.
+  scheduleRenewal() {
+    clearTimeout(this.renewTimer);
+    const delay = Math.max(1000, (this.expiresAt - Date.now()) / 2);
+    this.renewTimer = setTimeout(() => this.renew(), delay);
+  }
+
+  async renew() {
+    this.renewTimer = null;
+    const player = this.player;
+    if (!player) return;
+    const signal = this.requests.signal;
+    const response = await renewLive(this.cameraId, player.url, signal).catch(() => null);
+    if (signal.aborted || this.player !== player) return;
+    if (response && response.ok && player.renew(response.data.hls_url)) {
+      this.expiresAt = localTime(response.data.expires_at);
+      this.scheduleRenewal();
+    } else if (response && response.status >= 400 && response.status < 500) {
+      // The view may not go on (consent, session, role): opening it again says why, or asks.
+      this.stop();
+      this.render();
+    } else {
+      // The network failed: try again while the link still holds; the watchdog reopens after that.
+      this.renewTimer = setTimeout(() => this.renew(), 5000);
+    }
+  }
+
+  /** Stop playing and drop every request in flight; the tile stays usable. */
+  stop() {
+    this.requests.abort();
+    this.requests = new AbortController();
+    this.starting = false;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    clearTimeout(this.renewTimer);
+    this.renewTimer = null;
+    if (this.player) {
+      this.player.destroy();
+      this.player = null;
+    } else if (this.video.getAttribute("src")) {
+      this.video.removeAttribute("src");
+      this.video.load();
+    }
+    this.el.classList.remove("playing");
+  }
+
+  scheduleRetry() {
+    this.stop();
+    this.retries += 1;
+    const delay = Math.min(10000, 1000 * 2 ** Math.min(this.retries - 1, 4)) * (0.8 + Math.random() * 0.4);
+    this.setMode("stale", "Reconnecting…", "The live stream stopped; trying again.");
+    this.setBadge("stale", "STALE");
+    this.retryTimer = setTimeout(() => { this.retryTimer = null; this.render(); }, delay);
+  }
+
+  lag() {
+    // The relay stamps each segment with the server's clock (EXT-X-PROGRAM-DATE-TIME).
+    const playing = this.player && this.player.playingDate;
+    return playing ? Date.now() + state.clockOffset - playing.getTime() : null;
+  }
+
+  noteProgress() {
+    if (!this.player) return;
+    const lag = this.lag();
+    // Time that moves through old segments (a stream that stopped, reloaded) is not live.
+    if (lag !== null && lag > MAX_LAG_MS) return;
+    if (this.video.currentTime > this.lastTime + 0.01) {
+      this.lastTime = this.video.currentTime;
+      this.lastAdvance = Date.now();
+      if (!this.playingSince) this.playingSince = Date.now();
+      this.retries = 0;
+      if (this.el.dataset.mode !== "live") this.setMode("live", "", "");
+      this.el.classList.add("playing");
+      this.setBadge("live", "LIVE");
+    }
+  }
+
+  // The watchdog: a player whose time stands still is stale and reconnects by itself.
+  tick() {
+    const now = Date.now();
+    if (this.player && !this.retryTimer) {
+      this.noteProgress();
+      if (now - this.lastAdvance > STALE_MS) {
+        this.scheduleRetry();
+      } else if (this.expiresAt - now < 2000) {
+        this.stop(); // the link lapses and was not renewed: open the view again
+        this.render();
+      } else if (now - this.lastAdvance > 1500) {
+        this.setBadge("stale", "STALE");
+        this.el.classList.remove("playing");
+      }
+    }
+    this.updateAge();
+  }
+
+  updateAge() {
+    const age = this.el.querySelector(".age");
+    const camera = this.cameraId ? state.cameras.get(this.cameraId) : null;
+    const mode = this.el.dataset.mode;
+    let lastFrame = null;
+    if (this.player && this.lastAdvance && this.playingSince) lastFrame = this.lastAdvance;
+    else if (camera && camera.last_frame_at && camera.live && mode !== "empty") {
+      // Dark tiles of a camera that may be seen say how long it has been silent.
+      lastFrame = localTime(camera.last_frame_at);
+    }
+    if (lastFrame === null) { age.textContent = ""; return; }
+    const seconds = Math.max(0, Math.round((Date.now() - lastFrame) / 1000));
+    age.textContent = "last frame " + ago(seconds);
+    this.el.dataset.lastFrameAge = String(seconds);
+  }
+
+  /** Release everything: player, timers, observer, requests in flight, the element. */
+  dispose() {
+    this.disposed = true;
+    this.stop();
+    this.requests.abort();
+    clearTimeout(this.snapshotTimer);
+    clearInterval(this.watchdog);
+    this.observer.disconnect();
+    this.img.removeAttribute("src");
+    this.el.remove();
+  }
+}
