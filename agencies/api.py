@@ -12,16 +12,20 @@ from agencies.models import AccessEvent
 AGENCY_PARAMETER = OpenApiParameter(
     "agency", OpenApiTypes.STR, description="superusers only: the agency's slug (none: the global chain)"
 )
+# The filters agencies.audit_query.filter_audit reads: name, type, what it matches.
+FILTERS = {
+    "since": (OpenApiTypes.DATETIME, "ISO 8601 date or date and time, inclusive"),
+    "until": (OpenApiTypes.DATETIME, "exclusive; a bare date includes that day"),
+    "camera": (OpenApiTypes.INT, "camera id"),
+    "user": (OpenApiTypes.STR, "username of the actor"),
+    "action": (OpenApiTypes.STR, "one or more actions, comma-separated"),
+    "outcome": (OpenApiTypes.STR, "allowed, denied or error, comma-separated"),
+    "case_number": (OpenApiTypes.STR, ""),
+    "purpose": (OpenApiTypes.STR, "text the purpose contains"),
+    "incident": (OpenApiTypes.INT, "incident id"),
+}
 FILTER_PARAMETERS = [
-    OpenApiParameter("since", OpenApiTypes.DATETIME, description="ISO 8601 date or date and time, inclusive"),
-    OpenApiParameter("until", OpenApiTypes.DATETIME, description="exclusive; a bare date includes that day"),
-    OpenApiParameter("camera", OpenApiTypes.INT, description="camera id"),
-    OpenApiParameter("user", OpenApiTypes.STR, description="username of the actor"),
-    OpenApiParameter("action", OpenApiTypes.STR, description="one or more actions, comma-separated"),
-    OpenApiParameter("outcome", OpenApiTypes.STR, description="allowed, denied or error, comma-separated"),
-    OpenApiParameter("case_number", OpenApiTypes.STR),
-    OpenApiParameter("purpose", OpenApiTypes.STR, description="text the purpose contains"),
-    OpenApiParameter("incident", OpenApiTypes.INT, description="incident id"),
+    *(OpenApiParameter(name, kind, description=text) for name, (kind, text) in FILTERS.items()),
     AGENCY_PARAMETER,
 ]
 

@@ -41,10 +41,10 @@ def do_open_incident(
                 agency=agency,
                 external_id=external_id,
                 kind=kind,
+                priority=priority,
                 lat=lat,
                 lon=lon,
                 address=address,
-                priority=priority,
             )
             incident_opened.send(sender=Incident, incident=incident)
     except IntegrityError:

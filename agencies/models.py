@@ -117,6 +117,10 @@ class Incident(models.Model):
     def is_open(self) -> bool:
         return self.closed_at is None
 
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
 
 class AccessEvent(models.Model):
     """One line of the audit trail: who did what to which object, why, and how it ended."""

@@ -29,23 +29,19 @@ def do_create_pull_camera(
     if agency is None:
         raise PermissionDenied("Only a member of an agency can add its cameras.")
     camera = Camera.objects.create(
+        kind=Camera.Kind.PUBLIC,
+        agency=agency,
+        source=Camera.Source.PULL,
+        source_url=check_pull_url(source_url),
         name=name,
         description=description,
+        premises=Camera.Premises.PUBLIC_SPACE,
         address=address,
         lat=lat,
         lon=lon,
-        agency=agency,
-        kind=Camera.Kind.PUBLIC,
-        premises=Camera.Premises.PUBLIC_SPACE,
-        source=Camera.Source.PULL,
-        source_url=check_pull_url(source_url),
     )
     do_record_access(
-        actor,
-        AccessEvent.Action.CAMERA_CHANGE,
-        camera,
-        request=request,
-        detail={"change": "created"},
+        actor, AccessEvent.Action.CAMERA_CHANGE, camera, request=request, detail={"change": "created"}
     )
     return camera
 
@@ -286,9 +282,9 @@ def do_override_camera_as_platform(
         actor,
         AccessEvent.Action.PLATFORM_OVERRIDE,
         camera,
-        agency=camera.agency,
         purpose=reason,
         request=request,
+        agency=camera.agency,  # the camera's chain, whatever agency the platform admin is in
         detail=detail,
     )
     owners = {

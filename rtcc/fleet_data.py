@@ -63,13 +63,14 @@ UNUSABLE = "!"
 
 @dataclass
 class FleetCounts:
+    # What was written, for the command's summary line; cameras by consent level first.
+    levels: dict = field(default_factory=dict)
     agencies: int = 0
     users: int = 0
     residents: int = 0
     devices: int = 0
     cameras: int = 0
     consents: int = 0
-    levels: dict = field(default_factory=dict)
 
 
 def foreign_data() -> list[str]:

@@ -5,8 +5,8 @@ from rtcc.validators import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS
 
 
 class IncidentSerializer(serializers.ModelSerializer):
-    closed = serializers.SerializerMethodField()
     cameras = serializers.SerializerMethodField()
+    closed = serializers.BooleanField(source="is_closed", read_only=True)
 
     class Meta:
         model = Incident
@@ -24,9 +24,6 @@ class IncidentSerializer(serializers.ModelSerializer):
             "cameras",
         ]
         read_only_fields = fields
-
-    def get_closed(self, incident) -> bool:
-        return incident.closed_at is not None
 
     def get_cameras(self, incident) -> list[dict]:
         """The docked cameras, given by the view for the incidents it just opened or read one by one."""

@@ -133,14 +133,14 @@ class OwnFootageRequestSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = FootageRequest
-        fields = ["agency", *REQUEST_FIELDS, "export"]
-        read_only_fields = fields
+        read_only_fields = fields = ["agency", *REQUEST_FIELDS, "export"]
 
     def get_export(self, footage_request) -> dict | None:
-        exports = list(footage_request.exports.all())
-        if not exports:
+        """What the owner handed over: its hash, its size, and whether the agency has fetched it."""
+        export = next(iter(footage_request.exports.all()), None)
+        if export is None:
             return None
-        return {"sha256": exports[0].sha256, "size": exports[0].size, "delivered": exports[0].delivered}
+        return {"sha256": export.sha256, "size": export.size, "delivered": export.delivered}
 
 
 class AnswerSerializer(serializers.Serializer):

@@ -172,8 +172,8 @@ def do_delete_camera(owner, camera: Camera, *, request=None) -> None:
             owner,
             AccessEvent.Action.DELETION,
             camera,
-            agency=camera.agency,
             request=request,
+            agency=camera.agency,
             detail={
                 "deleted": "camera",
                 "name": label,

@@ -99,30 +99,15 @@ def do_open_viewing_session(
     if not why.binds_session:
         audit_start()
         return None
+    # One open session per viewer, camera and purpose: a second tile or a reload joins it.
+    same_look = {"user": user, "camera": camera, "incident": why.incident, "case_number": why.case_number}
     with transaction.atomic():
-        session = (
-            ViewingSession.objects.select_for_update()
-            .filter(
-                user=user,
-                camera=camera,
-                incident=why.incident,
-                case_number=why.case_number,
-                ended_at__isnull=True,
-                expires_at__gt=now,
-            )
-            .first()
-        )
+        open_now = ViewingSession.objects.filter(ended_at__isnull=True, expires_at__gt=now, **same_look)
+        session = open_now.select_for_update().first()
         if session is not None:
             return session
         session = ViewingSession.objects.create(
-            user=user,
-            agency=agency,
-            camera=camera,
-            purpose=why.text,
-            incident=why.incident,
-            case_number=why.case_number,
-            started_at=now,
-            expires_at=now + SESSION_LENGTH,
+            agency=agency, purpose=why.text, started_at=now, expires_at=now + SESSION_LENGTH, **same_look
         )
         audit_start(detail={"session": session.pk})
     return session

@@ -25,9 +25,9 @@ class Layout(models.Model):
     agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="wall_layouts")
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
         related_name="wall_layouts",
         help_text="Blank: shared with everyone in the agency.",
     )

@@ -109,11 +109,6 @@ class AdminScopingTests(Personas):
         self.assertContains(response, "Scheme &#x27;file&#x27; is not allowed")
         self.assertFalse(self.riverside.cameras.filter(name="Sneaky").exists())
 
-    def test_admin_list_pages_have_filters_and_search(self):
-        page = self.changelist(self.admin, "cameras/camera")
-        self.assertIn('id="changelist-filter"', page)
-        self.assertIn('id="searchbar"', page)
-
     def test_agency_admin_adds_a_camera_to_own_agency(self):
         self.client.force_login(self.admin)
         response = self.client.post(
@@ -123,6 +118,11 @@ class AdminScopingTests(Personas):
         self.assertEqual(response.status_code, 302, response.content.decode()[:3000])
         self.assertEqual(self.riverside.cameras.filter(name="New pole camera").count(), 1)
         self.assertEqual(Membership.objects.get(user=self.admin).agency, self.riverside)
+
+    def test_admin_list_pages_have_filters_and_search(self):
+        page = self.changelist(self.admin, "cameras/camera")
+        self.assertIn('id="changelist-filter"', page)
+        self.assertIn('id="searchbar"', page)
 
 
 class TokenAdminTests(Personas):

@@ -8,6 +8,8 @@ from agencies.models import AccessEvent, Incident, Membership
 from cameras.viewing.models import ViewingSession
 from tests.personas import Personas, make_user
 
+A = AccessEvent.Action
+
 
 class OversightPersonas(Personas):
     @classmethod

@@ -1,13 +1,13 @@
 import re
 
 from agencies.models import AccessEvent, Membership
-from tests.oversight.helpers import OversightPersonas
+from tests.oversight.helpers import A, OversightPersonas
 from tests.personas import make_user
-
-A = AccessEvent.Action
 
 
 class ConsoleTests(OversightPersonas):
+    """The /oversight/ page: its filters, viewing hours, exports and the chain check, as rendered."""
+
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()

@@ -47,26 +47,41 @@ def pull_command(url, gate_url):
     return command(RelaySpec(camera_id=8, source="pull", url=url), gate_url=gate_url)
 
 
-def test_rtsp_pull_reads_its_gate_with_whitelists_tcp_and_a_timeout(media_root):
-    argv = pull_command("rtsp://93.184.216.34/stream", "rtsp://127.0.0.1:40001/stream").argv
-    assert option(argv, "-i") == "rtsp://127.0.0.1:40001/stream"
-    assert option(argv, "-protocol_whitelist") == "rtsp,rtp,tcp"
-    assert option(argv, "-format_whitelist") == "rtsp"
-    assert option(argv, "-rtsp_transport") == "tcp"
-    assert option(argv, "-timeout") == "5000000"
+@pytest.mark.parametrize(
+    "url, gate_url, expected",
+    [
+        (
+            "rtsp://93.184.216.34/stream",
+            "rtsp://127.0.0.1:40001/stream",
+            {
+                "-i": "rtsp://127.0.0.1:40001/stream",
+                "-protocol_whitelist": "rtsp,rtp,tcp",
+                "-format_whitelist": "rtsp",
+                "-rtsp_transport": "tcp",
+                "-timeout": "5000000",
+            },
+        ),
+        (
+            "https://cam.example/live.m3u8",
+            "http://127.0.0.1:40002/live.m3u8",
+            {
+                "-i": "http://127.0.0.1:40002/live.m3u8",
+                "-protocol_whitelist": "http,tcp",
+                "-format_whitelist": "hls,mpegts,mjpeg,mpjpeg",
+                "-rw_timeout": "5000000",
+            },
+        ),
+    ],
+    ids=["rtsp", "http"],
+)
+def test_pull_reads_only_its_gate_with_whitelists_and_a_timeout(media_root, url, gate_url, expected):
+    argv = pull_command(url, gate_url).argv
+    assert {name: option(argv, name) for name in expected} == expected
 
 
 def test_rtsps_pull_reads_plain_rtsp_from_its_gate_which_speaks_tls(media_root):
     argv = pull_command("rtsps://93.184.216.34/stream", "rtsp://127.0.0.1:40001/stream").argv
     assert option(argv, "-protocol_whitelist") == "rtsp,rtp,tcp"
-
-
-def test_http_pull_allows_only_plain_http_to_its_gate_and_video_formats(media_root):
-    argv = pull_command("https://cam.example/live.m3u8", "http://127.0.0.1:40002/live.m3u8").argv
-    assert option(argv, "-i") == "http://127.0.0.1:40002/live.m3u8"
-    assert option(argv, "-protocol_whitelist") == "http,tcp"
-    assert option(argv, "-format_whitelist") == "hls,mpegts,mjpeg,mpjpeg"
-    assert option(argv, "-rw_timeout") == "5000000"
 
 
 def test_pull_without_a_gate_is_refused(media_root):
