@@ -184,7 +184,7 @@ class CameraAdmin(GuardedModelAdminMixin, AgencyScopedAdmin):
             {"fields": ["name", "description", "agency", "kind", "premises", "owner", "enabled"]},
         ),
         ("Location", {"fields": ["lat", "lon", "address", "time_zone"]}),
-        ("Source", {"fields": ["source", "source_url", "device", "uuid", "stream_id"]}),
+        ("Source", {"fields": ["source", "source_url", "device", "relay_mode", "uuid", "stream_id"]}),
         ("Status", {"fields": status_fields}),
     ]
 

@@ -66,6 +66,12 @@ class Camera(models.Model):
         BACKOFF = "backoff", "Waiting to restart"
         STOPPED = "stopped", "Stopped"
         ERROR = "error", "Error"
+        # May be seen, but relayed only while someone watches: opening it starts the video.
+        IDLE = "idle", "Idle until someone watches"
+
+    class RelayMode(models.TextChoices):
+        CONTINUOUS = "continuous", "Continuous: relayed and recorded at the hub while consent allows"
+        ON_DEMAND = "on_demand", "On demand: relayed only while the agency watches; not recorded at the hub"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=120)
@@ -96,6 +102,9 @@ class Camera(models.Model):
         max_length=64, blank=True, validators=[validate_timezone], help_text="Blank: the agency's."
     )
     enabled = models.BooleanField(default=True)
+    # Agency cameras: the agency's choice. Private cameras: the owner's, made with their consent
+    # (cameras.services.do_set_consent); a newly registered one starts on demand.
+    relay_mode = models.CharField(max_length=16, choices=RelayMode.choices, default=RelayMode.CONTINUOUS)
 
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.NONE)
     source_url = EncryptedTextField(blank=True, help_text="Pull cameras only; stored encrypted.")

@@ -22,7 +22,16 @@ consent_changed = Signal()
 
 @transaction.atomic
 def do_create_pull_camera(
-    actor, *, name, lat, lon, source_url, description="", address="", request=None
+    actor,
+    *,
+    name,
+    lat,
+    lon,
+    source_url,
+    description="",
+    address="",
+    relay_mode=Camera.RelayMode.CONTINUOUS,
+    request=None,
 ) -> Camera:
     """Add an agency-owned camera the hub pulls; the URL is checked again here, not only in forms."""
     agency = agency_of(actor)
@@ -31,6 +40,7 @@ def do_create_pull_camera(
     camera = Camera.objects.create(
         kind=Camera.Kind.PUBLIC,
         agency=agency,
+        relay_mode=relay_mode,
         source=Camera.Source.PULL,
         source_url=check_pull_url(source_url),
         name=name,
@@ -78,6 +88,7 @@ def do_set_consent(
     schedule=None,
     expires_at=None,
     incident_radius_m=None,
+    relay_mode=None,
     note="",
     request=None,
 ) -> Consent:
@@ -85,10 +96,17 @@ def do_set_consent(
 
     Every precondition lives here, so no caller (portal page, API, admin) can be weaker:
     only the owner decides, only for a private camera, and live only through an edge device.
+    `relay_mode` (None: unchanged) is part of the owner's decision: video only while the
+    agency watches, or continuously (and recorded at the hub).
     """
     check_owner(actor, camera)
     check_consent_input(level, schedule, expires_at, incident_radius_m)
     check_live_possible(camera, level)
+    if relay_mode is not None:
+        if relay_mode not in Camera.RelayMode.values:
+            raise ValidationError({"relay_mode": f"Choose one of: {', '.join(Camera.RelayMode.values)}."})
+        Camera.objects.filter(pk=camera.pk).update(relay_mode=relay_mode)
+        camera.relay_mode = relay_mode
     return record_consent(
         actor,
         camera,
@@ -126,6 +144,7 @@ def record_consent(
             "level": level,
             "expires_at": expires_at.isoformat() if expires_at else None,
             "schedule": schedule or [],
+            "relay_mode": camera.relay_mode,
         },
     )
     transaction.on_commit(lambda: consent_changed.send(sender=Consent, camera_id=camera.pk, consent=consent))
@@ -149,7 +168,8 @@ def do_revoke_consent(actor, camera: Camera, *, request=None) -> Consent:
 
 # What only a resident camera's owner decides, directly or through the consent rule: whether
 # it is private and whose it is, the agency it is shared with, where it stands and its time
-# zone (incident radius and schedule are measured from them), and how its video reaches the hub.
+# zone (incident radius and schedule are measured from them), how its video reaches the hub,
+# and whether it is sent continuously or only while watched.
 OWNER_FIELDS = (
     "kind",
     "owner",
@@ -161,6 +181,7 @@ OWNER_FIELDS = (
     "source",
     "source_url",
     "device",
+    "relay_mode",
 )
 # Of an agency camera, staff change everything but whether it is an agency camera at all.
 AGENCY_CAMERA_FIXED_FIELDS = ("kind", "owner")

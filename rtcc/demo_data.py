@@ -172,6 +172,10 @@ def seed(password: str, totp_secret: str) -> dict:
                     "lon": lon,
                     "source": Camera.Source.PUSH,
                     "device": device,
+                    # Both kinds: street and business cameras relayed all along, homes only while watched.
+                    "relay_mode": Camera.RelayMode.ON_DEMAND
+                    if owner_key not in (None, "business")
+                    else Camera.RelayMode.CONTINUOUS,
                     "description": f"{name}, as seen from the camera",
                 },
             )

@@ -282,6 +282,10 @@ class FleetBuilder:
                     name=f"{'Shop' if business else 'Home'} {owner.username[-6:]} {HOME_VIEWS[view % len(HOME_VIEWS)]}",
                     kind=Camera.Kind.PRIVATE,
                     premises=Camera.Premises.BUSINESS if business else Camera.Premises.RESIDENCE,
+                    # Most owners send video only while watched; a business's first camera records.
+                    relay_mode=Camera.RelayMode.CONTINUOUS
+                    if business and view == 0
+                    else Camera.RelayMode.ON_DEMAND,
                     lat=lat,
                     lon=lon,
                     source=Camera.Source.PUSH,

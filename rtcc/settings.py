@@ -362,6 +362,12 @@ RTCC_RELAY_LEASE_SECONDS = env_int("RTCC_RELAY_LEASE_SECONDS", 15, minimum=3, ma
 RTCC_RELAY_STALL_SECONDS = env_int("RTCC_RELAY_STALL_SECONDS", 5, minimum=2, maximum=300)
 RTCC_RELAY_BACKOFF_MAX_SECONDS = env_int("RTCC_RELAY_BACKOFF_MAX_SECONDS", 10, minimum=1, maximum=600)
 RTCC_RELAY_STATUS_SECONDS = env_int("RTCC_RELAY_STATUS_SECONDS", 2, minimum=1, maximum=60)
+# On-demand cameras (cameras/relay/demand.py): a viewer's demand lasts this long unless renewed
+# (the wall renews it with its link, at half the link's life), and the relay runs on this long
+# after the last demand ends, so a viewer who comes back at once finds it running.
+RTCC_DEMAND_TTL_SECONDS = env_int("RTCC_DEMAND_TTL_SECONDS", 180, minimum=10, maximum=3600)
+RTCC_RELAY_LINGER_SECONDS = env_int("RTCC_RELAY_LINGER_SECONDS", 30, minimum=0, maximum=3600)
+RTCC_INCIDENT_PREWARM_SECONDS = env_int("RTCC_INCIDENT_PREWARM_SECONDS", 120, minimum=0, maximum=3600)
 # Tests listen on their own range, so a running demo and a test run never share a port.
 RTCC_SRT_PORT_BASE = env_int("RTCC_SRT_PORT_BASE", 31000 if TESTING else 20000, minimum=1024, maximum=65000)
 RTCC_SRT_HOST = env_str("RTCC_SRT_HOST", "127.0.0.1")

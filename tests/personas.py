@@ -125,6 +125,7 @@ def camera_admin_form(**fields) -> dict:
     return {
         "kind": "public",
         "premises": "public_space",
+        "relay_mode": "continuous",
         "enabled": "on",
         "lat": "41.88",
         "lon": "-87.63",

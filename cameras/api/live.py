@@ -1,4 +1,7 @@
-"""Live video URLs: issued only with a purpose on record and the owner's live consent now."""
+"""Live video URLs: issued only with a purpose on record and the owner's live consent now.
+
+Opening or renewing a view is also demand: an on-demand camera is relayed while it is held.
+"""
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
@@ -10,6 +13,7 @@ from agencies.permissions import AgencyRolePermission
 from cameras.access import cameras_visible_to
 from cameras.media.services import MediaRefused, check_live_url_renewal
 from cameras.media.signing import hls_url_for, signed_hls_url
+from cameras.relay.demand import add_demand, release_demand, viewer_holder
 from cameras.viewing.services import do_close_viewing_sessions_of, do_open_viewing_session
 from rtcc.validators import IdField
 
@@ -57,7 +61,9 @@ class CameraLiveViewSet(viewsets.GenericViewSet):
     def live(self, request, pk=None):
         camera = self.get_object()
         if request.method == "DELETE":
+            # Closing a session releases its demand; an agency camera's is held per viewer.
             do_close_viewing_sessions_of(request.user, camera, request=request)
+            release_demand(camera.pk, viewer_holder(request.user.pk, None))
             return Response(status=status.HTTP_204_NO_CONTENT)
         form = LiveRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -70,7 +76,9 @@ class CameraLiveViewSet(viewsets.GenericViewSet):
             request=request,
         )
         url, expires_at = hls_url_for(camera, request.user, session)
-        return live_response(url, expires_at, session.pk if session is not None else None)
+        session_id = session.pk if session is not None else None
+        add_demand(camera.pk, viewer_holder(request.user.pk, session_id))
+        return live_response(url, expires_at, session_id)
 
     @extend_schema(
         request=LiveRenewalSerializer,
@@ -94,4 +102,5 @@ class CameraLiveViewSet(viewsets.GenericViewSet):
             grant = check_live_url_renewal(request.user, camera.pk, form.validated_data["hls_url"])
         except MediaRefused as error:
             return Response({"detail": error.reason}, status=error.status)
+        add_demand(camera.pk, viewer_holder(request.user.pk, grant.session_id))
         return live_response(*signed_hls_url(grant), grant.session_id)

@@ -60,6 +60,14 @@ class ConsentInputSerializer(serializers.Serializer):
     incident_radius_m = serializers.IntegerField(
         required=False, allow_null=True, default=None, min_value=10, max_value=10_000
     )
+    relay_mode = serializers.ChoiceField(
+        choices=Camera.RelayMode.choices,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="on_demand: video only while the agency watches; continuous: also recorded at the hub. "
+        "Absent: unchanged.",
+    )
 
 
 class OwnCameraSerializer(serializers.ModelSerializer):
@@ -78,6 +86,7 @@ class OwnCameraSerializer(serializers.ModelSerializer):
             "lon",
             "agency",
             "status",
+            "relay_mode",
             "can_stream_live",
             "consent",
             "consent_history",

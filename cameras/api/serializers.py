@@ -28,6 +28,7 @@ class CameraSerializer(serializers.ModelSerializer):
             "address",
             "status",
             "status_reason",
+            "relay_mode",
             "last_frame_at",
             "snapshot_version",
             "consent_level",
@@ -50,7 +51,7 @@ class PullCameraCreateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Camera
-        fields = ["name", "description", "lat", "lon", "address", "source_url"]
+        fields = ["name", "description", "lat", "lon", "address", "source_url", "relay_mode"]
         extra_kwargs = {"lat": {"required": True}, "lon": {"required": True}}
 
     def validate_source_url(self, value: str) -> str:

@@ -114,6 +114,19 @@ class ConsentForm(forms.Form):
         label="Only during an incident within (metres)",
         help_text="Empty: at any time the schedule allows.",
     )
+    relay_mode = forms.ChoiceField(
+        choices=[
+            (
+                Camera.RelayMode.ON_DEMAND,
+                "Send video only while the agency is watching (nothing is kept at the hub)",
+            ),
+            (Camera.RelayMode.CONTINUOUS, "Let the agency record continuously while live sharing allows"),
+        ],
+        widget=forms.RadioSelect,
+        required=False,  # not offered for a camera that cannot stream live: unchanged
+        initial=Camera.RelayMode.ON_DEMAND,
+        label="When live sharing is on",
+    )
 
     def __init__(self, *args, camera: Camera, **kwargs):
         super().__init__(*args, **kwargs)
@@ -158,8 +171,12 @@ class ConsentForm(forms.Form):
     @classmethod
     def initial_for(cls, consent: Consent | None, camera: Camera) -> dict:
         if consent is None or consent.level == Consent.Level.NONE:
-            return {"level": Consent.Level.REGISTRY}
-        initial = {"level": consent.level, "incident_radius_m": consent.incident_radius_m}
+            return {"level": Consent.Level.REGISTRY, "relay_mode": camera.relay_mode}
+        initial = {
+            "level": consent.level,
+            "incident_radius_m": consent.incident_radius_m,
+            "relay_mode": camera.relay_mode,
+        }
         if consent.schedule:
             window = consent.schedule[0]
             initial.update(days=window["days"], start_time=window["start"], end_time=window["end"])

@@ -76,6 +76,8 @@ def do_register_camera(
         agency=agency,
         owner=owner,
         kind=Camera.Kind.PRIVATE,
+        # Nothing leaves a home unless someone watches, until the owner chooses otherwise.
+        relay_mode=Camera.RelayMode.ON_DEMAND,
         device=device,
         source=Camera.Source.PUSH if device else Camera.Source.NONE,
     )

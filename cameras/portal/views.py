@@ -140,6 +140,7 @@ def camera_detail(request, pk):
                     schedule=form.schedule,
                     expires_at=form.expires_at,
                     incident_radius_m=form.cleaned_data["incident_radius_m"],
+                    relay_mode=form.cleaned_data["relay_mode"] or None,
                     request=request,
                 )
             except ValidationError as error:

@@ -1,23 +1,28 @@
 """Desired state: which cameras should be relayed now.
 
 The rule itself is the consent rule (`cameras.consent`); this module only asks it for
-every candidate camera at once, in a few queries.
+every candidate camera at once, in a few queries. Continuous cameras are candidates while
+the rule allows; on-demand cameras only while demanded as well (`cameras.relay.demand`).
 """
 
 from datetime import datetime
 
-from django.db.models import Subquery
+from django.db.models import Q, Subquery
 from django.utils import timezone
 
 from cameras.consent import active_contract_agency_ids, live_refusals
 from cameras.models import Camera
 
 
-def desired_cameras(now: datetime | None = None) -> dict:
-    """{camera id: Camera} of every camera that should have a relay at `now`, in a few queries."""
+def desired_cameras(now: datetime | None = None, demanded=frozenset()) -> dict:
+    """{camera id: Camera} of every camera that should have a relay at `now`, in a few queries.
+
+    `demanded`: the ids of on-demand cameras someone needs now.
+    """
     now = now or timezone.now()
     candidates = list(
         Camera.objects.filter(
+            Q(relay_mode=Camera.RelayMode.CONTINUOUS) | Q(pk__in=list(demanded)),
             enabled=True,
             source__in=[Camera.Source.PUSH, Camera.Source.PULL],
             agency_id__in=Subquery(active_contract_agency_ids(now)),

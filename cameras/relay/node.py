@@ -1,7 +1,8 @@
 """A relay node: one process that keeps an ffmpeg relay running for each camera it leases.
 
-Every pass (about once a second, or at once when woken by a consent change) the node:
-heartbeats; reads the desired state; stops relays that may no longer run; renews its
+Every pass (about once a second, or at once when woken by a consent or demand change) the
+node: heartbeats; reads the desired state (continuous cameras, and on-demand cameras someone
+demands, that the consent rule allows); stops relays that may no longer run; renews its
 leases and drops any relay whose lease it lost; claims cameras that no live node holds
 and that hash to it among the live nodes; and supervises each ffmpeg: live while frames
 arrive, stalled after `RTCC_RELAY_STALL_SECONDS` without one, restarted after a crash
@@ -27,13 +28,14 @@ from django.utils import timezone
 from cameras.consent import live_refusal
 from cameras.models import Camera
 from cameras.relay import leases
+from cameras.relay.demand import DemandUnknown, demanded_camera_ids
 from cameras.relay.desired import desired_cameras
 from cameras.relay.layout import live_dir, snapshot_path
 from cameras.relay.models import RelayLease, RelayNode
 from cameras.relay.orphans import ffmpeg_dying_with_parent
 from cameras.relay.ports import srt_port
 from cameras.relay.process import RelayProcess, RelaySpec
-from cameras.relay.status import do_set_camera_status, record_frames, send_events
+from cameras.relay.status import IDLE_REASON, do_set_camera_status, record_frames, send_events
 from cameras.relay.wake import WakeListener
 from rtcc.ffmpeg import find_ffmpeg
 
@@ -65,8 +67,12 @@ def preferred_node(camera_id: int, node_names: list[str]) -> str:
 
 def relay_spec(camera):
     masks = tuple((m.x, m.y, m.width, m.height) for m in camera.privacy_masks.all())
+    # An on-demand camera is watched, never kept: no recording at the hub.
+    record = camera.relay_mode == Camera.RelayMode.CONTINUOUS
     if camera.source == Camera.Source.PULL:
-        return RelaySpec(camera_id=camera.pk, source="pull", url=camera.source_url, masks=masks)
+        return RelaySpec(
+            camera_id=camera.pk, source="pull", url=camera.source_url, masks=masks, record=record
+        )
     return RelaySpec(
         camera_id=camera.pk,
         source="push",
@@ -74,6 +80,7 @@ def relay_spec(camera):
         passphrase=camera.srt_passphrase,
         stream_id=camera.stream_id,
         masks=masks,
+        record=record,
     )
 
 
@@ -117,6 +124,7 @@ class RelayNodeRunner:
         self.hostname = socket.gethostname()
         self.pid = os.getpid()
         self.swept_at = 0.0
+        self.demanded: set[int] = set()
 
     # Life cycle
 
@@ -203,7 +211,7 @@ class RelayNodeRunner:
         )
         if not beat:
             raise NodeNameInUse(self.name)
-        desired = desired_cameras(at)
+        desired = desired_cameras(at, self.current_demand())
         # Renew first: stopping relays below can take seconds, and the leases of the
         # relays that keep running must not lapse meanwhile.
         renewed_at = time.monotonic()
@@ -218,7 +226,7 @@ class RelayNodeRunner:
         for relay in unwanted:
             clear_live_window(relay.camera_id)
             if leases.release(self.node.pk, relay.camera_id):
-                do_set_camera_status(relay.camera_id, "stopped", live_refusal_or_gone(relay.camera_id, at))
+                do_set_camera_status(relay.camera_id, *status_after_stop(relay.camera_id, at))
         for camera_id, relay in self.relays.items():
             spec = relay_spec(desired[camera_id])
             if spec != relay.spec:
@@ -233,6 +241,13 @@ class RelayNodeRunner:
         if time.monotonic() - self.swept_at > 5:
             self.swept_at = time.monotonic()
             sweep_orphaned_statuses(now)
+
+    def current_demand(self) -> set[int]:
+        try:
+            self.demanded = demanded_camera_ids()
+        except DemandUnknown:
+            logger.warning("relay node %s: demand unknown (Redis); keeping the last known", self.name)
+        return self.demanded
 
     def claim_new(self, desired: dict, now) -> None:
         wanted = [c for c in desired if c not in self.relays]
@@ -444,11 +459,15 @@ def clear_live_window(camera_id: int) -> None:
     shutil.rmtree(live_dir(camera_id), ignore_errors=True)
 
 
-def live_refusal_or_gone(camera_id: int, now) -> str:
+def status_after_stop(camera_id: int, now) -> tuple[str, str]:
+    """Why a relay stopped: the consent rule's refusal, or nobody demanding an on-demand camera."""
     camera = Camera.objects.select_related("agency").filter(pk=camera_id).first()
     if camera is None:
-        return "The camera was removed."
-    return live_refusal(camera, now) or "The camera may no longer be relayed."
+        return "stopped", "The camera was removed."
+    refusal = live_refusal(camera, now)
+    if not refusal and camera.relay_mode == Camera.RelayMode.ON_DEMAND:
+        return "idle", IDLE_REASON
+    return "stopped", refusal or "The camera may no longer be relayed."
 
 
 def sweep_orphaned_statuses(now=None) -> int:

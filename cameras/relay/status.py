@@ -13,6 +13,20 @@ from cameras.models import Camera
 
 logger = logging.getLogger(__name__)
 
+IDLE_REASON = "Sent only while someone watches; opening it starts the video."
+AT_REST = {Camera.Status.OFFLINE, Camera.Status.STOPPED}
+
+
+def shown_status(camera: Camera, refusal: str) -> tuple[str, str]:
+    """The status a viewer sees: an on-demand camera that may be seen but is not relayed is idle.
+
+    Stored statuses say what the relays did; an on-demand camera nobody has opened yet was
+    never relayed, and "offline" would tell a dispatcher it cannot be opened.
+    """
+    if camera.relay_mode == Camera.RelayMode.ON_DEMAND and not refusal and camera.status in AT_REST:
+        return Camera.Status.IDLE, IDLE_REASON
+    return camera.status, camera.status_reason
+
 
 def status_event(camera) -> dict:
     return {

@@ -17,6 +17,7 @@ from agencies.access import agency_of
 from agencies.models import AccessEvent, Incident
 from agencies.services import do_record_access
 from cameras.consent import is_agency_camera, live_refusal, live_refusals
+from cameras.relay.demand import release_demand, viewer_holder
 from cameras.viewing.models import ViewingSession
 from cameras.viewing.presence import walls_gone
 
@@ -126,6 +127,9 @@ def do_close_viewing_session(
     if not ended:
         return False
     session.ended_at, session.end_reason = now, reason
+    transaction.on_commit(
+        lambda: release_demand(session.camera_id, viewer_holder(session.user_id, session.pk))
+    )
     Purpose(session.purpose, session.incident, session.case_number).audit(
         actor if actor is not None else session.user,
         AccessEvent.Action.VIEW_STOP,

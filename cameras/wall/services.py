@@ -11,6 +11,7 @@ from cameras.access import cameras_visible_to
 from cameras.consent import consent_level_of, live_refusals
 from cameras.events import send_to_agency
 from cameras.models import Camera
+from cameras.relay.status import shown_status
 from cameras.wall.incidents import docked_cameras_by_incident, incident_payload
 from cameras.wall.models import Grid, Layout, WallPush
 from rtcc.validators import is_id, storable_text
@@ -30,6 +31,7 @@ def camera_states(user, camera_ids=None) -> list[dict]:
 
 
 def _camera_state(camera: Camera, refusal: str) -> dict:
+    status, status_reason = shown_status(camera, refusal)
     return {
         "id": camera.pk,
         "name": camera.name,
@@ -37,8 +39,9 @@ def _camera_state(camera: Camera, refusal: str) -> dict:
         "address": camera.address,
         "lat": camera.lat,
         "lon": camera.lon,
-        "status": camera.status,
-        "status_reason": camera.status_reason,
+        "status": status,
+        "status_reason": status_reason,
+        "relay_mode": camera.relay_mode,
         "last_frame_at": camera.last_frame_at.isoformat() if camera.last_frame_at else None,
         "snapshot_version": camera.snapshot_version,
         "snapshot_url": reverse("media-snapshot", kwargs={"camera_id": camera.pk}),

@@ -5,14 +5,17 @@ these messages only spare the dispatcher a player stalling on refused segments, 
 bring incidents with their docked cameras.
 """
 
+from django.conf import settings
+from django.db import transaction
 from django.dispatch import receiver
 
 from agencies.incidents import incident_closed, incident_opened
 from cameras.events import send_to_agency
 from cameras.models import Camera
+from cameras.relay.demand import add_demand
 from cameras.services import consent_changed
 from cameras.viewing.services import do_close_viewing_sessions_of_incident
-from cameras.wall.incidents import incident_payload
+from cameras.wall.incidents import docked_cameras, incident_payload
 
 
 @receiver(consent_changed, dispatch_uid="wall-consent-changed")
@@ -24,7 +27,18 @@ def tell_walls_of_consent(sender, camera_id, consent, **kwargs):
 
 @receiver(incident_opened, dispatch_uid="wall-incident-opened")
 def dock_cameras_on_walls(sender, incident, **kwargs):
-    send_to_agency(incident.agency_id, {"type": "incident.opened", "incident": incident_payload(incident)})
+    docked = docked_cameras(incident)
+    transaction.on_commit(lambda: prewarm(incident, docked))
+    send_to_agency(
+        incident.agency_id, {"type": "incident.opened", "incident": incident_payload(incident, docked)}
+    )
+
+
+def prewarm(incident, cameras) -> None:
+    """Start the docked on-demand cameras now, so a dispatcher who opens one finds it running."""
+    for camera in cameras:
+        if camera.relay_mode == Camera.RelayMode.ON_DEMAND:
+            add_demand(camera.pk, f"incident:{incident.pk}", settings.RTCC_INCIDENT_PREWARM_SECONDS)
 
 
 @receiver(incident_closed, dispatch_uid="wall-incident-closed")

@@ -73,9 +73,14 @@ def ffmpeg_pids_by_camera() -> dict[int, list[int]]:
 class NodeProcess:
     """`manage.py relay_node --name NAME` in its own process group."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, **settings_env):
         self.name = name
-        env = {**os.environ, "DATABASE_URL": database_url_for_children(), "LOG_LEVEL": "WARNING"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url_for_children(),
+            "LOG_LEVEL": "WARNING",
+            **settings_env,
+        }
         self.log = open(Path(settings.VAR_DIR) / f"relay-node-{name}.log", "wb")  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, str(ROOT / "manage.py"), "relay_node", "--name", name, "--interval", "0.5"],
@@ -164,8 +169,8 @@ class FleetTestCase(TransactionTestCase):
         extra.setdefault("device", self.edge_box)
         return make_camera(self.agency, name, owner=self.resident, level=level, **extra)
 
-    def start_node(self, name: str) -> NodeProcess:
-        node = NodeProcess(name)
+    def start_node(self, name: str, **settings_env) -> NodeProcess:
+        node = NodeProcess(name, **settings_env)
         self.addCleanup(node.stop)
         return node
 

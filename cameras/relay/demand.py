@@ -1,0 +1,88 @@
+"""Demand: who needs an on-demand camera's video now.
+
+A camera whose relay mode is `on_demand` is relayed only while it is demanded: a viewer holds
+a live link (POST /live/, renewed with the link), an incident docked it (pre-warm), or an
+export needs it. Each demand is one member of a Redis sorted set, `<camera>|<holder>`, scored
+by the moment it lapses, so a browser that vanishes without a DELETE lets go by itself.
+Releasing a demand sets its score to now rather than deleting it: the camera stays demanded
+for RTCC_RELAY_LINGER_SECONDS more, so a viewer who reopens at once finds the relay running.
+
+Demand only ever lets video flow where the consent rule already allows it: the relay nodes
+still ask `cameras.consent` for every camera, and the media endpoints check every request.
+Every change wakes the nodes at once.
+"""
+
+import logging
+import time
+
+import redis
+from django.conf import settings
+
+from cameras.relay.wake import redis_client, wake_nodes
+
+logger = logging.getLogger(__name__)
+
+
+class DemandUnknown(Exception):
+    """Redis could not be asked; the caller keeps what it knew."""
+
+
+def demand_key() -> str:
+    return f"{settings.CACHES['default'].get('KEY_PREFIX', 'rtcc')}:relay:demand"
+
+
+def viewer_holder(user_id: int, session_id: int | None) -> str:
+    """A viewing session holds private cameras; an agency camera (no session) is held per user."""
+    return f"session:{session_id}" if session_id is not None else f"user:{user_id}"
+
+
+def add_demand(camera_id: int, holder: str, seconds: int | None = None) -> None:
+    """Demand `camera_id` for `seconds` (default RTCC_DEMAND_TTL_SECONDS) from now; renewing extends it."""
+    seconds = settings.RTCC_DEMAND_TTL_SECONDS if seconds is None else seconds
+    try:
+        changed = redis_client().zadd(
+            demand_key(), {f"{camera_id}|{holder}": time.time() + seconds}, gt=True, ch=True
+        )
+    except redis.RedisError:
+        logger.warning("could not record the demand of %s for camera %s", holder, camera_id, exc_info=True)
+        return
+    if changed:
+        wake_nodes(camera_id)
+
+
+def release_demand(camera_id: int, holder: str) -> None:
+    """The holder is done: the camera stays demanded for the linger only, unless others hold it."""
+    try:
+        # XX: only a demand that exists; LT: never lengthen one.
+        redis_client().zadd(demand_key(), {f"{camera_id}|{holder}": time.time()}, xx=True, lt=True)
+    except redis.RedisError:
+        logger.warning("could not release the demand of %s for camera %s", holder, camera_id, exc_info=True)
+        return
+    wake_nodes(camera_id)
+
+
+def demanded_camera_ids(now: float | None = None) -> set[int]:
+    """Cameras demanded now, or within the linger after their last demand ended.
+
+    Raises DemandUnknown when Redis cannot be asked: a relay node then keeps its last answer
+    rather than stopping every on-demand relay over a blip.
+    """
+    now = time.time() if now is None else now
+    since = now - settings.RTCC_RELAY_LINGER_SECONDS
+    try:
+        client = redis_client()
+        pipe = client.pipeline(transaction=False)
+        pipe.zremrangebyscore(demand_key(), "-inf", f"({since}")
+        pipe.zrangebyscore(demand_key(), since, "+inf")
+        _, members = pipe.execute()
+    except redis.RedisError as error:
+        raise DemandUnknown(str(error)) from error
+    return {int(member.split(b"|", 1)[0]) for member in members}
+
+
+def demand_holders(camera_id: int, now: float | None = None) -> list[str]:
+    """Who holds the camera now (not counting the linger), for status lines and tests."""
+    now = time.time() if now is None else now
+    prefix = f"{camera_id}|".encode()
+    members = redis_client().zrangebyscore(demand_key(), f"({now}", "+inf")
+    return sorted(member[len(prefix) :].decode() for member in members if member.startswith(prefix))
