@@ -68,6 +68,7 @@ class Camera(models.Model):
         ERROR = "error", "Error"
         # May be seen, but relayed only while someone watches: opening it starts the video.
         IDLE = "idle", "Idle until someone watches"
+        NO_CAPACITY = "no_capacity", "No relay capacity"
 
     class RelayMode(models.TextChoices):
         CONTINUOUS = "continuous", "Continuous: relayed and recorded at the hub while consent allows"

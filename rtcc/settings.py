@@ -366,6 +366,9 @@ RTCC_RELAY_STATUS_SECONDS = env_int("RTCC_RELAY_STATUS_SECONDS", 2, minimum=1, m
 # (the wall renews it with its link, at half the link's life), and the relay runs on this long
 # after the last demand ends, so a viewer who comes back at once finds it running.
 RTCC_DEMAND_TTL_SECONDS = env_int("RTCC_DEMAND_TTL_SECONDS", 180, minimum=10, maximum=3600)
+# The most relays one node runs; a camera beyond every live node's capacity shows
+# `no_capacity`. About 50 relays per core were measured with room to spare (BENCHMARKS.md).
+RTCC_RELAY_CAPACITY = env_int("RTCC_RELAY_CAPACITY", 50 * (os.cpu_count() or 1), minimum=1, maximum=100_000)
 RTCC_RELAY_LINGER_SECONDS = env_int("RTCC_RELAY_LINGER_SECONDS", 30, minimum=0, maximum=3600)
 RTCC_INCIDENT_PREWARM_SECONDS = env_int("RTCC_INCIDENT_PREWARM_SECONDS", 120, minimum=0, maximum=3600)
 # Tests listen on their own range, so a running demo and a test run never share a port.

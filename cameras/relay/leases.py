@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from cameras.relay.models import RelayLease
@@ -91,6 +91,24 @@ def held_elsewhere(node_id: int, now=None) -> set[int]:
         .exclude(node_id=node_id)
         .values_list("camera_id", flat=True)
     )
+
+
+def is_held(camera_id: int, now=None) -> bool:
+    """Whether any node holds an unexpired lease on the camera."""
+    now = now or timezone.now()
+    return RelayLease.objects.filter(camera_id=camera_id, expires_at__gt=now).exists()
+
+
+def held_per_node(now=None) -> dict[str, int]:
+    """{node name: how many unexpired leases it holds}, for placing cameras by capacity."""
+    now = now or timezone.now()
+    rows = (
+        RelayLease.objects.filter(expires_at__gt=now)
+        .values("node__name")
+        .annotate(held=Count("pk"))
+        .values_list("node__name", "held")
+    )
+    return dict(rows)
 
 
 def record_process(node_id: int, camera_id: int, **fields) -> bool:

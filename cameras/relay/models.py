@@ -17,6 +17,9 @@ class RelayNode(models.Model):
     started_at = models.DateTimeField(default=timezone.now)
     heartbeat_at = models.DateTimeField(default=timezone.now)
     stopped_at = models.DateTimeField(null=True, blank=True)
+    capacity = models.PositiveIntegerField(
+        default=100, help_text="The most relays this node runs at once (RTCC_RELAY_CAPACITY)."
+    )
 
     class Meta:
         ordering = ["name"]

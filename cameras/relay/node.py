@@ -60,9 +60,23 @@ def backoff_seconds(failures: int, cap: float, rng=random) -> float:
     return rng.uniform(ceiling / 2, ceiling)
 
 
-def preferred_node(camera_id: int, node_names: list[str]) -> str:
-    """Rendezvous hashing: each camera prefers one live node, and only its share moves when one dies."""
-    return max(node_names, key=lambda name: hashlib.sha256(f"{name}:{camera_id}".encode()).digest())
+def nodes_by_preference(camera_id: int, node_names) -> list[str]:
+    """Rendezvous hashing: each camera ranks the live nodes, and only its share moves when one dies."""
+    return sorted(
+        node_names, key=lambda name: hashlib.sha256(f"{name}:{camera_id}".encode()).digest(), reverse=True
+    )
+
+
+def preferred_node(camera_id: int, node_names) -> str:
+    return nodes_by_preference(camera_id, node_names)[0]
+
+
+def assigned_node(camera_id: int, capacity: dict[str, int], load: dict[str, int]) -> str | None:
+    """The camera's most preferred live node with room, or None when every node is full."""
+    for name in nodes_by_preference(camera_id, capacity):
+        if load.get(name, 0) < capacity[name]:
+            return name
+    return None
 
 
 def relay_spec(camera):
@@ -107,8 +121,17 @@ class Relay:
 
 
 class RelayNodeRunner:
-    def __init__(self, name: str, *, srt_host: str = "", interval: float = 1.0, process_factory=None):
+    def __init__(
+        self,
+        name: str,
+        *,
+        srt_host: str = "",
+        interval: float = 1.0,
+        capacity: int | None = None,
+        process_factory=None,
+    ):
         self.name = name
+        self.capacity = capacity or settings.RTCC_RELAY_CAPACITY
         self.srt_host = srt_host or settings.RTCC_SRT_HOST
         self.interval = interval
         self.lease_seconds = settings.RTCC_RELAY_LEASE_SECONDS
@@ -125,6 +148,8 @@ class RelayNodeRunner:
         self.pid = os.getpid()
         self.swept_at = 0.0
         self.demanded: set[int] = set()
+        # Cameras this node marked `no_capacity`; cleared when they are relayed or no longer wanted.
+        self.unplaced: set[int] = set()
 
     # Life cycle
 
@@ -135,6 +160,7 @@ class RelayNodeRunner:
             "hostname": self.hostname,
             "pid": self.pid,
             "srt_host": self.srt_host,
+            "capacity": self.capacity,
             "stopped_at": None,
         }
         while True:
@@ -250,28 +276,48 @@ class RelayNodeRunner:
         return self.demanded
 
     def claim_new(self, desired: dict, now) -> None:
+        """Claim the wanted cameras that rank this node first among the live nodes with room."""
         wanted = [c for c in desired if c not in self.relays]
-        if not wanted:
-            return
+        unplaced = set()
+        if wanted:
+            unplaced = self.claim_by_capacity(wanted, desired, now)
+        for camera_id in self.unplaced - unplaced:
+            if camera_id not in self.relays and not leases.is_held(camera_id, now):
+                do_set_camera_status(camera_id, *status_after_stop(camera_id, now))
+        for camera_id in unplaced - self.unplaced:
+            do_set_camera_status(camera_id, Camera.Status.NO_CAPACITY, NO_CAPACITY_REASON)
+        self.unplaced = unplaced
+
+    def claim_by_capacity(self, wanted: list[int], desired: dict, now) -> set[int]:
+        """Claim what falls to this node; return the cameras no node has room for that rank it first."""
         stale = now - timedelta(seconds=self.lease_seconds)
-        live_nodes = list(
+        capacity = dict(
             RelayNode.objects.filter(heartbeat_at__gte=stale, stopped_at__isnull=True).values_list(
-                "name", flat=True
+                "name", "capacity"
             )
         )
-        if self.name not in live_nodes:
-            live_nodes.append(self.name)
+        capacity[self.name] = self.capacity
+        load = leases.held_per_node(now)
+        load[self.name] = len(self.relays)
         elsewhere = leases.held_elsewhere(self.node.pk, now)
+        unplaced = set()
         for camera_id in wanted:
-            if camera_id in elsewhere or preferred_node(camera_id, live_nodes) != self.name:
+            if camera_id in elsewhere:
                 continue
-            if not leases.claim(self.node.pk, camera_id, now):
+            node = assigned_node(camera_id, capacity, load)
+            if node is None:
+                if preferred_node(camera_id, capacity) == self.name:
+                    unplaced.add(camera_id)  # one node says so, not every node
+                continue
+            load[node] = load.get(node, 0) + 1  # taken there, as that node will see it
+            if node != self.name or not leases.claim(self.node.pk, camera_id, now):
                 continue
             camera = desired[camera_id]
             relay = Relay(camera_id=camera_id, agency_id=camera.agency_id, spec=relay_spec(camera))
             relay.lease_valid_until = time.monotonic() + self.lease_seconds - LEASE_SAFETY_SECONDS
             self.relays[camera_id] = relay
             self.start_process(relay, "starting", "Starting the relay.")
+        return unplaced
 
     def enforce_local_lease_expiry(self) -> None:
         """Stop ffmpeg for leases this node could not renew in time (the database was unreachable)."""
@@ -457,6 +503,9 @@ def clear_live_window(camera_id: int) -> None:
     camera on disk either. Recordings follow the agency's retention, not this.
     """
     shutil.rmtree(live_dir(camera_id), ignore_errors=True)
+
+
+NO_CAPACITY_REASON = "Every relay node is at its capacity; the camera starts when one has room."
 
 
 def status_after_stop(camera_id: int, now) -> tuple[str, str]:

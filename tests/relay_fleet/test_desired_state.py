@@ -183,6 +183,7 @@ class LeaseTests(Personas):
         self.assertIn("15.0", row)
         self.assertIn("812", row)
         self.assertIn("1 relays; nodes: one (alive", out.getvalue())
+        self.assertRegex(out.getvalue(), r"one \(alive, [^)]*, 1 of 100\)")
         self.assertNotIn("no node relays them", out.getvalue())
 
     def test_relays_command_names_cameras_no_node_relays(self):

@@ -4,8 +4,19 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from cameras.models import Camera
+from cameras.relay import leases
+from cameras.relay.demand import DemandUnknown, demanded_camera_ids
 from cameras.relay.desired import desired_cameras
 from cameras.relay.models import RelayLease, RelayNode
+
+
+def demanded_or_none() -> set[int]:
+    try:
+        return demanded_camera_ids()
+    except DemandUnknown:
+        return set()
+
 
 COLUMNS = ("node", "camera", "status", "uptime", "fps", "kbit/s", "restarts", "last error")
 
@@ -40,15 +51,20 @@ class Command(BaseCommand):
             )
         self.print_table(rows)
         lease_seconds = settings.RTCC_RELAY_LEASE_SECONDS
+        held_by = leases.held_per_node(now)
         nodes = [
-            f"{n.name} ({'alive' if n.is_alive_at(now, lease_seconds) else 'down'}, {n.hostname} pid {n.pid})"
+            f"{n.name} ({'alive' if n.is_alive_at(now, lease_seconds) else 'down'}, {n.hostname} pid {n.pid}, "
+            f"{held_by.get(n.name, 0)} of {n.capacity})"
             for n in RelayNode.objects.all()
         ]
         self.stdout.write(f"\n{len(rows)} relays; nodes: {', '.join(nodes) or 'none'}")
         held = {lease.camera_id for lease in RelayLease.objects.filter(expires_at__gt=now)}
-        waiting = sorted(set(desired_cameras(now)) - held)
+        waiting = sorted(set(desired_cameras(now, demanded_or_none())) - held)
         if waiting:
             self.stdout.write(f"{len(waiting)} cameras may be seen but no node relays them: {waiting}")
+        full = list(Camera.objects.filter(status=Camera.Status.NO_CAPACITY).values_list("pk", flat=True))
+        if full:
+            self.stdout.write(f"{len(full)} cameras wait for a node with room (no_capacity): {full}")
 
     def print_table(self, rows) -> None:
         widths = [max(len(str(cell)) for cell in column) for column in zip(COLUMNS, *rows, strict=False)]
