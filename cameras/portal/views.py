@@ -20,8 +20,8 @@ from cameras.footage.models import FootageRequest
 from cameras.footage.services import do_answer_footage_request, do_expire_lapsed_requests
 from cameras.models import Camera, Consent
 from cameras.portal import forms
-from cameras.premises import policy_conflicts, premises_refusal
 from cameras.portal import services as owner_services
+from cameras.premises import policy_conflicts, premises_refusal
 from cameras.relay.layout import snapshot_path
 from cameras.services import do_revoke_consent, do_set_consent
 

@@ -12,7 +12,6 @@ from cameras.footage.models import EvidenceHold
 from cameras.models import Camera, Consent
 from cameras.viewing.hours import hours_by, sessions_in
 
-
 # The newest orders on the page; the annual reports list each year's in full.
 SHOWN_ORDERS = 10
 

@@ -134,9 +134,7 @@ def orders(agency: Agency, since, until) -> dict:
         "evidence_holds": {
             "placed": holds.filter(placed_at__gte=since, placed_at__lt=until).count(),
             "released": holds.filter(released_at__gte=since, released_at__lt=until).count(),
-            "in_force_at_end": holds.filter(placed_at__lt=until)
-            .exclude(released_at__lt=until)
-            .count(),
+            "in_force_at_end": holds.filter(placed_at__lt=until).exclude(released_at__lt=until).count(),
         },
     }
 
