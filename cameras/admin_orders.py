@@ -11,11 +11,12 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html, format_html_join
 
+from agencies.access import agency_of
 from agencies.admin_scoping import AgencyScopedAdmin
 from agencies.models import AccessEvent, Agency
 from cameras.access import cameras_visible_to
 from cameras.footage.deletion_orders import certificate_document, do_carry_out_deletion_order
-from cameras.footage.holds import do_place_evidence_hold, do_release_evidence_hold
+from cameras.footage.holds import check_hold_input, do_place_evidence_hold, do_release_evidence_hold
 from cameras.footage.models import EvidenceHold
 from cameras.models import Camera
 from cameras.premises import PremisesRule, cameras_a_rule_forbids
@@ -25,10 +26,29 @@ from cameras.services import do_delete_premises_rule, do_save_premises_rule
 FORBIDDEN_SHOWN = 200
 
 
+class PremisesRuleForm(forms.ModelForm):
+    # The agency a new rule of an agency admin will belong to (the form has no agency field for them).
+    agency_for_new: int | None = None
+
+    def clean(self):
+        data = super().clean()
+        agency = data.get("agency")
+        agency_id = agency.pk if agency else (self.instance.agency_id or self.agency_for_new)
+        taken = PremisesRule.objects.filter(agency_id=agency_id, premises=data.get("premises"))
+        if self.instance.pk is not None:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            self.add_error(
+                "premises", "The agency has a rule for this premises type already: change that one."
+            )
+        return data
+
+
 @admin.register(PremisesRule)
 class PremisesRuleAdmin(AgencyScopedAdmin):
     """An agency's ordinance per premises type; the page lists the cameras it forbids now."""
 
+    form = PremisesRuleForm
     list_display = ["agency", "premises", "highest_level", "reason", "forbidden_count", "updated_at"]
     list_filter = ["premises", "highest_level", "agency"]
     readonly_fields = ["updated_at", "cameras_forbidden"]
@@ -54,15 +74,19 @@ class PremisesRuleAdmin(AgencyScopedAdmin):
             ),
         )
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if request.user.is_superuser:
+            return form
+        agency = agency_of(request.user)
+        return type(form.__name__, (form,), {"agency_for_new": agency.pk if agency else None})
+
     def save_model(self, request, obj, form, change):
         if not request.user.is_superuser and not change:
-            obj.agency = request.user.membership.agency
-        try:
-            do_save_premises_rule(
-                request.user, obj, created=not change, fields=form.changed_data, request=request
-            )
-        except PermissionDenied as error:
-            raise PermissionDenied(str(error)) from None
+            obj.agency = agency_of(request.user)
+        do_save_premises_rule(
+            request.user, obj, created=not change, fields=form.changed_data, request=request
+        )
 
     def delete_model(self, request, obj):
         do_delete_premises_rule(request.user, obj, request=request)
@@ -72,10 +96,27 @@ class PremisesRuleAdmin(AgencyScopedAdmin):
             do_delete_premises_rule(request.user, rule, request=request)
 
 
+class EvidenceHoldForm(forms.ModelForm):
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is None:
+            # The service's own checks, so that a refusal shows on the form rather than as an error page.
+            try:
+                check_hold_input(
+                    data.get("start"), data.get("end"), data.get("case_number"), data.get("reason")
+                )
+            except ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    if field in self.fields and field not in self.errors:
+                        self.add_error(field, messages)
+        return data
+
+
 @admin.register(EvidenceHold)
 class EvidenceHoldAdmin(AgencyScopedAdmin):
     """Holds are placed here and released by giving a reason; a hold is never edited or deleted."""
 
+    form = EvidenceHoldForm
     list_display = ["case_number", "camera", "start", "end", "placed_by", "placed_at", "released_at"]
     list_filter = [("released_at", admin.EmptyFieldListFilter), "agency"]
     search_fields = ["case_number", "reason", "camera__name"]

@@ -95,6 +95,23 @@ class EvidenceHoldTests(Personas):
             )
         self.assertFalse(EvidenceHold.objects.exists())
 
+    def test_a_hold_of_the_future_is_a_form_error_in_the_admin(self):
+        self.client.force_login(self.admin)
+        response = self.client.post(
+            "/admin/cameras/evidencehold/add/",
+            {
+                "camera": self.live_camera.pk,
+                "start_0": "2099-01-01",
+                "start_1": "11:00:00",
+                "end_0": "2099-01-01",
+                "end_1": "13:00:00",
+                "case_number": "RPD-2026-90",
+                "reason": "Robbery",
+            },
+        )
+        self.assertContains(response, "A hold keeps recordings already made")
+        self.assertFalse(EvidenceHold.objects.exists())
+
     def test_an_agency_admin_places_and_releases_a_hold_in_the_admin(self):
         self.client.force_login(self.admin)
         response = self.client.post(

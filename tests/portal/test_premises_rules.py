@@ -112,6 +112,15 @@ class PremisesRuleTests(Personas):
         session.refresh_from_db()
         self.assertEqual(session.end_reason, ViewingSession.EndReason.CONSENT_REVOKED)
 
+    def test_a_second_rule_for_the_same_premises_is_a_form_error(self):
+        self.client.force_login(self.admin)
+        response = self.client.post(
+            "/admin/cameras/premisesrule/add/",
+            {"premises": "single_family", "highest_level": "live", "reason": "Looser"},
+        )
+        self.assertContains(response, "has a rule for this premises type already")
+        self.assertEqual(PremisesRule.objects.count(), 1)
+
     def test_registration_is_refused_where_the_agency_takes_no_camera_of_that_kind(self):
         PremisesRule.objects.create(
             agency=self.riverside,
