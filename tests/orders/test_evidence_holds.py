@@ -95,37 +95,20 @@ class EvidenceHoldTests(Personas):
             )
         self.assertFalse(EvidenceHold.objects.exists())
 
-    def test_a_hold_of_the_future_is_a_form_error_in_the_admin(self):
+    def add_in_admin(self, day: str):
+        """The agency admin's hold of 11:00 to 13:00 on `day`, posted in the admin."""
         self.client.force_login(self.admin)
-        response = self.client.post(
-            "/admin/cameras/evidencehold/add/",
-            {
-                "camera": self.live_camera.pk,
-                "start_0": "2099-01-01",
-                "start_1": "11:00:00",
-                "end_0": "2099-01-01",
-                "end_1": "13:00:00",
-                "case_number": "RPD-2026-90",
-                "reason": "Robbery",
-            },
-        )
+        window = {"start_0": day, "start_1": "11:00:00", "end_0": day, "end_1": "13:00:00"}
+        body = {"camera": self.live_camera.pk, "case_number": "RPD-2026-90", "reason": "Robbery", **window}
+        return self.client.post("/admin/cameras/evidencehold/add/", body)
+
+    def test_a_hold_of_the_future_is_a_form_error_in_the_admin(self):
+        response = self.add_in_admin("2099-01-01")
         self.assertContains(response, "A hold keeps recordings already made")
         self.assertFalse(EvidenceHold.objects.exists())
 
     def test_an_agency_admin_places_and_releases_a_hold_in_the_admin(self):
-        self.client.force_login(self.admin)
-        response = self.client.post(
-            "/admin/cameras/evidencehold/add/",
-            {
-                "camera": self.live_camera.pk,
-                "start_0": "2026-10-14",
-                "start_1": "11:00:00",
-                "end_0": "2026-10-14",
-                "end_1": "13:00:00",
-                "case_number": "RPD-2026-90",
-                "reason": "Robbery",
-            },
-        )
+        response = self.add_in_admin("2026-10-14")
         self.assertEqual(response.status_code, 302, response.content[:2000])
         hold = EvidenceHold.objects.get()
         self.assertEqual((hold.agency, hold.placed_by), (self.riverside, self.admin))
