@@ -71,6 +71,19 @@ class EvidenceHoldTests(Personas):
         self.assertEqual(figures_for(self.riverside)["holds_in_force"], 1)
         page = self.client.get("/transparency/")
         self.assertContains(page, "Evidence holds in force</th><td>1<", html=False)
+        year = first.placed_at.year
+        report = self.client.get(f"/transparency/riverside-pd/report/{year}.json").json()
+        holds = EvidenceHold.objects.filter(agency=self.riverside)
+        since, until = (datetime.fromisoformat(report["period"][key]) for key in ("start", "end"))
+        self.assertEqual(
+            report["orders"]["evidence_holds"],
+            {
+                "placed": holds.filter(placed_at__gte=since, placed_at__lt=until).count(),
+                "released": holds.filter(released_at__gte=since, released_at__lt=until).count(),
+                "in_force_at_end": holds.filter(released_at__isnull=True).count(),
+            },
+        )
+        self.assertEqual(report["orders"]["evidence_holds"]["placed"], 2)
 
     def test_a_hold_needs_a_case_a_reason_and_the_right_person(self):
         for fields, key in [
