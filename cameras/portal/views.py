@@ -172,6 +172,8 @@ def camera_detail(request, pk):
             "can_stream_live": streams_through_device(camera),
             "mask_count": camera.privacy_masks.count(),
             "policy_conflict": premises_refusal(camera, consent.level) if consent else "",
+            # Said before the owner chooses, not only once a choice is refused.
+            "live_forbidden": premises_refusal(camera, Consent.Level.LIVE),
         },
     )
 

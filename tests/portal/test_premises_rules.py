@@ -82,6 +82,7 @@ class PremisesRuleTests(Personas):
         self.assertContains(portal, "does not accept live sharing from a single-family home")
         detail = self.client.get(f"/portal/cameras/{self.live_camera.pk}/")
         self.assertContains(detail, 'id="policy-conflict"')
+        self.assertContains(detail, 'id="premises-limit"')
 
         self.client.force_login(self.admin)
         page = self.client.get(f"/admin/cameras/premisesrule/{self.rule.pk}/change/")
