@@ -1,8 +1,14 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
@@ -21,8 +27,14 @@ from agencies.services import (
     do_save_user,
 )
 from agencies.signin.admin import lift_sign_in_lock
+from agencies.suspension import do_reinstate_agency, do_suspend_agency
 
 User = get_user_model()
+
+
+class OrderForm(forms.Form):
+    order_reference = forms.CharField(max_length=100, help_text="The council's or court's order.")
+    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 @admin.register(Agency)
@@ -35,6 +47,7 @@ class AgencyAdmin(AgencyScopedAdmin, AuditedAdmin):
         "incident_radius_m",
         "incident_camera_count",
         "retention_days",
+        "suspended_at",
     ]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -42,9 +55,66 @@ class AgencyAdmin(AgencyScopedAdmin, AuditedAdmin):
     # schedules open (a camera without a time zone uses the agency's): the platform's to set.
     PLATFORM_FIELDS = ["slug", "lat", "lon", "jurisdiction_radius_m", "time_zone"]
 
+    # Set only by the suspension services, on an order (the "Suspension" link of the page).
+    SUSPENSION_FIELDS = ["suspension"]
+
     def get_readonly_fields(self, request, obj=None):
-        readonly = list(super().get_readonly_fields(request, obj))
+        readonly = list(super().get_readonly_fields(request, obj)) + self.SUSPENSION_FIELDS
         return readonly if request.user.is_superuser else readonly + self.PLATFORM_FIELDS
+
+    @admin.display(description="Suspension")
+    def suspension(self, agency):
+        state = (
+            f"Suspended since {agency.suspended_at:%Y-%m-%d %H:%M} by order {agency.suspension_order}: "
+            f"{agency.suspension_reason}"
+            if agency and agency.is_suspended
+            else "Not suspended."
+        )
+        if agency is None or agency.pk is None:
+            return state
+        return format_html(
+            '{} <a href="{}">Suspend or reinstate on an order</a>',
+            state,
+            reverse("admin:agencies_agency_suspension", args=[agency.pk]),
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/suspension/",
+                self.admin_site.admin_view(self.suspension_view),
+                name="agencies_agency_suspension",
+            ),
+            *super().get_urls(),
+        ]
+
+    def suspension_view(self, request, pk: int):
+        """A superuser suspends or reinstates the agency on a council's or court's order."""
+        if not request.user.is_superuser:
+            raise PermissionDenied("Suspension is the platform's, on an order.")
+        agency = get_object_or_404(Agency, pk=pk)
+        form = OrderForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            act = do_reinstate_agency if agency.is_suspended else do_suspend_agency
+            try:
+                agency = act(request.user, agency, request=request, **form.cleaned_data)
+            except ValidationError as error:
+                for field, errors in getattr(error, "message_dict", {None: error.messages}).items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                done = "suspended" if agency.is_suspended else "reinstated"
+                self.message_user(
+                    request, f"{agency.name} is {done}; the audit line is written.", messages.SUCCESS
+                )
+                return redirect("admin:agencies_agency_change", agency.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "agency": agency,
+            "form": form,
+            "title": f"{'Reinstate' if agency.is_suspended else 'Suspend'} {agency.name}",
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/agencies/agency/suspension.html", context)
 
     def get_prepopulated_fields(self, request, obj=None):
         return super().get_prepopulated_fields(request, obj) if request.user.is_superuser else {}

@@ -36,6 +36,13 @@ class Agency(models.Model):
     oversight_contact = models.CharField(
         max_length=300, blank=True, help_text="Who the public may write to about the use of cameras."
     )
+    # The kill switch: set and cleared only by `do_suspend_agency` / `do_reinstate_agency`, on a
+    # council's or court's order. While set, nothing of the agency is relayed, watched or served.
+    suspended_at = models.DateTimeField(null=True, blank=True, editable=False)
+    suspension_order = models.CharField(
+        "suspension order", max_length=100, blank=True, editable=False, help_text="The order's reference."
+    )
+    suspension_reason = models.CharField(max_length=500, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -51,6 +58,16 @@ class Agency(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
+
+    def suspension_refusal(self) -> str:
+        """What a refused request of a suspended agency says; empty while it is not suspended."""
+        if self.suspended_at is None:
+            return ""
+        return f"{self.name} is suspended by order {self.suspension_order}: {self.suspension_reason}"
 
 
 class Membership(models.Model):
@@ -141,6 +158,9 @@ class AccessEvent(models.Model):
         ACCESS_CHANGE = "access_change", "Changed someone's access"
         PLATFORM_OVERRIDE = "platform_override", "Overrode an owner's decision (platform)"
         ANNOTATION = "annotation", "Annotated an audit line"
+        SUSPENSION = "suspension", "Suspended or reinstated an agency"
+        DELETION_ORDER = "deletion_order", "Deleted footage by order"
+        EVIDENCE_HOLD = "evidence_hold", "Placed or released an evidence hold"
 
     class Outcome(models.TextChoices):
         ALLOWED = "allowed", "Allowed"

@@ -35,6 +35,13 @@ AGENCY_ADMIN_PERMISSIONS = {
         "view_privacymask",
         "view_footagerequest",
         "view_footageexport",
+        "view_premisesrule",
+        "add_premisesrule",
+        "change_premisesrule",
+        "delete_premisesrule",
+        "view_evidencehold",
+        "add_evidencehold",
+        "change_evidencehold",
     ],
     "devices": ["view_device", "add_device", "change_device", "delete_device"],
     "billing": [

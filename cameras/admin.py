@@ -11,6 +11,7 @@ from agencies.access import agency_of
 from agencies.admin_audit import PlatformWritesAdmin
 from agencies.admin_scoping import AgencyScopedAdmin, ReadOnlyAdmin
 from cameras.access import cameras_visible_to
+from cameras.admin_orders import order_urls
 from cameras.footage.models import FootageExport, FootageRequest
 from cameras.models import Camera, Consent, PrivacyMask
 from cameras.services import (
@@ -187,6 +188,10 @@ class CameraAdmin(GuardedModelAdminMixin, AgencyScopedAdmin):
         ("Source", {"fields": ["source", "source_url", "device", "relay_mode", "uuid", "stream_id"]}),
         ("Status", {"fields": status_fields}),
     ]
+
+    def get_urls(self):
+        # Before the model's own: its catch-all would take "deletion-order/" for an object id.
+        return order_urls() + super().get_urls()
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

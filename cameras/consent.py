@@ -5,17 +5,21 @@ the portal's "live now?" line all ask here; nothing else decides it. A camera ma
 live when it is enabled, its agency has a contract active today, its video source is known
 (a push camera, or an agency pull camera with a URL) and, for a private camera, the owner's
 newest consent allows live video now: live level, not expired, inside its schedule and,
-when it has an incident radius, an open incident of the agency within that radius.
+when it has an incident radius, an open incident of the agency within that radius. Above
+all that, the agency must not be suspended (the kill switch), and no premises rule of the
+agency may forbid live video from the camera's premises.
 """
 
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
-from agencies.models import Incident
+from agencies.models import Agency, Incident
 from billing.models import Contract
 from cameras.models import Camera, Consent
+from cameras.premises import PremisesRule
 from rtcc.crypto import is_unreadable
 from rtcc.geo import haversine_m
 
@@ -44,8 +48,15 @@ def check_live_possible(camera: Camera, level: str) -> None:
         )
 
 
-def why_not_live(camera: Camera, consent, *, contract_active: bool, open_incidents, now: datetime) -> str:
-    """The reason a person can read why `camera` may not be seen live at `now`; empty when it may."""
+def why_not_live(
+    camera: Camera, consent, *, contract_active: bool, open_incidents, now: datetime, suspension: str = ""
+) -> str:
+    """The reason a person can read why `camera` may not be seen live at `now`; empty when it may.
+
+    `suspension`: the agency's suspension refusal, when it is suspended.
+    """
+    if suspension:
+        return suspension
     if not camera.enabled:
         return "The camera is disabled."
     if is_unreadable(camera.srt_passphrase) or is_unreadable(camera.source_url):
@@ -67,6 +78,12 @@ def why_not_live(camera: Camera, consent, *, contract_active: bool, open_inciden
 def why_consent_refuses(camera: Camera, consent, open_incidents, now: datetime) -> str:
     if consent is None or consent.level != Consent.Level.LIVE:
         return "The owner does not share this camera live."
+    forbidden_by = getattr(consent, "live_forbidden_by", None)
+    if forbidden_by:
+        return (
+            f"The agency's premises rule does not accept live video from a "
+            f"{camera.get_premises_display().lower()}: {forbidden_by}"
+        )
     if consent.expires_at is not None and now >= consent.expires_at:
         return "The owner's live consent has expired."
     if not consent.in_schedule(now, camera.tz):
@@ -81,6 +98,38 @@ def why_consent_refuses(camera: Camera, consent, open_incidents, now: datetime) 
 
 def active_contract_agency_ids(now: datetime):
     return Contract.objects.active_on(timezone.localdate(now)).values("agency_id")
+
+
+def agency_standing(agency_ids, now: datetime) -> tuple[set[int], dict[int, str]]:
+    """(agencies with a contract active at `now`, {suspended agency: its refusal}), in one query."""
+    contracted, suspended = set(), {}
+    agencies = (
+        Agency.objects.filter(pk__in=agency_ids)
+        .only("pk", "name", "suspended_at", "suspension_order", "suspension_reason")
+        .annotate(
+            contracted=Exists(
+                Contract.objects.active_on(timezone.localdate(now)).filter(agency_id=OuterRef("pk"))
+            )
+        )
+    )
+    for agency in agencies:
+        if agency.contracted:
+            contracted.add(agency.pk)
+        if agency.is_suspended:
+            suspended[agency.pk] = agency.suspension_refusal()
+    return contracted, suspended
+
+
+def current_consents(camera_ids):
+    """The newest consent of each camera, with the reason a premises rule refuses live (if one does)."""
+    rule = PremisesRule.objects.filter(
+        agency_id=OuterRef("camera__agency_id"), premises=OuterRef("camera__premises")
+    ).exclude(highest_level=Consent.Level.LIVE)
+    return (
+        Consent.objects.current()
+        .filter(camera_id__in=camera_ids)
+        .annotate(live_forbidden_by=Subquery(rule.values("reason")[:1]))
+    )
 
 
 def open_incident_points(agency_ids) -> dict[int, list]:
@@ -99,26 +148,21 @@ def live_refusal(camera: Camera, now: datetime | None = None) -> str:
     return live_refusals([camera], now)[camera.pk]
 
 
-def live_refusals(cameras, now: datetime | None = None, *, contracted=None) -> dict[int, str]:
+def live_refusals(cameras, now: datetime | None = None, *, contracted=None, suspended=None) -> dict[int, str]:
     """{camera id: refusal} for many cameras in a constant number of queries (empty refusal: may be seen).
 
-    `contracted`: the agency ids known to have an active contract at `now`, for a caller that
-    selected the cameras by it already; read here otherwise.
+    `contracted` and `suspended`: the agency ids known to have an active contract at `now` and
+    {agency id: refusal} of those suspended, for a caller that selected the cameras by them
+    already; read here otherwise.
     """
     cameras = list(cameras)
     now = now or timezone.now()
     agency_ids = {camera.agency_id for camera in cameras}
-    if contracted is None:
-        contracted = set(
-            active_contract_agency_ids(now)
-            .filter(agency_id__in=agency_ids)
-            .values_list("agency_id", flat=True)
-        )
+    if contracted is None or suspended is None:
+        contracted, suspended = agency_standing(agency_ids, now)
     consents = {
         consent.camera_id: consent
-        for consent in Consent.objects.current().filter(
-            camera_id__in=[camera.pk for camera in cameras if not is_agency_camera(camera)]
-        )
+        for consent in current_consents([camera.pk for camera in cameras if not is_agency_camera(camera)])
     }
     radius_agencies = {
         camera.agency_id
@@ -133,6 +177,7 @@ def live_refusals(cameras, now: datetime | None = None, *, contracted=None) -> d
             contract_active=camera.agency_id in contracted,
             open_incidents=incidents.get(camera.agency_id, []),
             now=now,
+            suspension=suspended.get(camera.agency_id, ""),
         )
         for camera in cameras
     }

@@ -4,6 +4,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from agencies.access import membership_of
+from agencies.models import Agency
 from agencies.signin.sockets import SignedInSocket
 from cameras.events import agency_group
 from cameras.viewing.presence import wall_closed, wall_opened
@@ -19,7 +20,8 @@ MAX_MESSAGE_CHARS = 4096
 class WallConsumer(SignedInSocket, AsyncJsonWebsocketConsumer):
     """One wall tab. Its Origin was checked by the ASGI stack; the user is checked here.
 
-    It closes when its user's access ends (sign-out, deactivation, membership removed).
+    It closes when its user's access ends (sign-out, deactivation, membership removed) or
+    its agency is suspended.
     """
 
     async def connect(self):
@@ -28,9 +30,10 @@ class WallConsumer(SignedInSocket, AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         membership = await database_sync_to_async(membership_of)(user)
-        if membership is None or not membership.watches_video:
+        if membership is None or not membership.watches_video or membership.agency.is_suspended:
             await self.close(code=CLOSE_FORBIDDEN)
             return
+        self.agency_id = membership.agency_id
         self.group = agency_group(membership.agency_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
@@ -99,3 +102,16 @@ class WallConsumer(SignedInSocket, AsyncJsonWebsocketConsumer):
 
     async def layout_pushed(self, event):
         await self.send_json(event)
+
+    async def agency_suspended(self, event):
+        # The wall shows why, then the socket closes for good (4403: do not reconnect).
+        await self.send_json({"type": "agency.suspended", "detail": event.get("detail", "")})
+        await self.close(code=CLOSE_FORBIDDEN)
+
+    async def access_still_allowed(self) -> bool:
+        suspended = await database_sync_to_async(
+            Agency.objects.filter(pk=self.agency_id, suspended_at__isnull=False).exists
+        )()
+        if suspended:
+            await self.close(code=CLOSE_FORBIDDEN)
+        return not suspended

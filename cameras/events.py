@@ -10,6 +10,7 @@ consumer method of the same name with dots as underscores:
 - `incident.opened` {incident: {id, external_id, kind, priority, lat, lon, address, cameras, ...}}
 - `incident.closed` {incident: {id}}
 - `layout.pushed`   {layout: {id, name, grid, tiles, pushed_at, pushed_by}}
+- `agency.suspended` {detail}: the agency is suspended; each wall says why and closes (4403)
 """
 
 import logging

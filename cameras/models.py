@@ -49,7 +49,8 @@ class Camera(models.Model):
         UNOWNED = "unowned", "Unowned (unclaimed or removed by its owner)"
 
     class Premises(models.TextChoices):
-        RESIDENCE = "residence", "Residence"
+        SINGLE_FAMILY = "single_family", "Single-family home"
+        MULTI_FAMILY = "multi_family", "Multi-family home"
         BUSINESS = "business", "Business"
         PUBLIC_SPACE = "public_space", "Public space"
 
@@ -92,7 +93,7 @@ class Camera(models.Model):
         help_text="The resident or business that owns a private camera.",
     )
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PRIVATE)
-    premises = models.CharField(max_length=16, choices=Premises.choices, default=Premises.RESIDENCE)
+    premises = models.CharField(max_length=16, choices=Premises.choices, default=Premises.SINGLE_FAMILY)
     lat = models.FloatField(validators=LATITUDE_VALIDATORS)
     lon = models.FloatField(validators=LONGITUDE_VALIDATORS)
     # The map cell of (lat, lon) (rtcc.geo.cell_of), kept by save() and bulk_create: the
@@ -216,10 +217,15 @@ class Consent(models.Model):
     """What a camera's owner shares, from a moment on. Append-only: the newest row is in force."""
 
     class Level(models.TextChoices):
+        # From least to most shared: premises rules compare levels by this order.
         NONE = "none", "Not shared (revoked)"
         REGISTRY = "registry", "Registry: location only"
         ON_REQUEST = "on_request", "Footage on request"
         LIVE = "live", "Live"
+
+        @classmethod
+        def rank(cls, level: str) -> int:
+            return cls.values.index(level)
 
     camera = models.ForeignKey(Camera, on_delete=models.CASCADE, related_name="consents")
     level = models.CharField(max_length=16, choices=Level.choices)
@@ -301,7 +307,12 @@ class PrivacyMask(models.Model):
         return self.label or f"Mask {self.pk} on {self.camera}"
 
 
-from cameras.footage.models import FootageExport, FootageRequest  # noqa: E402,F401 -- footage's own
+from cameras.footage.models import (  # noqa: E402,F401 -- footage's own
+    EvidenceHold,
+    FootageExport,
+    FootageRequest,
+)
+from cameras.premises import PremisesRule  # noqa: E402,F401 -- each agency's premises ordinance
 from cameras.relay.models import RelayLease, RelayNode  # noqa: E402,F401 -- the relay fleet owns its models
 from cameras.viewing.models import ViewingSession  # noqa: E402,F401 -- purpose-bound viewing
 from cameras.wall.models import Layout, WallPush  # noqa: E402,F401 -- the wall owns its models

@@ -4,6 +4,8 @@ Each sweep deletes, camera by camera, the segments that ended before the cut-off
 writes one audit line per camera saying what went: how many segments, their bytes, the
 oldest and newest start times and a SHA-256 over their names and sizes, so that the
 deletion itself can be shown later. Exported clips live apart and are not touched.
+Segments an evidence hold in force overlaps are kept until the hold is released; the audit
+line counts them.
 """
 
 import hashlib
@@ -15,6 +17,7 @@ from django.utils import timezone
 from agencies.models import AccessEvent, Agency
 from agencies.services import do_record_access
 from cameras.footage.clips import list_segments
+from cameras.footage.holds import hold_on, holds_in_force
 from cameras.models import Camera
 
 logger = logging.getLogger(__name__)
@@ -26,13 +29,17 @@ def do_prune_recordings(now: datetime | None = None) -> int:
     deleted = 0
     for agency in Agency.objects.only("pk", "retention_days"):
         cutoff = now - timedelta(days=agency.retention_days)
-        for camera in Camera.objects.filter(agency=agency).only("pk", "name", "agency_id"):
-            deleted += prune_camera(camera, agency, cutoff)
+        cameras = list(Camera.objects.filter(agency=agency).only("pk", "name", "agency_id"))
+        holds = holds_in_force([camera.pk for camera in cameras])
+        for camera in cameras:
+            deleted += prune_camera(camera, agency, cutoff, holds.get(camera.pk, []))
     return deleted
 
 
-def prune_camera(camera: Camera, agency: Agency, cutoff: datetime) -> int:
-    expired = [segment for segment in list_segments(camera.pk) if segment.end <= cutoff]
+def prune_camera(camera: Camera, agency: Agency, cutoff: datetime, holds=()) -> int:
+    past = [segment for segment in list_segments(camera.pk) if segment.end <= cutoff]
+    expired = [segment for segment in past if hold_on(segment, holds) is None]
+    kept = len(past) - len(expired)
     if not expired:
         return 0
     receipt = hashlib.sha256()
@@ -64,6 +71,7 @@ def prune_camera(camera: Camera, agency: Agency, cutoff: datetime) -> int:
                 "oldest_start": gone[0].start.isoformat(),
                 "newest_start": gone[-1].start.isoformat(),
                 "sha256_of_names_and_sizes": receipt.hexdigest(),
+                "kept_under_hold": kept,
             },
         )
     return len(gone)

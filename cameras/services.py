@@ -13,11 +13,15 @@ from agencies.models import AccessEvent
 from agencies.services import do_record_access
 from cameras.consent import check_live_possible, is_agency_camera
 from cameras.models import Camera, Consent, PrivacyMask, validate_schedule
+from cameras.premises import PremisesRule, premises_refusal
 from cameras.sources import check_pull_url
 
 # Sent after a consent change commits, with camera_id and consent: the relay fleet
 # listens to stop a relay at once instead of at its next reconcile pass.
 consent_changed = Signal()
+# Sent after commit with camera_ids when something other than their owners' consent changed
+# what may be seen of them (an agency's premises rule): the same listeners act on all at once.
+cameras_access_changed = Signal()
 
 
 @transaction.atomic
@@ -62,6 +66,12 @@ def check_owner(user, camera: Camera) -> None:
         raise PermissionDenied("Only the camera's owner can do this.")
 
 
+def check_premises_accept(camera: Camera, level: str) -> None:
+    refusal = premises_refusal(camera, level)
+    if refusal:
+        raise ValidationError({"level": refusal})
+
+
 def check_consent_input(level: str, schedule, expires_at, incident_radius_m) -> None:
     """Raise ValidationError, naming the field, for consent that cannot be recorded."""
     errors = {}
@@ -95,13 +105,15 @@ def do_set_consent(
     """Record the owner's new consent; it is in force from its commit on, and listeners learn of it then.
 
     Every precondition lives here, so no caller (portal page, API, admin) can be weaker:
-    only the owner decides, only for a private camera, and live only through an edge device.
+    only the owner decides, only for a private camera, live only through an edge device, and
+    never more than the agency's premises rule accepts from the camera's premises.
     `relay_mode` (None: unchanged) is part of the owner's decision: video only while the
     agency watches, or continuously (and recorded at the hub).
     """
     check_owner(actor, camera)
     check_consent_input(level, schedule, expires_at, incident_radius_m)
     check_live_possible(camera, level)
+    check_premises_accept(camera, level)
     if relay_mode is not None:
         if relay_mode not in Camera.RelayMode.values:
             raise ValidationError({"relay_mode": f"Choose one of: {', '.join(Camera.RelayMode.values)}."})
@@ -271,6 +283,7 @@ def do_override_camera_as_platform(
     if consent_level:
         check_consent_input(consent_level, None, None, None)
         check_live_possible(camera, consent_level)
+        check_premises_accept(camera, consent_level)
     before = Camera.objects.select_for_update().filter(pk=camera.pk).first() if camera.pk else None
     changed = changed_fields(before, camera, OWNER_FIELDS)
     camera.save()
@@ -367,3 +380,76 @@ def do_set_camera_grants(actor, camera: Camera, grantee, perms, *, request=None)
             "removed": sorted(current - perms),
         },
     )
+
+
+# Premises rules ----------------------------------------------------------------------------
+
+
+def check_rule_in_reach(actor, rule: PremisesRule) -> None:
+    if actor.is_superuser:
+        return
+    agency = agency_of(actor)
+    stored = PremisesRule.objects.filter(pk=rule.pk).values_list("agency_id", flat=True).first()
+    if agency is None or rule.agency_id != agency.pk or stored not in (None, agency.pk):
+        raise PermissionDenied("You set only your own agency's premises rules.")
+
+
+def announce_rule_change(agency_id: int, premises: str) -> None:
+    """Once committed, relays, viewing and walls re-check every resident camera of those premises."""
+    camera_ids = list(
+        Camera.objects.filter(agency_id=agency_id, premises=premises)
+        .exclude(kind=Camera.Kind.PUBLIC)
+        .values_list("pk", flat=True)
+    )
+    if camera_ids:
+        transaction.on_commit(lambda: cameras_access_changed.send(sender=PremisesRule, camera_ids=camera_ids))
+
+
+@transaction.atomic
+def do_save_premises_rule(
+    actor, rule: PremisesRule, *, created: bool, fields=(), request=None
+) -> PremisesRule:
+    """Save an agency's premises rule, audited; cameras it now forbids stop at once."""
+    check_rule_in_reach(actor, rule)
+    before = PremisesRule.objects.filter(pk=rule.pk).values("premises", "highest_level").first()
+    rule.updated_at = timezone.now()
+    rule.save()
+    do_record_access(
+        actor,
+        AccessEvent.Action.RECORD_CHANGE,
+        rule,
+        agency=rule.agency,
+        request=request,
+        detail={
+            "change": "created" if created else "changed",
+            "model": "cameras.premisesrule",
+            "fields": sorted(fields),
+            "before": before,
+            "after": {"premises": rule.premises, "highest_level": rule.highest_level},
+        },
+    )
+    announce_rule_change(rule.agency_id, rule.premises)
+    if before and before["premises"] != rule.premises:
+        announce_rule_change(rule.agency_id, before["premises"])
+    return rule
+
+
+@transaction.atomic
+def do_delete_premises_rule(actor, rule: PremisesRule, *, request=None) -> None:
+    check_rule_in_reach(actor, rule)
+    # A record change, not a `deletion` line: those count deleted footage in the annual report.
+    do_record_access(
+        actor,
+        AccessEvent.Action.RECORD_CHANGE,
+        rule,
+        agency=rule.agency,
+        request=request,
+        detail={
+            "change": "deleted",
+            "model": "cameras.premisesrule",
+            "premises": rule.premises,
+            "highest_level": rule.highest_level,
+        },
+    )
+    announce_rule_change(rule.agency_id, rule.premises)
+    rule.delete()

@@ -167,7 +167,9 @@ def seed(password: str, totp_secret: str) -> dict:
                     "kind": Camera.Kind.PRIVATE if owner else Camera.Kind.PUBLIC,
                     "premises": Camera.Premises.PUBLIC_SPACE
                     if owner is None
-                    else (Camera.Premises.BUSINESS if owner_key == "business" else Camera.Premises.RESIDENCE),
+                    else (
+                        Camera.Premises.BUSINESS if owner_key == "business" else Camera.Premises.SINGLE_FAMILY
+                    ),
                     "lat": lat,
                     "lon": lon,
                     "source": Camera.Source.PUSH,

@@ -281,7 +281,7 @@ class FleetBuilder:
                     owner=owner,
                     name=f"{'Shop' if business else 'Home'} {owner.username[-6:]} {HOME_VIEWS[view % len(HOME_VIEWS)]}",
                     kind=Camera.Kind.PRIVATE,
-                    premises=Camera.Premises.BUSINESS if business else Camera.Premises.RESIDENCE,
+                    premises=Camera.Premises.BUSINESS if business else Camera.Premises.SINGLE_FAMILY,
                     # Most owners send video only while watched; a business's first camera records.
                     relay_mode=Camera.RelayMode.CONTINUOUS
                     if business and view == 0

@@ -63,6 +63,12 @@ class SignedInSocket:
             if not await check(session_key, user_id):
                 await self.close(code=CLOSE_SIGNED_OUT)
                 return
+            if not await self.access_still_allowed():
+                return
+
+    async def access_still_allowed(self) -> bool:
+        """A consumer's own re-check beyond the session's (it closes the socket itself); True by default."""
+        return True
 
     async def access_ended(self, event):
         if hasattr(self, "access_check"):

@@ -90,3 +90,52 @@ class FootageExport(models.Model):
     @property
     def absolute_path(self):
         return settings.MEDIA_ROOT / self.file_path
+
+
+class EvidenceHoldQuerySet(models.QuerySet):
+    def in_force(self):
+        return self.filter(released_at__isnull=True)
+
+
+class EvidenceHold(models.Model):
+    """A case's hold on a camera's recordings of a window: retention deletes none of it until released."""
+
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="evidence_holds")
+    camera = models.ForeignKey("cameras.Camera", on_delete=models.PROTECT, related_name="evidence_holds")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    case_number = models.CharField(max_length=64)
+    reason = models.CharField(max_length=500)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    placed_at = models.DateTimeField(default=timezone.now, editable=False)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    released_at = models.DateTimeField(null=True, blank=True)
+    release_reason = models.CharField(max_length=500, blank=True)
+
+    objects = EvidenceHoldQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-placed_at", "-pk"]
+        indexes = [
+            models.Index(fields=["camera", "released_at"]),
+            models.Index(fields=["agency", "released_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="hold_window_ordered"),
+            models.CheckConstraint(condition=~Q(case_number=""), name="hold_needs_case_number"),
+        ]
+
+    def __str__(self):
+        return f"Hold {self.case_number}: {self.camera} {self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M}"
+
+    @property
+    def in_force(self) -> bool:
+        return self.released_at is None
+
+    def covers(self, start, end) -> bool:
+        """Does the hold's window overlap [start, end)?"""
+        return self.start < end and start < self.end

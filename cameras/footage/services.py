@@ -18,6 +18,7 @@ from cameras.access import cameras_visible_to
 from cameras.footage.clips import ClipError, cut_clip, exports_dir
 from cameras.footage.models import FootageExport, FootageRequest
 from cameras.models import Consent
+from cameras.premises import premises_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,9 @@ def requestable_consent(camera, now) -> bool:
     consent = camera.current_consent()
     if consent is None or consent.level not in SHARING_LEVELS:
         return False
+    # A premises rule that takes no footage from this kind of place outranks what the owner offered.
+    if premises_refusal(camera, Consent.Level.ON_REQUEST):
+        return False
     return consent.expires_at is None or now < consent.expires_at
 
 
@@ -66,6 +70,8 @@ def do_create_footage_request(
     if membership is None or membership.role not in VIEWING_ROLES:
         raise PermissionDenied("Only agency staff who work with video can request footage.")
     agency = membership.agency
+    if agency.is_suspended:
+        raise PermissionDenied(agency.suspension_refusal())
     check_footage_window(start, end, case_number, reason, retention_days=agency.retention_days)
     camera_ids = list(dict.fromkeys(camera_ids or []))
     if not camera_ids:
@@ -87,7 +93,8 @@ def do_create_footage_request(
             messages.append(f"No private camera of your agency has id {', '.join(map(str, unknown))}.")
         if closed:
             messages.append(
-                f"The owner of camera {', '.join(map(str, closed))} does not take footage requests."
+                f"Camera {', '.join(map(str, closed))} does not take footage requests: its owner "
+                "does not offer them, or your agency's premises rules forbid them."
             )
         raise ValidationError({"cameras": messages})
     batch = None

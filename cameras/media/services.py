@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from agencies.access import VIEWING_ROLES, has_role
+from agencies.access import VIEWING_ROLES, agency_of, has_role
 from cameras.access import cameras_visible_to
 from cameras.consent import is_agency_camera, live_refusal
 from cameras.media.signing import MediaGrant, read_token, token_in
@@ -23,6 +23,9 @@ def check_may_watch(user, camera_id: int):
         raise MediaRefused(403, "Sign in as an agency user.")
     if not (user.is_superuser or has_role(user, *VIEWING_ROLES)):
         raise MediaRefused(403, "Your role does not watch video.")
+    agency = agency_of(user)
+    if agency is not None and agency.is_suspended:
+        raise MediaRefused(403, agency.suspension_refusal())
     camera = cameras_visible_to(user).filter(pk=camera_id).first()
     if camera is None:
         raise MediaRefused(404, "No such camera.")

@@ -57,9 +57,11 @@ class CameraForm(forms.Form):
         help_text="One sentence: the street, a car park\u2026",
     )
     premises = forms.ChoiceField(
-        choices=[(Camera.Premises.RESIDENCE, "Residence"), (Camera.Premises.BUSINESS, "Business")],
+        label="Where is it?",
+        choices=Camera.Premises.choices,
         widget=forms.RadioSelect,
-        initial=Camera.Premises.RESIDENCE,
+        initial=Camera.Premises.SINGLE_FAMILY,
+        help_text="Some agencies' rules limit what they take from homes; the answer decides what you may share.",
     )
     address = forms.CharField(max_length=300, required=False)
     lat = forms.FloatField(label="Latitude", min_value=-90, max_value=90, required=False)

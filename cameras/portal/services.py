@@ -17,6 +17,7 @@ from agencies.services import do_record_access
 from cameras.footage.clips import exports_dir
 from cameras.footage.models import FootageExport, FootageRequest
 from cameras.models import Camera, Consent, PrivacyMask
+from cameras.premises import premises_refusal
 from cameras.relay.layout import live_dir, recordings_dir, snapshot_path
 from cameras.services import check_owner, do_revoke_consent, do_set_consent, replace_masks
 from cameras.viewing.models import ViewingSession
@@ -56,13 +57,16 @@ def do_register_camera(
     lon: float,
     description: str = "",
     address: str = "",
-    premises: str = Camera.Premises.RESIDENCE,
+    premises: str = Camera.Premises.SINGLE_FAMILY,
     device=None,
     request=None,
 ) -> Camera:
-    """A private camera shared as a registry entry (location only) with the agency covering it."""
-    if premises not in {Camera.Premises.RESIDENCE, Camera.Premises.BUSINESS}:
-        raise ValidationError({"premises": "Choose residence or business."})
+    """A private camera shared as a registry entry (location only) with the agency covering it.
+
+    Refused, with the agency's reason, when its premises rule takes no camera of this premises type.
+    """
+    if premises not in Camera.Premises.values:
+        raise ValidationError({"premises": "Choose the kind of place the camera is at."})
     if device is not None and device.owner_id != owner.pk:
         raise ValidationError({"device": "Choose one of your own devices."})
     agency = agency_for_point(lat, lon)
@@ -82,6 +86,9 @@ def do_register_camera(
         source=Camera.Source.PUSH if device else Camera.Source.NONE,
     )
     camera.full_clean()
+    refusal = premises_refusal(camera, Consent.Level.REGISTRY)
+    if refusal:
+        raise ValidationError({"premises": refusal})
     camera.save()
     do_record_access(
         owner,
@@ -89,7 +96,7 @@ def do_register_camera(
         camera,
         agency=agency,
         request=request,
-        detail={"change": "registered"},
+        detail={"change": "registered", "premises": premises},
     )
     do_set_consent(owner, camera, Consent.Level.REGISTRY, note="registered", request=request)
     return camera

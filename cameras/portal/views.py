@@ -21,6 +21,7 @@ from cameras.footage.services import do_answer_footage_request, do_expire_lapsed
 from cameras.models import Camera, Consent
 from cameras.portal import forms
 from cameras.portal import services as owner_services
+from cameras.premises import policy_conflicts, premises_refusal
 from cameras.relay.layout import snapshot_path
 from cameras.services import do_revoke_consent, do_set_consent
 
@@ -60,7 +61,12 @@ def portal(request):
     """Public landing page; for a signed-in owner, their cameras and what each shares."""
     if not request.user.is_authenticated:
         return render(request, "cameras/portal.html", {"cameras": []})
-    cameras = Camera.objects.filter(owner=request.user).with_consent().select_related("agency", "device")
+    cameras = list(
+        Camera.objects.filter(owner=request.user).with_consent().select_related("agency", "device")
+    )
+    conflicts = policy_conflicts(cameras)
+    for camera in cameras:
+        camera.policy_conflict = conflicts.get(camera.pk, "")
     pending = FootageRequest.objects.filter(
         camera__owner=request.user, status=FootageRequest.Status.PENDING, answer_by__gt=timezone.now()
     ).count()
@@ -166,6 +172,9 @@ def camera_detail(request, pk):
             "live_refusal": live_refusal(camera) if consent and consent.level == Consent.Level.LIVE else None,
             "can_stream_live": streams_through_device(camera),
             "mask_count": camera.privacy_masks.count(),
+            "policy_conflict": premises_refusal(camera, consent.level) if consent else "",
+            # Said before the owner chooses, not only once a choice is refused.
+            "live_forbidden": premises_refusal(camera, Consent.Level.LIVE),
         },
     )
 

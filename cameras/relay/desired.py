@@ -26,10 +26,14 @@ def desired_cameras(now: datetime | None = None, demanded=frozenset()) -> dict:
             enabled=True,
             source__in=[Camera.Source.PUSH, Camera.Source.PULL],
             agency_id__in=Subquery(active_contract_agency_ids(now)),
+            agency__suspended_at__isnull=True,
         )
         .select_related("agency")
         .prefetch_related("privacy_masks")
     )
-    # The candidates were chosen by an active contract: every one of their agencies has one.
-    refusals = live_refusals(candidates, now, contracted={camera.agency_id for camera in candidates})
+    # The candidates were chosen by an active contract and no suspension: their agencies have
+    # a contract and none is suspended.
+    refusals = live_refusals(
+        candidates, now, contracted={camera.agency_id for camera in candidates}, suspended={}
+    )
     return {camera.pk: camera for camera in candidates if not refusals[camera.pk]}

@@ -26,7 +26,8 @@ def redis_client() -> redis.Redis:
     return redis.Redis(unix_socket_path=str(settings.EMBEDDED_REDIS_SOCKET), socket_timeout=5)
 
 
-def wake_nodes(camera_id: int) -> None:
+def wake_nodes(camera_id: int | None = None) -> None:
+    """Make every node re-check now; without a camera id (a whole agency changed), every camera it holds."""
     try:
         redis_client().publish(channel_name(), json.dumps({"camera_id": camera_id}))
     except redis.RedisError:
@@ -71,11 +72,13 @@ class WakeListener(threading.Thread):
                 if message is None:
                     continue
                 try:
-                    camera_id = int(json.loads(message["data"])["camera_id"])
+                    camera_id = json.loads(message["data"])["camera_id"]
+                    camera_id = None if camera_id is None else int(camera_id)
                 except (ValueError, KeyError, TypeError):
                     continue
-                with self.lock:
-                    self.camera_ids.add(camera_id)
+                if camera_id is not None:
+                    with self.lock:
+                        self.camera_ids.add(camera_id)
                 self.event.set()
         finally:
             pubsub.close()

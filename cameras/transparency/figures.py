@@ -6,8 +6,14 @@ from django.db.models import Count
 from django.utils import timezone
 
 from agencies.models import AccessEvent, Agency, AuditChain
+from agencies.suspension import suspension_history
+from cameras.footage.deletion_orders import certificates_of
+from cameras.footage.models import EvidenceHold
 from cameras.models import Camera, Consent
 from cameras.viewing.hours import hours_by, sessions_in
+
+# The newest orders on the page; the annual reports list each year's in full.
+SHOWN_ORDERS = 10
 
 
 def _viewing(agency: Agency, since) -> dict:
@@ -41,6 +47,10 @@ def figures_for(agency: Agency, days: int = 30) -> dict:
         "exports": accesses.get(AccessEvent.Action.EXPORT, 0),
         "footage_requests": accesses.get(AccessEvent.Action.FOOTAGE_REQUEST, 0),
         "retention_days": agency.retention_days,
+        "holds_in_force": EvidenceHold.objects.in_force().filter(agency=agency).count(),
+        # Every order ever made stays listed: a council's decision does not age out after 30 days.
+        "suspensions": list(suspension_history(agency)[:SHOWN_ORDERS]),
+        "deletion_orders": list(certificates_of(agency)[:SHOWN_ORDERS]),
         "report_years": range(timezone.now().year, agency.created_at.year - 1, -1),
         "audit": AuditChain.objects.filter(key=AuditChain.key_for(agency.pk)).first(),
     }

@@ -13,8 +13,10 @@ from django.utils import timezone
 from agencies.audit import verify_chain
 from agencies.audit_query import chain_head
 from agencies.models import AccessEvent, Agency
+from agencies.suspension import suspension_history
 from billing.models import Contract, Invoice, InvoiceLine
-from cameras.footage.models import FootageExport, FootageRequest
+from cameras.footage.deletion_orders import certificates_of
+from cameras.footage.models import EvidenceHold, FootageExport, FootageRequest
 from cameras.models import Camera
 from cameras.viewing.hours import hours_by, sessions_in
 from rtcc.geo import AREA_CELL_DEGREES, area_cell
@@ -104,6 +106,39 @@ def audit(agency: Agency, since, until) -> dict:
     }
 
 
+def orders(agency: Agency, since, until) -> dict:
+    """Suspensions, reinstatements and deletion orders of the year, and evidence holds."""
+    holds = EvidenceHold.objects.filter(agency=agency)
+    return {
+        "suspensions": [
+            {
+                "at": line.at.isoformat(),
+                "change": line.detail.get("change"),
+                "order": line.detail.get("order"),
+                "reason": line.detail.get("reason"),
+                "sequence": line.sequence,
+            }
+            for line in suspension_history(agency, since, until).order_by("at", "pk")
+        ],
+        "deletion_orders": [
+            {
+                "at": line.at.isoformat(),
+                "order": line.detail.get("order"),
+                "files": line.detail.get("files"),
+                "bytes": line.detail.get("bytes"),
+                "manifest_sha256": line.detail.get("manifest_sha256"),
+                "sequence": line.sequence,
+            }
+            for line in certificates_of(agency).filter(at__gte=since, at__lt=until).order_by("at", "pk")
+        ],
+        "evidence_holds": {
+            "placed": holds.filter(placed_at__gte=since, placed_at__lt=until).count(),
+            "released": holds.filter(released_at__gte=since, released_at__lt=until).count(),
+            "in_force_at_end": holds.filter(placed_at__lt=until).exclude(released_at__lt=until).count(),
+        },
+    }
+
+
 def cost(agency: Agency, year: int) -> dict:
     first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     contracts = Contract.objects.filter(
@@ -152,6 +187,7 @@ def annual_report(agency: Agency, year: int, now: datetime.datetime | None = Non
         "footage": footage(agency, since, until),
         "cameras_by_area": {"cell_degrees": AREA_CELL_DEGREES, "cells": camera_cells(agency, until)},
         "audit": audit(agency, since, until),
+        "orders": orders(agency, since, until),
         "retention_days": agency.retention_days,
         "cost": cost(agency, year),
         "policy": {"use_policy": agency.use_policy, "oversight_contact": agency.oversight_contact},

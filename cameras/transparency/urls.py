@@ -12,6 +12,11 @@ def with_formats(route: str, view, name: str, formats: tuple[str, ...]) -> list:
 
 urlpatterns = [
     path("transparency/", views.transparency, name="transparency"),
+    path(
+        "transparency/<slug:slug>/deletion-orders/<int:sequence>.json",
+        views.deletion_certificate,
+        name="transparency-deletion-certificate",
+    ),
     *with_formats("transparency/<slug:slug>/heads", views.chain_heads, "transparency-heads", ("json",)),
     *with_formats(
         "transparency/<slug:slug>/report/<int:year>", views.report, "transparency-report", ("json", "csv")

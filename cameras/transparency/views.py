@@ -6,7 +6,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from agencies.audit_query import daily_heads
-from agencies.models import Agency
+from agencies.models import AccessEvent, Agency
+from cameras.footage.deletion_orders import certificate_document
 from cameras.transparency.figures import figures_for
 from cameras.transparency.report import annual_report, report_rows
 from rtcc.spreadsheet import csv_cell
@@ -47,4 +48,15 @@ def report(request, slug: str, year: int, fmt: str = "html"):
     else:
         return render(request, "transparency/report.html", {"report": figures, "agency": agency})
     response["Content-Disposition"] = f'inline; filename="{agency.slug}-{year}.{fmt}"'
+    return response
+
+
+def deletion_certificate(request, slug: str, sequence: int):
+    """A deletion order's certificate with the audit line that seals it: public, as the order is."""
+    agency = get_object_or_404(Agency, slug=slug)
+    line = get_object_or_404(
+        AccessEvent, agency=agency, sequence=sequence, action=AccessEvent.Action.DELETION_ORDER
+    )
+    response = JsonResponse(certificate_document(line), json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = f'inline; filename="{agency.slug}-deletion-{sequence}.json"'
     return response

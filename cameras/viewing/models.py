@@ -17,6 +17,7 @@ class ViewingSession(models.Model):
         INCIDENT_CLOSED = "incident_closed", "Incident closed"
         CONSENT_REVOKED = "consent_revoked", "Consent revoked"
         WALL_CLOSED = "wall_closed", "Wall closed"
+        SUSPENDED = "suspended", "Agency suspended"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="viewing_sessions"

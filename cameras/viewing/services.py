@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from agencies.access import agency_of
@@ -84,6 +85,8 @@ def do_open_viewing_session(
     agency = agency_of(user)
     if agency is None:
         raise PermissionDenied("Only members of an agency watch live video.")
+    if agency.is_suspended:
+        raise PermissionDenied(agency.suspension_refusal())
     if not is_agency_camera(camera) and not why.binds_session:
         raise ValidationError(
             {"purpose": "A private camera needs an open incident, or a case number with the reason."}
@@ -162,11 +165,12 @@ def do_close_viewing_sessions_of_incident(incident, *, actor=None, request=None)
     )
 
 
-def do_end_sessions_that_lapsed(now=None, camera_ids=None) -> int:
+def do_end_sessions_that_lapsed(now=None, camera_ids=None, agency_id=None) -> int:
     """End open sessions past their expiry, on a camera that may no longer be seen live, or of a wall gone.
 
-    Run on every consent change (for that camera) and by the beat (for all), so an owner's
-    receipt never shows a look as open after the owner revoked it or the session ran out.
+    Run on every consent change (for that camera), on an agency's suspension (its sessions and
+    those on its cameras) and by the beat (for all), so an owner's receipt never shows a look
+    as open after the owner revoked it or the session ran out.
     """
     now = now or timezone.now()
     sessions = ViewingSession.objects.filter(ended_at__isnull=True).select_related(
@@ -174,12 +178,16 @@ def do_end_sessions_that_lapsed(now=None, camera_ids=None) -> int:
     )
     if camera_ids is not None:
         sessions = sessions.filter(camera_id__in=camera_ids)
+    if agency_id is not None:
+        sessions = sessions.filter(Q(agency_id=agency_id) | Q(camera__agency_id=agency_id))
     sessions = list(sessions)
     refusals = live_refusals({session.camera_id: session.camera for session in sessions}.values(), now)
     gone = walls_gone({session.user_id for session in sessions}, now.timestamp())
     ended = 0
     for session in sessions:
-        if refusals[session.camera_id]:
+        if session.agency.is_suspended or session.camera.agency.is_suspended:
+            reason = ViewingSession.EndReason.SUSPENDED
+        elif refusals[session.camera_id]:
             reason = ViewingSession.EndReason.CONSENT_REVOKED
         elif session.expires_at <= now:
             reason = ViewingSession.EndReason.EXPIRED

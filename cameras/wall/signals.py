@@ -10,10 +10,12 @@ from django.db import transaction
 from django.dispatch import receiver
 
 from agencies.incidents import incident_closed, incident_opened
+from agencies.models import Agency
+from agencies.suspension import agency_suspension_changed
 from cameras.events import send_to_agency
 from cameras.models import Camera
 from cameras.relay.demand import add_demand
-from cameras.services import consent_changed
+from cameras.services import cameras_access_changed, consent_changed
 from cameras.viewing.services import do_close_viewing_sessions_of_incident
 from cameras.wall.incidents import docked_cameras, incident_payload
 
@@ -46,3 +48,17 @@ def end_viewing_of_closed_incident(sender, incident, actor=None, request=None, *
     # Inside the closing transaction: the incident and its viewing end together or not at all.
     do_close_viewing_sessions_of_incident(incident, actor=actor, request=request)
     send_to_agency(incident.agency_id, {"type": "incident.closed", "incident": {"id": incident.pk}})
+
+
+@receiver(cameras_access_changed, dispatch_uid="wall-cameras-access-changed")
+def tell_walls_of_access_change(sender, camera_ids, **kwargs):
+    for camera_id, agency_id in Camera.objects.filter(pk__in=camera_ids).values_list("pk", "agency_id"):
+        send_to_agency(agency_id, {"type": "camera.consent", "camera_id": camera_id})
+
+
+@receiver(agency_suspension_changed, dispatch_uid="wall-agency-suspended")
+def close_walls_of_suspended_agency(sender, agency_id, suspended, **kwargs):
+    # The walls close on this message; each also re-checks on a timer, so a lost one does not keep it open.
+    if suspended:
+        agency = Agency.objects.get(pk=agency_id)
+        send_to_agency(agency_id, {"type": "agency.suspended", "detail": agency.suspension_refusal()})

@@ -11,6 +11,8 @@ export function setConnection(kind, text) {
 /** Connect to /ws/wall/ and call `onEvent(event)` for every message; `onLost()` when it drops. */
 export function connectWall(onEvent, onLost) {
   let delay = 1000;
+  // Why the hub is about to close the socket for good (an agency suspended), shown as it closes.
+  let farewell = "";
   const connect = () => {
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     const socket = new WebSocket(scheme + location.host + "/ws/wall/");
@@ -19,12 +21,16 @@ export function connectWall(onEvent, onLost) {
     socket.onmessage = (message) => {
       let event;
       try { event = JSON.parse(message.data); } catch (e) { return; }
+      if (event.type === "agency.suspended") { farewell = String(event.detail || ""); return; }
       onEvent(event);
     };
     socket.onclose = (event) => {
       onLost();
       if (event.code === 4401) { location.href = "/accounts/login/?next=/wall/"; return; }
-      if (event.code === 4403) { setConnection("closed", "Your role does not watch video."); return; }
+      if (event.code === 4403) {
+        setConnection("closed", farewell || "Your role does not watch video, or your agency is suspended.");
+        return;
+      }
       setConnection("lost", "Connection lost; reconnecting…");
       setTimeout(connect, delay);
       delay = Math.min(15000, delay * 2);

@@ -39,7 +39,9 @@ class CapacityTests(FleetTestCase):
 
         wait_for(placed, 30, "one camera never went live with the other at no_capacity")
         live, waiting = (first, second) if self.status_of(first) == Camera.Status.LIVE else (second, first)
-        self.assertEqual(set(ffmpeg_pids_by_camera()), {live.pk}, "the node ran more relays than its capacity")
+        self.assertEqual(
+            set(ffmpeg_pids_by_camera()), {live.pk}, "the node ran more relays than its capacity"
+        )
 
         do_revoke_consent(self.resident, live)
         self.wait_status(waiting, Camera.Status.LIVE, timeout=30, devices=devices)

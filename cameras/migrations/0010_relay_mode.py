@@ -12,7 +12,7 @@ def owners_cameras_on_demand(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cameras", "0008_wall_closed_end_reason"),
+        ("cameras", "0009_premises_rules_evidence_holds"),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cameras', '0009_relay_mode'),
+        ('cameras', '0010_relay_mode'),
     ]
 
     operations = [
