@@ -198,7 +198,7 @@ class RelayModeChoiceTests(IncidentPersonas):
         self.client.force_login(self.resident)
         self.client.post(
             "/portal/cameras/new/",
-            {"name": "Side gate", "premises": "residence", "lat": "41.8811", "lon": "-87.6301"},
+            {"name": "Side gate", "premises": "single_family", "lat": "41.8811", "lon": "-87.6301"},
         )
         self.assertEqual(Camera.objects.get(name="Side gate").relay_mode, Camera.RelayMode.ON_DEMAND)
 
