@@ -44,7 +44,28 @@ class EmbeddedRedis:
         directory = self.socket_path.parent
         directory.mkdir(parents=True, exist_ok=True)
         self.socket_path.unlink(missing_ok=True)
-        arguments = [
+        # Its own session: a Ctrl-C meant for the supervisor must not kill Redis before
+        # the children that still talk to it.
+        self.process = subprocess.Popen(self.argv(), stdin=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while not is_answering(self.socket_path):
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"redis-server exited with code {self.process.returncode}; see {directory / 'redis.log'}"
+                )
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(
+                    f"redis-server did not answer on {self.socket_path} within {timeout:.0f} s"
+                )
+            time.sleep(0.05)
+        logger.info("embedded Redis on %s (pid %s)", self.socket_path, self.process.pid)
+        return self
+
+    def argv(self) -> list[str]:
+        """The redis-server command line: a unix socket only, nothing kept on disk."""
+        directory = self.socket_path.parent
+        return [
             redis_server_binary(),
             "--port",
             "0",
@@ -65,23 +86,6 @@ class EmbeddedRedis:
             "--logfile",
             str(directory / "redis.log"),
         ]
-        # Its own session: a Ctrl-C meant for the supervisor must not kill Redis before
-        # the children that still talk to it.
-        self.process = subprocess.Popen(arguments, stdin=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while not is_answering(self.socket_path):
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"redis-server exited with code {self.process.returncode}; see {directory / 'redis.log'}"
-                )
-            if time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(
-                    f"redis-server did not answer on {self.socket_path} within {timeout:.0f} s"
-                )
-            time.sleep(0.05)
-        logger.info("embedded Redis on %s (pid %s)", self.socket_path, self.process.pid)
-        return self
 
     def stop(self, timeout: float = 5.0) -> None:
         if self.process is None or self.process.poll() is not None:

@@ -1,8 +1,11 @@
-"""Run several child processes as one: start them, watch them, stop them all together.
+"""Run several child processes as one: start them, restart the ones that crash, stop them together.
 
 Each child gets its own process group, so stopping one stops everything it started
 (ffmpeg under a relay node, say) and a Ctrl-C in the terminal reaches only us; we then
-stop the children in reverse order of start.
+stop the children in reverse order of start. A child that exits is started again after a
+backoff (1 s, doubling to 30 s, back to 1 s once it has run a minute), as systemd's
+`Restart=on-failure` does in production; a child that keeps dying within seconds of every
+start (a port taken, say) stops the whole demo instead of looping for ever.
 """
 
 import logging
@@ -15,17 +18,50 @@ from dataclasses import dataclass, field
 logger = logging.getLogger(__name__)
 
 
+BACKOFF_FIRST_SECONDS = 1.0
+BACKOFF_MAX_SECONDS = 30.0
+# A child that ran this long was healthy: its next crash starts the backoff afresh.
+HEALTHY_AFTER_SECONDS = 60.0
+# A child that dies this soon after this many starts in a row will not come up by itself.
+EARLY_EXIT_SECONDS = 10.0
+EARLY_EXITS_TO_GIVE_UP = 5
+
+
 @dataclass
 class Child:
     name: str
     argv: list[str]
     env: dict[str, str] | None = None
+    # Set for a child started before the supervisor (the embedded Redis): watched and restarted,
+    # not started again.
     process: subprocess.Popen | None = field(default=None, repr=False)
+    restarts: int = 0
+    early_exits: int = 0
+    started_at: float = field(default_factory=time.monotonic, repr=False)
+    restart_at: float | None = field(default=None, repr=False)
 
     def start(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            return
+        self.started_at = time.monotonic()
         self.process = subprocess.Popen(
             self.argv, env=self.env, stdin=subprocess.DEVNULL, start_new_session=True
         )
+
+    def schedule_restart(self, now: float) -> float:
+        """Note the exit; return the delay before the next start."""
+        ran = now - self.started_at
+        self.early_exits = self.early_exits + 1 if ran < EARLY_EXIT_SECONDS else 0
+        if ran >= HEALTHY_AFTER_SECONDS:
+            self.restarts = 0
+        delay = min(BACKOFF_MAX_SECONDS, BACKOFF_FIRST_SECONDS * 2**self.restarts)
+        self.restarts += 1
+        self.restart_at = now + delay
+        return delay
+
+    @property
+    def gave_up(self) -> bool:
+        return self.early_exits >= EARLY_EXITS_TO_GIVE_UP
 
     @property
     def exited(self) -> int | None:
@@ -49,7 +85,7 @@ class Supervisor:
         self.stopping = True
 
     def run(self, on_started=None) -> int:
-        """Start every child, wait until a signal or until one of them exits, then stop all."""
+        """Start every child and keep them running until a signal, or until one cannot start."""
         previous = {sig: signal.signal(sig, self.request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
         failed = None
         try:
@@ -57,17 +93,37 @@ class Supervisor:
                 child.start()
             if on_started:
                 on_started()
-            while not self.stopping:
-                failed = next((c for c in self.children if c.exited is not None), None)
-                if failed:
-                    logger.error("%s exited with code %s; stopping the demo", failed.name, failed.exited)
-                    break
+            while not self.stopping and failed is None:
+                failed = self.tend(time.monotonic())
                 time.sleep(0.5)
         finally:
             self.stop_all()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         return 1 if failed else 0
+
+    def tend(self, now: float) -> Child | None:
+        """Restart the children that exited, after their backoff; return one that will not come up."""
+        for child in self.children:
+            if child.restart_at is None and child.exited is not None:
+                code = child.exited
+                delay = child.schedule_restart(now)
+                if child.gave_up:
+                    logger.error(
+                        "%s exited with code %s within seconds of each of its last %d starts; stopping the demo",
+                        child.name,
+                        code,
+                        child.early_exits,
+                    )
+                    return child
+                logger.warning("%s exited with code %s; restarting it in %.0f s", child.name, code, delay)
+            elif child.restart_at is not None and now >= child.restart_at and not self.stopping:
+                child.restart_at = None
+                child.start()
+                logger.warning(
+                    "%s restarted (pid %s, restart %d)", child.name, child.process.pid, child.restarts
+                )
+        return None
 
     def stop_all(self, timeout: float = 10.0) -> None:
         for child in reversed(self.children):

@@ -84,3 +84,79 @@ def test_demo_answers_then_stops_every_child(tmp_path, stop_signal):
         time.sleep(0.2)
     assert processes_mentioning(str(tmp_path)) == []
     assert processes_mentioning(f"-p {port} ") == []
+
+
+def children_of(pid: int) -> dict[int, str]:
+    """{pid: command line} of the processes whose parent is `pid`."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            # The parent pid is the 4th field after the command name, which sits in brackets.
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            if parent == pid:
+                found[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def child_running(demo_pid: int, text: str) -> int | None:
+    return next((pid for pid, cmdline in children_of(demo_pid).items() if text in cmdline), None)
+
+
+def wait_until(condition, timeout: float, message: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.3)
+    pytest.fail(message)
+
+
+def test_demo_restarts_a_crashed_relay_node_and_embedded_redis(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.update(
+        RTCC_VAR_DIR=str(tmp_path), RTCC_DEMO_PASSWORD="demo-password-123", RTCC_DEMO_TOTP_SECRET=DEMO_SECRET
+    )
+    log = tmp_path / "demo.log"
+    with open(log, "w") as output:
+        demo = subprocess.Popen(
+            [sys.executable, "manage.py", "demo", "--port", str(port), "--no-cameras"],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        assert wait_for_http(f"http://127.0.0.1:{port}/", time.monotonic() + 120, demo) == 200
+        for text in ("relay_node", "redis-server"):
+            old = wait_until(lambda t=text: child_running(demo.pid, t), 30, f"no {text} child")
+            os.kill(old, signal.SIGKILL)
+            new = wait_until(
+                lambda t=text, o=old: (pid := child_running(demo.pid, t)) and pid != o and pid,
+                30,
+                f"the demo did not restart {text}:\n{log.read_text()[-3000:]}",
+            )
+            assert new != old
+        assert demo.poll() is None, "the demo stopped instead of restarting its children"
+        # The site still works with the new Redis behind it (sessions, throttles, the cache).
+        assert wait_for_http(f"http://127.0.0.1:{port}/transparency/", time.monotonic() + 30, demo) == 200
+        text = log.read_text()
+        assert "relay-node exited with code -9; restarting it in" in text
+        assert "redis exited with code -9; restarting it in" in text
+    finally:
+        demo.send_signal(signal.SIGTERM)
+        try:
+            demo.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(demo.pid, signal.SIGKILL)
+            demo.wait()
+    deadline = time.monotonic() + 10
+    while processes_mentioning(str(tmp_path)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert processes_mentioning(str(tmp_path)) == []

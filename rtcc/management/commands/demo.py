@@ -73,7 +73,11 @@ class Command(BaseCommand):
             self.step("loading the demo data")
             password, totp_secret = demo_password(), demo_totp_secret()
             seeded = demo_data.seed(password, totp_secret)
-            supervisor = Supervisor(self.children(port, seeded, no_cameras))
+            children = self.children(port, seeded, no_cameras)
+            if redis is not None and redis.owned:
+                # Watched and restarted like the rest; first, so that it stops last.
+                children.insert(0, Child("redis", redis.argv(), process=redis.process))
+            supervisor = Supervisor(children)
             code = supervisor.run(on_started=lambda: self.announce_when_up(port, password, totp_secret))
         finally:
             if redis is not None and redis.owned:
