@@ -7,6 +7,8 @@ from rtcc.validators import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS
 class IncidentSerializer(serializers.ModelSerializer):
     closed = serializers.SerializerMethodField()
     cameras = serializers.SerializerMethodField()
+    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    dismissed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = Incident
@@ -21,6 +23,10 @@ class IncidentSerializer(serializers.ModelSerializer):
             "opened_at",
             "closed_at",
             "closed",
+            "acknowledged_at",
+            "acknowledged_by",
+            "dismissed_at",
+            "dismissed_by",
             "cameras",
         ]
         read_only_fields = fields

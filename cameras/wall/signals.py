@@ -1,4 +1,4 @@
-"""Tell the walls what changed: an owner's consent, an incident opened or closed.
+"""Tell the walls what changed: an owner's consent, an incident opened, worked or closed.
 
 The media endpoints refuse a camera's video from the commit on whatever the walls do;
 these messages only spare the dispatcher a player stalling on refused segments, and
@@ -7,7 +7,7 @@ bring incidents with their docked cameras.
 
 from django.dispatch import receiver
 
-from agencies.incidents import incident_closed, incident_opened
+from agencies.incidents import incident_closed, incident_opened, incident_worked
 from cameras.events import send_to_agency
 from cameras.models import Camera
 from cameras.services import consent_changed
@@ -32,3 +32,13 @@ def end_viewing_of_closed_incident(sender, incident, actor=None, request=None, *
     # Inside the closing transaction: the incident and its viewing end together or not at all.
     do_close_viewing_sessions_of_incident(incident, actor=actor, request=request)
     send_to_agency(incident.agency_id, {"type": "incident.closed", "incident": {"id": incident.pk}})
+
+
+@receiver(incident_worked, dispatch_uid="wall-incident-worked")
+def tell_walls_of_work(sender, incident, change, **kwargs):
+    if change == "dismissed":
+        send_to_agency(incident.agency_id, {"type": "incident.dismissed", "incident": {"id": incident.pk}})
+    else:
+        send_to_agency(
+            incident.agency_id, {"type": "incident.updated", "incident": incident_payload(incident)}
+        )
