@@ -8,7 +8,7 @@ import { Tile } from "./tile.js";
 export const tiles = []; // the Tile objects on the page, in grid order
 
 const actions = {
-  focus: (index) => setFocus(index),
+  focus: (index, moveFocus) => setFocus(index, moveFocus),
   enlarge: (index) => toggleEnlarge(index),
   put: (index, cameraId) => putCamera(index, cameraId),
 };

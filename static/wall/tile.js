@@ -24,7 +24,7 @@ function ago(seconds) {
 }
 
 export class Tile {
-  /** `actions`: {focus(index), enlarge(index), put(index, cameraId)}, the grid's answers to the tile's controls. */
+  /** `actions`: {focus(index, moveFocus), enlarge(index), put(index, cameraId)}, the grid's answers to the tile's controls. */
   constructor(index, actions) {
     this.index = index;
     this.el = document.getElementById("tile-template").content.firstElementChild.cloneNode(true);
@@ -62,6 +62,8 @@ export class Tile {
     el.addEventListener("click", (event) => {
       if (!event.target.closest("button")) actions.focus(this.index);
     });
+    // A tile reached by Tab (or a screen reader) becomes the selected one.
+    el.addEventListener("focus", () => { if (state.focus !== this.index) actions.focus(this.index, false); });
     el.addEventListener("dblclick", () => actions.enlarge(this.index));
     el.addEventListener("dragover", (event) => { event.preventDefault(); el.classList.add("drop"); });
     el.addEventListener("dragleave", () => el.classList.remove("drop"));
