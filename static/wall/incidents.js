@@ -9,6 +9,9 @@ import { centreOn, renderIncidentMarkers } from "./map.js";
 import { GRIDS, localTime, state } from "./state.js";
 
 let undo = null; // the wall as it was before the last "Show on wall": {grid, tiles}
+// Cards are kept by incident and rebuilt only when their incident changed: a new card slides
+// in once, and the one a dispatcher works on keeps the keyboard focus.
+const cards = new Map(); // incident id -> {signature, node}
 
 export function incidentTitle(incident) {
   return "P" + incident.priority + " " + incident.kind;
@@ -65,16 +68,42 @@ function card(incident) {
     data: { incidentId: incident.id, priority: incident.priority },
   }, [
     el("h3", {}, [el("span", { className: "priority", text: "P" + incident.priority }), " " + incident.kind]),
-    el("p", { className: "where", text: (incident.address || "") + " · CAD " + incident.external_id }),
+    el("p", { className: "where", text: [incident.address, "CAD " + incident.external_id].filter(Boolean).join(" · ") }),
     el("p", { className: "since" }, ["Open for ", el("time", { className: "age", dateTime: incident.opened_at, text: age(incident) })]),
     el("ul", { className: "docked", ariaLabel: "Nearest cameras" }, docked),
     el("div", { className: "actions" }, [show, acknowledged, workButton(incident, "dismiss", "Dismiss")]),
   ]);
 }
 
+function cardFor(incident) {
+  const signature = JSON.stringify(incident) + "|" + incident.cameras.map((entry) => {
+    const camera = state.cameras.get(entry.id);
+    return camera ? camera.name : "";
+  }).join("|");
+  const kept = cards.get(incident.id);
+  if (kept && kept.signature === signature) return kept.node;
+  const node = card(incident);
+  if (!kept) {
+    // Once: a card moved later in the strip must not slide in again.
+    node.classList.add("arriving");
+    node.addEventListener("animationend", () => node.classList.remove("arriving"), { once: true });
+  }
+  else if (kept.node.contains(document.activeElement)) {
+    // The worked button is gone (acknowledged): the keyboard stays on the same card.
+    queueMicrotask(() => { const next = node.querySelector("button:not(:disabled)"); if (next) next.focus(); });
+  }
+  cards.set(incident.id, { signature, node });
+  return node;
+}
+
 export function renderIncidents() {
   const ordered = [...state.incidents.values()].sort(incidentOrder);
-  $("incidents").replaceChildren(...ordered.map(card));
+  cards.forEach((entry, id) => { if (!state.incidents.has(id)) cards.delete(id); });
+  const strip = $("incidents");
+  const nodes = ordered.map(cardFor);
+  // Moved in place (not replaced) so that a kept card keeps its scroll and focus.
+  nodes.forEach((node, index) => { if (strip.children[index] !== node) strip.insertBefore(node, strip.children[index] || null); });
+  while (strip.children.length > nodes.length) strip.lastChild.remove();
   $("incident-strip").hidden = !ordered.length;
   $("incident-count").textContent = ordered.length + (ordered.length === 1 ? " incident" : " incidents");
   renderIncidentMarkers(incidentTitle);
