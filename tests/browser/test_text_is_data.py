@@ -6,7 +6,6 @@ Content-Security-Policy reports no violation, neither in the page nor to the rep
 """
 
 import logging
-import re
 import time
 
 import pytest

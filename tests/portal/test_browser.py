@@ -34,7 +34,9 @@ class PortalInChromiumTests(StaticLiveServerTestCase):
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             try:
-                context = keep_to_loopback(browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1))
+                context = keep_to_loopback(
+                    browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)
+                )
                 context.set_default_timeout(30_000)
                 page = context.new_page()
                 # No map tiles from the internet in a test: the map works without them.
