@@ -118,7 +118,7 @@ export class Tile {
     el.querySelector(".name").textContent = camera ? camera.name : "";
     if (!cameraId) {
       this.stop();
-      this.setMode("empty", "Empty tile", "Drag a camera here, or click one in the list.");
+      this.setMode("empty", "Empty tile", "Drag a camera here, click one in the list, or press Enter to search.");
       this.setBadge("", "");
     } else if (!camera) {
       this.darken("Not available", "This camera is no longer shared with your agency.", "none");
