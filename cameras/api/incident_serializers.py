@@ -7,8 +7,12 @@ from rtcc.validators import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS
 class IncidentSerializer(serializers.ModelSerializer):
     closed = serializers.SerializerMethodField()
     cameras = serializers.SerializerMethodField()
-    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    dismissed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    acknowledged_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Who acknowledged it first."
+    )
+    dismissed_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Who took it off the walls."
+    )
 
     class Meta:
         model = Incident

@@ -65,9 +65,14 @@ export function renderCamera(cameraId) {
 /** Show `cameraIds` on a `size` grid: tile by tile when the grid stays, so other tiles keep playing. */
 export function arrange(size, cameraIds) {
   if (size !== state.grid || cameraIds.length !== state.tiles.length) { setGrid(size, cameraIds); return; }
-  cameraIds.forEach((cameraId, index) => {
-    if (state.tiles[index] !== cameraId) putCamera(index, cameraId);
-  });
+  const before = new Set(state.tiles.filter(Boolean));
+  const changed = cameraIds.map((cameraId, index) => state.tiles[index] !== cameraId);
+  state.tiles = cameraIds.slice();
+  saveLocal();
+  // Closed only once the whole wall is known: a camera that moved to another tile stays open.
+  cameraIds.forEach((cameraId) => before.delete(cameraId));
+  before.forEach(closeViewing);
+  tiles.forEach((tile) => { if (changed[tile.index]) tile.render(); });
 }
 
 export function putCamera(index, cameraId) {
