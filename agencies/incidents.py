@@ -15,6 +15,9 @@ from agencies.models import Agency, Incident
 incident_opened = Signal()
 # Sent inside the closing transaction, with `incident`, `actor` and `request`.
 incident_closed = Signal()
+# Sent inside the transaction where a dispatcher acknowledged (`change="acknowledged"`) or
+# dismissed (`change="dismissed"`) it, with `incident`.
+incident_worked = Signal()
 
 
 def do_open_incident(

@@ -2,9 +2,10 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 
-from agencies.access import agency_of
-from agencies.incidents import do_close_incident, do_open_incident
+from agencies.access import agency_of, membership_of
+from agencies.incidents import do_close_incident, do_open_incident, incident_worked
 from agencies.models import AccessEvent, Agency, Incident, Membership
 from agencies.roles import agency_admin_group
 from rtcc.client import client_address
@@ -241,6 +242,43 @@ def do_admin_close_incident(actor, incident: Incident, *, request=None) -> bool:
     if closed:
         record_incident_change(actor, incident, request, "closed")
     return closed
+
+
+# Incidents worked on the wall: acknowledged (the alert stops) or dismissed (off the walls).
+WORK_FIELDS = {
+    "acknowledged": ("acknowledged_at", "acknowledged_by"),
+    "dismissed": ("dismissed_at", "dismissed_by"),
+}
+
+
+def check_may_work_incident(actor, incident: Incident) -> None:
+    """Members of the incident's agency who watch video work its incidents; PermissionDenied for others."""
+    membership = membership_of(actor)
+    if membership is None or membership.agency_id != incident.agency_id or not membership.watches_video:
+        raise PermissionDenied("Only the agency's members who watch video work its incidents.")
+
+
+@transaction.atomic
+def do_work_incident(actor, incident: Incident, change: str, *, request=None) -> bool:
+    """Acknowledge or dismiss an open incident once; True when this call did it (then audited).
+
+    A conditional UPDATE decides between two dispatchers who click at once: the first one
+    is recorded, the second gets the incident as the first left it.
+    """
+    check_may_work_incident(actor, incident)
+    at_field, by_field = WORK_FIELDS[change]
+    if incident.closed_at is not None:
+        raise ValidationError("This incident is closed.")
+    now = timezone.now()
+    done = Incident.objects.filter(
+        pk=incident.pk, closed_at__isnull=True, **{f"{at_field}__isnull": True}
+    ).update(**{at_field: now, by_field: actor})
+    incident.refresh_from_db()
+    if not done:
+        return False
+    record_incident_change(actor, incident, request, change)
+    incident_worked.send(sender=Incident, incident=incident, change=change)
+    return True
 
 
 def record_incident_change(actor, incident: Incident, request, change: str) -> None:

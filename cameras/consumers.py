@@ -100,6 +100,12 @@ class WallConsumer(SignedInSocket, AsyncJsonWebsocketConsumer):
     async def incident_closed(self, event):
         await self.send_json(event)
 
+    async def incident_updated(self, event):
+        await self.send_json(event)
+
+    async def incident_dismissed(self, event):
+        await self.send_json(event)
+
     async def layout_pushed(self, event):
         await self.send_json(event)
 

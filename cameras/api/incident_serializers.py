@@ -7,6 +7,12 @@ from rtcc.validators import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS
 class IncidentSerializer(serializers.ModelSerializer):
     cameras = serializers.SerializerMethodField()
     closed = serializers.BooleanField(source="is_closed", read_only=True)
+    acknowledged_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Who acknowledged it first."
+    )
+    dismissed_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Who took it off the walls."
+    )
 
     class Meta:
         model = Incident
@@ -21,6 +27,10 @@ class IncidentSerializer(serializers.ModelSerializer):
             "opened_at",
             "closed_at",
             "closed",
+            "acknowledged_at",
+            "acknowledged_by",
+            "dismissed_at",
+            "dismissed_by",
             "cameras",
         ]
         read_only_fields = fields

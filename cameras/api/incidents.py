@@ -1,13 +1,18 @@
+from django.core.exceptions import PermissionDenied as NotAllowed
+from django.core.exceptions import ValidationError as Refused
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from agencies.access import agency_of, membership_of, scope_to_agency
 from agencies.incidents import do_close_incident, do_open_incident
 from agencies.models import Incident, Membership
 from agencies.permissions import AgencyRolePermission
+from agencies.services import do_work_incident
 from cameras.api.incident_serializers import (
     IncidentCreateSerializer,
     IncidentSerializer,
@@ -32,7 +37,9 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        incidents = scope_to_agency(Incident.objects.select_related("agency"), self.request.user)
+        incidents = scope_to_agency(
+            Incident.objects.select_related("agency", "acknowledged_by", "dismissed_by"), self.request.user
+        )
         state = self.request.query_params.get("state")
         if state == "open":
             incidents = incidents.filter(closed_at__isnull=True)
@@ -70,6 +77,36 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         do_close_incident(request.user, incident, request=request)
         incident.refresh_from_db()
         return Response(self._with_cameras(incident))
+
+    def _work(self, request, change: str) -> Response:
+        incident = self.get_object()
+        try:
+            do_work_incident(request.user, incident, change, request=request)
+        except NotAllowed as error:
+            raise PermissionDenied(str(error)) from error
+        except Refused as error:
+            raise ValidationError({"detail": error.messages}) from error
+        return Response(self._with_cameras(incident))
+
+    @extend_schema(
+        request=None,
+        responses={200: IncidentSerializer},
+        description="A dispatcher takes the incident in hand: its alert stops on every wall of the agency. "
+        "Audited once; acknowledging again changes nothing. 400 for a closed incident.",
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
+    def acknowledge(self, request, pk=None):
+        return self._work(request, "acknowledged")
+
+    @extend_schema(
+        request=None,
+        responses={200: IncidentSerializer},
+        description="Take the incident off the agency's walls; CAD keeps it open and viewing opened for it "
+        "goes on until CAD closes it. Audited once. 400 for a closed incident.",
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
+    def dismiss(self, request, pk=None):
+        return self._work(request, "dismissed")
 
     def list(self, request, *args, **kwargs):
         if membership_of(request.user) is None and not request.user.is_superuser:

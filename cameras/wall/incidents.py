@@ -65,5 +65,7 @@ def incident_payload(incident: Incident, cameras=None) -> dict:
         "address": incident.address,
         "opened_at": incident.opened_at.isoformat(),
         "closed_at": incident.closed_at.isoformat() if incident.closed_at else None,
+        "acknowledged_at": incident.acknowledged_at.isoformat() if incident.acknowledged_at else None,
+        "acknowledged_by": incident.acknowledged_by.get_username() if incident.acknowledged_by else "",
         "cameras": [{"id": camera.pk, "distance_m": round(camera.distance_m, 1)} for camera in cameras],
     }

@@ -52,7 +52,12 @@ def _camera_state(camera: Camera, refusal: str) -> dict:
 
 
 def open_incidents(agency) -> list[dict]:
-    incidents = list(Incident.objects.filter(agency=agency, closed_at__isnull=True)[:OPEN_INCIDENTS_ON_WALL])
+    # The most urgent first, then the longest waiting: the same order the wall shows.
+    incidents = list(
+        Incident.objects.filter(agency=agency, closed_at__isnull=True, dismissed_at__isnull=True)
+        .select_related("acknowledged_by")
+        .order_by("priority", "opened_at", "pk")[:OPEN_INCIDENTS_ON_WALL]
+    )
     docked = docked_cameras_by_incident(agency, incidents)
     return [incident_payload(incident, docked[incident.pk]) for incident in incidents]
 

@@ -1,4 +1,4 @@
-"""Tell the walls what changed: an owner's consent, an incident opened or closed.
+"""Tell the walls what changed: an owner's consent, an incident opened, worked or closed.
 
 The media endpoints refuse a camera's video from the commit on whatever the walls do;
 these messages only spare the dispatcher a player stalling on refused segments, and
@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.dispatch import receiver
 
-from agencies.incidents import incident_closed, incident_opened
+from agencies.incidents import incident_closed, incident_opened, incident_worked
 from agencies.models import Agency
 from agencies.suspension import agency_suspension_changed
 from cameras.events import send_to_agency
@@ -62,3 +62,13 @@ def close_walls_of_suspended_agency(sender, agency_id, suspended, **kwargs):
     if suspended:
         agency = Agency.objects.get(pk=agency_id)
         send_to_agency(agency_id, {"type": "agency.suspended", "detail": agency.suspension_refusal()})
+
+
+@receiver(incident_worked, dispatch_uid="wall-incident-worked")
+def tell_walls_of_work(sender, incident, change, **kwargs):
+    if change == "dismissed":
+        send_to_agency(incident.agency_id, {"type": "incident.dismissed", "incident": {"id": incident.pk}})
+    else:
+        send_to_agency(
+            incident.agency_id, {"type": "incident.updated", "incident": incident_payload(incident)}
+        )

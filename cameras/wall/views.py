@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from agencies.access import has_role, membership_of
 from cameras.wall import services
 from cameras.wall.models import Grid, Layout
+from cameras.wall.purpose import current_wall_purpose, do_clear_wall_purpose, do_set_wall_purpose
 from rtcc import jsonlimits
 
 # hls.js, tuned for the lowest latency that still plays smoothly with 1 s segments: half a
@@ -40,6 +41,7 @@ def wall(request):
         "canPush": has_role(request.user, *services.PUSH_ROLES),
         "username": request.user.get_username(),
         "hls": HLS_PLAYER,
+        "purpose": current_wall_purpose(request),
     }
     return render(request, "cameras/wall.html", {"wall_config": config})
 
@@ -110,3 +112,26 @@ def layout_push(request, layout_id: int):
     except PermissionDenied as error:
         return _json_error(error, 403)
     return JsonResponse(push.as_dict(), status=201)
+
+
+@login_required
+@require_http_methods(["GET", "PUT", "DELETE"])
+def wall_purpose(request):
+    """The wall's working purpose for this sign-in: read (GET), state (PUT) or end (DELETE)."""
+    try:
+        _wall_member(request)
+        if request.method == "GET":
+            return JsonResponse({"purpose": current_wall_purpose(request)})
+        if request.method == "DELETE":
+            do_clear_wall_purpose(request)
+            return HttpResponse(status=204)
+        try:
+            body = jsonlimits.request_json(request, empty={})
+        except jsonlimits.JSONRefused as error:
+            return JsonResponse({"detail": str(error)}, status=400)
+        purpose = do_set_wall_purpose(request, body)
+    except PermissionDenied as error:
+        return _json_error(error, 403)
+    except ValidationError as error:
+        return _json_error(error, 400)
+    return JsonResponse({"purpose": purpose})

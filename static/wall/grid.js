@@ -1,14 +1,14 @@
-/* The grid: which camera is on which tile, focus, enlarging and the keyboard. */
+/* The grid: which camera is on which tile, the selected tile, enlarging and the grid's keys. */
 
 import { $ } from "./dom.js";
 import { closeLive } from "./http.js";
-import { GRIDS, purposeFor, saveLocal, state } from "./state.js";
+import { GRIDS, saveLocal, state } from "./state.js";
 import { Tile } from "./tile.js";
 
 export const tiles = []; // the Tile objects on the page, in grid order
 
 const actions = {
-  focus: (index) => setFocus(index),
+  focus: (index, moveFocus) => setFocus(index, moveFocus),
   enlarge: (index) => toggleEnlarge(index),
   put: (index, cameraId) => putCamera(index, cameraId),
 };
@@ -16,7 +16,7 @@ const actions = {
 // A private camera that leaves the wall ends its viewing session on the server.
 function closeViewing(cameraId) {
   const camera = state.cameras.get(cameraId);
-  if (camera && camera.kind !== "public" && purposeFor(cameraId)) closeLive(cameraId);
+  if (camera && camera.kind !== "public" && state.purpose) closeLive(cameraId);
 }
 
 /** Show `size`×`size` tiles holding `cameraIds` (default: the cameras shown now, in order). */
@@ -62,6 +62,19 @@ export function renderCamera(cameraId) {
   });
 }
 
+/** Show `cameraIds` on a `size` grid: tile by tile when the grid stays, so other tiles keep playing. */
+export function arrange(size, cameraIds) {
+  if (size !== state.grid || cameraIds.length !== state.tiles.length) { setGrid(size, cameraIds); return; }
+  const before = new Set(state.tiles.filter(Boolean));
+  const changed = cameraIds.map((cameraId, index) => state.tiles[index] !== cameraId);
+  state.tiles = cameraIds.slice();
+  saveLocal();
+  // Closed only once the whole wall is known: a camera that moved to another tile stays open.
+  cameraIds.forEach((cameraId) => before.delete(cameraId));
+  before.forEach(closeViewing);
+  tiles.forEach((tile) => { if (changed[tile.index]) tile.render(); });
+}
+
 export function putCamera(index, cameraId) {
   const previous = state.tiles[index];
   state.tiles[index] = cameraId;
@@ -79,12 +92,27 @@ export function placeCamera(cameraId, incidentId) {
   setFocus(Math.min(index + 1, state.tiles.length - 1));
 }
 
-export function setFocus(index) {
+/** A camera chosen by keyboard (list, search) goes on the selected tile; the next tile is selected. */
+export function putOnSelected(cameraId) {
+  const index = state.focus;
+  putCamera(index, cameraId);
+  setFocus(Math.min(index + 1, state.tiles.length - 1), false);
+  return index;
+}
+
+/** Select a tile; `moveFocus` false keeps the keyboard where it is (in the camera list). */
+export function setFocus(index, moveFocus = true) {
   const previous = tiles[state.focus];
   state.focus = Math.max(0, Math.min(index, state.tiles.length - 1));
-  if (previous) previous.el.classList.remove("focused");
-  tiles[state.focus].el.classList.add("focused");
-  tiles[state.focus].el.focus({ preventScroll: false });
+  if (previous) {
+    previous.el.classList.remove("focused");
+    previous.el.tabIndex = -1;
+  }
+  const tile = tiles[state.focus];
+  tile.el.classList.add("focused");
+  // One tile is in the Tab order (the selected one); arrows move among the rest.
+  tile.el.tabIndex = 0;
+  if (moveFocus) tile.el.focus({ preventScroll: false });
 }
 
 export function toggleEnlarge(index) {
@@ -93,8 +121,10 @@ export function toggleEnlarge(index) {
   renderTiles();
 }
 
-function onKey(event) {
-  if (event.target.closest("input, select, textarea, dialog")) return;
+// Keys on a tile (or on no control at all): a button, a list item or a field keeps its own keys.
+function onTileKey(event) {
+  const onTile = event.target.classList && event.target.classList.contains("tile");
+  if (!onTile && event.target !== document.body) return;
   const side = state.grid;
   const moves = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -side, ArrowDown: side };
   if (event.key in moves) {
@@ -103,19 +133,29 @@ function onKey(event) {
     if (next >= 0 && next < state.tiles.length) setFocus(next);
   } else if (event.key === "Enter") {
     event.preventDefault();
-    toggleEnlarge(state.focus);
+    // An empty tile has nothing to enlarge: Enter goes to the camera search to fill it.
+    if (state.tiles[state.focus] === null && state.enlarged === null) $("camera-search").focus();
+    else toggleEnlarge(state.focus);
   } else if (event.key === "Escape" && state.enlarged !== null) {
     toggleEnlarge(state.enlarged);
-  } else if (/^[1-9]$/.test(event.key) && Number(event.key) <= GRIDS.length) {
-    setGrid(GRIDS[Number(event.key) - 1]);
+  } else if ((event.key === "Delete" || event.key === "Backspace") && onTile) {
+    event.preventDefault();
+    putCamera(state.focus, null);
   }
+}
+
+/** Keys anywhere but in a field or a dialog: grid sizes. */
+function onGridSizeKey(event) {
+  if (event.target.closest("input, select, textarea, dialog") || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (/^[1-9]$/.test(event.key) && Number(event.key) <= GRIDS.length) setGrid(GRIDS[Number(event.key) - 1]);
 }
 
 export function initGrid() {
   document.querySelectorAll(".grid-button").forEach((button) => {
     button.addEventListener("click", () => setGrid(Number(button.dataset.grid)));
   });
-  document.addEventListener("keydown", onKey);
+  document.addEventListener("keydown", onTileKey);
+  document.addEventListener("keydown", onGridSizeKey);
   // A hidden tab plays nothing; its tiles come back as players when it is shown again.
   document.addEventListener("visibilitychange", renderTiles);
   setGrid(state.grid, state.tiles);

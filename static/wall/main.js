@@ -1,18 +1,22 @@
 /* The dispatchers' video wall: wires the modules together and applies the server's events.
  *
  * One module per concern: state.js (what the wall knows), tile.js and player.js (a tile and
- * its hls.js player), grid.js (tiles, focus, keyboard), purpose.js (the purpose prompt),
- * list.js, map.js, incidents.js, layouts.js, socket.js; dom.js and http.js underneath.
+ * its hls.js player), grid.js (tiles, selection, the grid's keys), purpose.js (the wall's
+ * working purpose), list.js, map.js, incidents.js and alert.js, layouts.js, shortcuts.js,
+ * socket.js; dom.js and http.js underneath.
  */
 
-import { initGrid, placeCamera, renderCamera, renderTiles, tiles } from "./grid.js";
-import { renderIncidents } from "./incidents.js";
+import { initAlert, sounds } from "./alert.js";
+import { initGrid, placeCamera, putOnSelected, renderCamera, renderTiles, tiles } from "./grid.js";
+import { closeLive } from "./http.js";
+import { incidentArrived, initIncidents, renderIncidents } from "./incidents.js";
 import { applyPushed, initLayouts } from "./layouts.js";
 import { initList, renderList } from "./list.js";
 import { centreOn, initMap, renderCameraMarkers } from "./map.js";
-import { initPurpose } from "./purpose.js";
+import { incidentClosed, initPurpose } from "./purpose.js";
+import { initShortcuts } from "./shortcuts.js";
 import { connectWall, setConnection } from "./socket.js";
-import { forgetIncidentPurposes, loadLocal, setPurpose, state } from "./state.js";
+import { loadLocal, state } from "./state.js";
 
 function cameraChanged(cameraId) {
   renderCamera(cameraId);
@@ -51,43 +55,54 @@ const handlers = {
     if (event.last_frame_at) camera.last_frame_at = event.last_frame_at;
     cameraChanged(camera.id);
   },
+  // A re-grant brings the camera back live: its tile opens under the wall's purpose, no prompt.
   "camera.update"(event) {
     state.cameras.set(event.camera.id, event.camera);
-    if (!event.camera.live) setPurpose(event.camera.id, null);
     cameraChanged(event.camera.id);
   },
   "camera.removed"(event) {
     state.cameras.delete(event.camera_id);
-    setPurpose(event.camera_id, null);
     cameraChanged(event.camera_id);
   },
   "incident.opened"(event) {
-    state.incidents.set(event.incident.id, event.incident);
-    renderIncidents();
+    incidentArrived(event.incident);
     // The most urgent calls take the map to them, as dispatchers expect.
     if (event.incident.priority <= 2) centreOn(event.incident.lat, event.incident.lon);
+  },
+  "incident.updated"(event) {
+    if (!state.incidents.has(event.incident.id)) return;
+    state.incidents.set(event.incident.id, event.incident);
+    renderIncidents();
+  },
+  "incident.dismissed"(event) {
+    state.incidents.delete(event.incident.id);
+    renderIncidents();
   },
   "incident.closed"(event) {
     state.incidents.delete(event.incident.id);
     renderIncidents();
-    // Sessions opened for the incident ended on the server: ask again for those cameras.
-    const ended = forgetIncidentPurposes(event.incident.id);
-    tiles.forEach((tile) => {
-      if (tile.incident === event.incident.id) tile.incident = null;
-      if (ended.has(tile.cameraId)) {
-        tile.stop();
-        tile.purposeDeclined = false;
-        tile.render();
-      }
-    });
+    tiles.forEach((tile) => { if (tile.incident === event.incident.id) tile.incident = null; });
+    // Viewing opened for the incident ended on the server; a purpose that named it ends too.
+    incidentClosed(event.incident.id);
   },
   "layout.pushed"(event) { applyPushed(event.layout); },
 };
 
+/** The working purpose changed: private tiles end their views and open again under the new one. */
+async function purposeChanged() {
+  const reopen = tiles.filter((tile) => tile.camera && tile.camera.kind !== "public" && (tile.player || tile.starting));
+  reopen.forEach((tile) => tile.stop());
+  await Promise.all(reopen.map((tile) => closeLive(tile.cameraId)));
+  renderTiles();
+}
+
 loadLocal();
 initMap(placeCamera);
-initList(placeCamera);
-initPurpose();
+initList(placeCamera, putOnSelected);
+initPurpose(purposeChanged);
+initAlert();
+initIncidents();
+initShortcuts();
 initGrid();
 initLayouts();
 connectWall(
@@ -99,6 +114,7 @@ connectWall(
 window.rtccWall = {
   state,
   tiles,
+  sounds,
   latency() {
     return tiles.filter((tile) => tile.player && tile.player.playingDate).map((tile) => ({
       camera: tile.cameraId,

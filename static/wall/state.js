@@ -17,6 +17,7 @@ export const state = {
   focus: 0,
   enlarged: null,
   connected: false,
+  purpose: config.purpose || null, // {purpose, incident | case_number, label}: the wall's working purpose
 };
 
 /** A server time (ISO 8601) on the browser's clock. */
@@ -38,29 +39,15 @@ export function loadLocal() {
   } catch (e) { /* a broken entry is replaced on the next save */ }
 }
 
-// A purpose holds for the browser session: the dispatcher states it once per camera.
-const PURPOSE_KEY = "rtcc.purpose.";
+// The working purpose is kept by the server for this sign-in (GET/PUT/DELETE /wall/purpose/)
+// and arrives with the page; a "Not now" is kept for the browser tab, so a reload does not ask again.
+const DECLINED_KEY = "rtcc.purpose.declined";
 
-export function purposeFor(cameraId) {
-  try { return JSON.parse(sessionStorage.getItem(PURPOSE_KEY + cameraId) || "null"); }
-  catch (e) { return null; }
+export function purposeDeclined() {
+  return sessionStorage.getItem(DECLINED_KEY) === "1";
 }
 
-export function setPurpose(cameraId, purpose) {
-  if (purpose) sessionStorage.setItem(PURPOSE_KEY + cameraId, JSON.stringify(purpose));
-  else sessionStorage.removeItem(PURPOSE_KEY + cameraId);
-}
-
-/** Forget the purposes that named this incident; the ids of their cameras. */
-export function forgetIncidentPurposes(incidentId) {
-  const ended = new Set();
-  Object.keys(sessionStorage).filter((key) => key.startsWith(PURPOSE_KEY)).forEach((key) => {
-    const cameraId = Number(key.slice(PURPOSE_KEY.length));
-    const purpose = purposeFor(cameraId);
-    if (purpose && purpose.incident === incidentId) {
-      sessionStorage.removeItem(key);
-      ended.add(cameraId);
-    }
-  });
-  return ended;
+export function setPurposeDeclined(declined) {
+  if (declined) sessionStorage.setItem(DECLINED_KEY, "1");
+  else sessionStorage.removeItem(DECLINED_KEY);
 }

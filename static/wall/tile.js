@@ -8,8 +8,8 @@
 import { statusTitle } from "./cameras.js";
 import { openLive, reasonOf, renewLive } from "./http.js";
 import { Player } from "./player.js";
-import { askPurpose, queuePurpose } from "./purpose.js";
-import { localTime, purposeFor, setPurpose, state } from "./state.js";
+import { askPurpose, livePurpose, needPurpose, purposeRefused } from "./purpose.js";
+import { localTime, state } from "./state.js";
 
 export const MAX_PLAYERS = 16; // browsers hold ~6 connections per host; beyond this, snapshots
 const STALE_MS = 4000; // a player whose time stands still this long is stale
@@ -24,7 +24,7 @@ function ago(seconds) {
 }
 
 export class Tile {
-  /** `actions`: {focus(index), enlarge(index), put(index, cameraId)}, the grid's answers to the tile's controls. */
+  /** `actions`: {focus(index, moveFocus), enlarge(index), put(index, cameraId)}, the grid's answers to the tile's controls. */
   constructor(index, actions) {
     this.index = index;
     this.el = document.getElementById("tile-template").content.firstElementChild.cloneNode(true);
@@ -35,9 +35,7 @@ export class Tile {
     this.player = null;
     this.starting = false;
     this.visible = true;
-    this.incident = null; // the incident the camera was docked from: offered as its purpose
-    this.purposeDeclined = false;
-    this.purposeError = null;
+    this.incident = null; // the incident the camera was docked from: offered as the wall's purpose
     this.error = null;
     this.retries = 0;
     this.lastTime = 0;
@@ -64,6 +62,8 @@ export class Tile {
     el.addEventListener("click", (event) => {
       if (!event.target.closest("button")) actions.focus(this.index);
     });
+    // A tile reached by Tab (or a screen reader) becomes the selected one.
+    el.addEventListener("focus", () => { if (state.focus !== this.index) actions.focus(this.index, false); });
     el.addEventListener("dblclick", () => actions.enlarge(this.index));
     el.addEventListener("dragover", (event) => { event.preventDefault(); el.classList.add("drop"); });
     el.addEventListener("dragleave", () => el.classList.remove("drop"));
@@ -74,10 +74,7 @@ export class Tile {
       if (id) actions.put(this.index, id);
     });
     el.querySelector(".clear").addEventListener("click", () => actions.put(this.index, null));
-    el.querySelector(".open-live").addEventListener("click", () => {
-      this.purposeDeclined = false;
-      askPurpose(this, true);
-    });
+    el.querySelector(".open-live").addEventListener("click", () => askPurpose(this));
     this.video.addEventListener("timeupdate", () => this.noteProgress());
     this.img.addEventListener("error", () => {
       if (this.disposed) return;
@@ -115,11 +112,13 @@ export class Tile {
     el.dataset.cameraId = cameraId ? String(cameraId) : "";
     el.querySelector(".open-live").hidden = true;
     el.classList.toggle("focused", state.focus === this.index);
+    el.tabIndex = state.focus === this.index ? 0 : -1;
+    el.setAttribute("aria-label", "Tile " + (this.index + 1) + (camera ? ": " + camera.name : cameraId ? "" : ": empty"));
     el.classList.toggle("enlarged", state.enlarged === this.index);
     el.querySelector(".name").textContent = camera ? camera.name : "";
     if (!cameraId) {
       this.stop();
-      this.setMode("empty", "Empty tile", "Drag a camera here, or click one in the list.");
+      this.setMode("empty", "Empty tile", "Drag a camera here, click one in the list, or press Enter to search.");
       this.setBadge("", "");
     } else if (!camera) {
       this.darken("Not available", "This camera is no longer shared with your agency.", "none");
@@ -189,14 +188,14 @@ export class Tile {
       this.el.dataset.mode = this.el.dataset.mode === "stale" ? "stale" : "live";
       return;
     }
-    let purpose = purposeFor(camera.id);
-    if (camera.kind === "public" && !purpose) purpose = { purpose: PUBLIC_PURPOSE };
+    const purpose = camera.kind === "public" ? { purpose: PUBLIC_PURPOSE } : livePurpose();
     if (!purpose) {
+      // A quiet placeholder: the wall's purpose is set once, from here or from the header.
       this.stop();
-      this.setMode("purpose", "Purpose needed", "A private camera opens with an incident or a case number.");
+      this.setMode("purpose", "Purpose needed", "Private cameras open once the wall has a purpose.");
       this.setBadge("purpose", "PURPOSE");
       this.el.querySelector(".open-live").hidden = false;
-      if (!this.purposeDeclined) queuePurpose(this);
+      needPurpose(this);
       return;
     }
     this.open(camera, purpose);
@@ -214,9 +213,11 @@ export class Tile {
     if (!response || !response.ok) {
       const reason = reasonOf(response && response.data, "The live view could not be opened.");
       if (response && response.status === 400 && camera.kind !== "public") {
-        setPurpose(camera.id, null);
-        this.purposeError = reason;
-        this.render();
+        // Refused for its purpose (the incident closed meanwhile): read the purpose again;
+        // one that still holds was refused for this camera alone, and the tile says why.
+        purposeRefused(reason).then(() => {
+          if (!this.disposed && state.purpose && this.cameraId === camera.id) { this.error = reason; this.render(); }
+        });
       } else if (response && (response.status === 403 || response.status === 404)) {
         this.error = reason;
         this.render();

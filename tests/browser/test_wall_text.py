@@ -109,7 +109,7 @@ class StoredTextTests(PatternWallCase):
 
         card = f".incident[data-incident-id='{incident['id']}']"
         self.assertEqual(self.text(f"{card} h3"), label)
-        self.assertEqual(self.text(f"{card} p"), f"{PAYLOADS[4]} · CAD {PAYLOADS[5]}")
+        self.assertEqual(self.text(f"{card} p.where"), f"{PAYLOADS[4]} · CAD {PAYLOADS[5]}")
         docked = page.locator(f"{card} .docked li[data-camera-id] button")
         self.assertEqual(docked.count(), 4)
         names = {camera.pk: camera.name for camera in self.cameras}

@@ -4,6 +4,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from agencies.incidents import do_close_incident, do_open_incident
+from agencies.services import do_work_incident
 from cameras.events import agency_group
 from cameras.models import Consent
 from cameras.services import do_revoke_consent, do_set_consent
@@ -133,6 +134,25 @@ class WallSocketTests(WallPersonas):
         await sync_to_async(do_close_incident)(self.cad, incident)
         event = await socket.receive_json_from(timeout=TIMEOUT)
         self.assertEqual(event, {"type": "incident.closed", "incident": {"id": incident.pk}})
+        await socket.disconnect()
+
+    async def test_acknowledged_and_dismissed_incidents_reach_every_wall_of_the_agency(self):
+        incident, _ = await sync_to_async(do_open_incident)(
+            self.cad, self.riverside, external_id="CAD-9", kind="Fight", lat=41.88, lon=-87.63, priority=1
+        )
+        socket, state = await self.connected(self.supervisor)
+        self.assertEqual(state["incidents"][0]["acknowledged_at"], None)
+        await sync_to_async(do_work_incident)(self.dispatcher, incident, "acknowledged")
+        event = await socket.receive_json_from(timeout=TIMEOUT)
+        self.assertEqual(event["type"], "incident.updated")
+        self.assertEqual(event["incident"]["acknowledged_by"], self.dispatcher.username)
+        await sync_to_async(do_work_incident)(self.dispatcher, incident, "dismissed")
+        event = await socket.receive_json_from(timeout=TIMEOUT)
+        self.assertEqual(event, {"type": "incident.dismissed", "incident": {"id": incident.pk}})
+        await socket.disconnect()
+        # A wall that connects later does not get it back.
+        socket, state = await self.connected(self.dispatcher)
+        self.assertEqual(state["incidents"], [])
         await socket.disconnect()
 
     async def test_consent_lowered_to_registry_keeps_the_camera_but_not_its_video(self):
