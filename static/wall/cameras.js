@@ -15,6 +15,6 @@ export function cameraStatusText(camera) {
 export function statusTitle(status) {
   return {
     offline: "Offline", starting: "Starting…", stalled: "Stalled", backoff: "Reconnecting…",
-    stopped: "Stopped", error: "Error",
+    stopped: "Stopped", error: "Error", idle: "Idle until opened", no_capacity: "No relay capacity",
   }[status] || status;
 }

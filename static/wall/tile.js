@@ -14,6 +14,10 @@ import { localTime, state } from "./state.js";
 export const MAX_PLAYERS = 16; // browsers hold ~6 connections per host; beyond this, snapshots
 const STALE_MS = 4000; // a player whose time stands still this long is stale
 const MAX_LAG_MS = 6000; // older pictures are a replay of a stopped stream, not live
+// Relay statuses from which opening an on-demand camera starts it (cameras/relay/demand.py).
+const STARTS_WHEN_OPENED = new Set(["idle", "starting"]);
+const RELAY_START_MS = 15000; // an opened on-demand camera still idle after this is asked for again
+const startsWhenOpened = (camera) => camera.relay_mode === "on_demand" && STARTS_WHEN_OPENED.has(camera.status);
 const PUBLIC_PURPOSE = "Wall monitoring of an agency camera";
 
 function ago(seconds) {
@@ -34,6 +38,7 @@ export class Tile {
     this.cameraId = null; // the camera this tile shows now
     this.player = null;
     this.starting = false;
+    this.waiting = null; // an opened on-demand camera whose relay is starting: { live, since }
     this.visible = true;
     this.incident = null; // the incident the camera was docked from: offered as the wall's purpose
     this.error = null;
@@ -124,7 +129,7 @@ export class Tile {
       this.darken("Not available", "This camera is no longer shared with your agency.", "none");
     } else if (!camera.live) {
       this.darken("Not live", camera.live_refusal || "The owner does not share this camera live now.", "none");
-    } else if (camera.status !== "live") {
+    } else if (camera.status !== "live" && !(this.wantsPlayer && startsWhenOpened(camera))) {
       this.darken(statusTitle(camera.status), camera.status_reason || "No picture from the camera.", "offline");
     } else if (this.error) {
       this.darken("No live view", this.error, "offline");
@@ -184,6 +189,10 @@ export class Tile {
   // ---------- the live player ----------
 
   showPlayer(camera) {
+    if (this.waiting) {
+      this.awaitRelay(camera);
+      return;
+    }
     if (this.player || this.starting) {
       this.el.dataset.mode = this.el.dataset.mode === "stale" ? "stale" : "live";
       return;
@@ -226,7 +235,27 @@ export class Tile {
       }
       return;
     }
+    if (camera.status !== "live") {
+      // An on-demand camera: the view just opened is what starts its relay; play once it is live.
+      this.waiting = { live: response.data, since: Date.now() };
+      this.awaitRelay(camera);
+      return;
+    }
     this.attach(response.data);
+  }
+
+  awaitRelay(camera) {
+    const waiting = this.waiting;
+    if (camera.status === "live") {
+      this.waiting = null;
+      this.attach(waiting.live);
+    } else if (camera.status === "idle" && Date.now() - waiting.since > RELAY_START_MS) {
+      this.waiting = null; // the demand lapsed or the relay never came: ask again
+      this.render();
+    } else {
+      this.setMode("dark", "Starting…", "Sent only while someone watches: the camera is starting.");
+      this.setBadge("starting", "STARTING");
+    }
   }
 
   attach(live) {
@@ -271,6 +300,7 @@ export class Tile {
     this.requests.abort();
     this.requests = new AbortController();
     this.starting = false;
+    this.waiting = null;
     clearTimeout(this.retryTimer);
     this.retryTimer = null;
     clearTimeout(this.renewTimer);
@@ -319,6 +349,7 @@ export class Tile {
   // The watchdog: a player whose time stands still is stale and reconnects by itself.
   tick() {
     const now = Date.now();
+    if (this.waiting) this.render(); // an on-demand camera that never starts is asked for again
     if (this.player && !this.retryTimer) {
       this.noteProgress();
       if (now - this.lastAdvance > STALE_MS) {
