@@ -150,6 +150,8 @@ class RelayNodeRunner:
         self.demanded: set[int] = set()
         # Cameras this node marked `no_capacity`; cleared when they are relayed or no longer wanted.
         self.unplaced: set[int] = set()
+        # Set by `drain()` (a deploy): run nothing, take nothing, until the process restarts.
+        self.draining = False
 
     # Life cycle
 
@@ -210,6 +212,33 @@ class RelayNodeRunner:
         self.stopping.set()
         self.wake.set()
 
+    def drain(self) -> int:
+        """Hand every camera to the other nodes: the next pass stops them all and frees their leases."""
+        self.draining = True
+        self.capacity = 0
+        self.wake.set()
+        return len(self.relays)
+
+    def describe(self) -> dict:
+        """What `celery inspect relays` reports of this node (read from another thread: copies only)."""
+        relays = list(self.relays.values())
+        return {
+            "node": self.name,
+            "capacity": self.capacity,
+            "load": len(relays),
+            "draining": self.draining,
+            "cameras": [
+                {
+                    "camera": relay.camera_id,
+                    "status": relay.status,
+                    "reason": relay.reason,
+                    "restarts": relay.restarts,
+                    "bitrate_kbps": relay.process.progress.bitrate_kbps if relay.process is not None else 0,
+                }
+                for relay in relays
+            ],
+        }
+
     def shutdown(self) -> None:
         if self.listener is not None:
             self.listener.stop()
@@ -233,11 +262,11 @@ class RelayNodeRunner:
         if self.listener is not None:
             self.listener.take()
         beat = RelayNode.objects.filter(pk=self.node.pk, pid=self.pid, hostname=self.hostname).update(
-            heartbeat_at=now, stopped_at=None
+            heartbeat_at=now, stopped_at=None, capacity=self.capacity
         )
         if not beat:
             raise NodeNameInUse(self.name)
-        desired = desired_cameras(at, self.current_demand())
+        desired = {} if self.draining else desired_cameras(at, self.current_demand())
         # Renew first: stopping relays below can take seconds, and the leases of the
         # relays that keep running must not lapse meanwhile.
         renewed_at = time.monotonic()
@@ -251,7 +280,11 @@ class RelayNodeRunner:
         self.stop_processes(lost + unwanted)
         for relay in unwanted:
             clear_live_window(relay.camera_id)
-            if leases.release(self.node.pk, relay.camera_id):
+            if not leases.release(self.node.pk, relay.camera_id):
+                continue
+            if self.draining:
+                do_set_camera_status(relay.camera_id, "starting", "Moving to another relay node.")
+            else:
                 do_set_camera_status(relay.camera_id, *status_after_stop(relay.camera_id, at))
         for camera_id, relay in self.relays.items():
             spec = relay_spec(desired[camera_id])

@@ -134,7 +134,7 @@ def test_demo_restarts_a_crashed_relay_node_and_embedded_redis(tmp_path):
         )
     try:
         assert wait_for_http(f"http://127.0.0.1:{port}/", time.monotonic() + 120, demo) == 200
-        for text in ("relay_node", "redis-server"):
+        for text in ("--relay", "redis-server"):
             old = wait_until(lambda t=text: child_running(demo.pid, t), 30, f"no {text} child")
             os.kill(old, signal.SIGKILL)
             new = wait_until(

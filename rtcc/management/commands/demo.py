@@ -99,7 +99,9 @@ class Command(BaseCommand):
             ),
             Child("beat", [*celery, "beat", "--loglevel", "WARNING", "--schedule", beat_schedule]),
         ]
-        children.append(Child("relay-node", [python, manage, "relay_node", "--name", "demo-relay"]))
+        # The relay node runs in a Celery worker of its own, as in production (docs/relay-fleet.md).
+        relay_worker = "worker --relay -n demo-relay@%h -Q relays -c 1 --loglevel WARNING"
+        children.append(Child("relay-node", [*celery, *relay_worker.split()]))
         if not no_cameras:
             ids = ",".join(str(camera.pk) for camera in seeded["cameras"])
             children.append(Child("cameras", [python, manage, "simulate_cameras", "--camera-ids", ids]))
