@@ -21,7 +21,8 @@ def hash_token(token: str) -> str:
 
 
 def normalise_claim_code(code: str) -> str:
-    return "".join(code.split()).upper()
+    """What counts of a typed code: its letters and digits, in any case, with or without the dash."""
+    return "".join(code.split()).replace("-", "").upper()
 
 
 def new_claim_code() -> str:
@@ -95,11 +96,10 @@ class Device(models.Model):
         self.claim_code_hash = keyed_digest(normalise_claim_code(code), CLAIM_CODE_PURPOSE)
 
     def check_claim_code(self, code: str) -> bool:
-        code = normalise_claim_code(code)
         if self.claim_code_hash.startswith(KEYED_DIGEST_PREFIX):
-            return keyed_digest_matches(code, self.claim_code_hash, CLAIM_CODE_PURPOSE)
-        # Rows from before keyed digests hold a password hash; they still verify.
-        return check_password(code, self.claim_code_hash)
+            return keyed_digest_matches(normalise_claim_code(code), self.claim_code_hash, CLAIM_CODE_PURPOSE)
+        # Rows from before keyed digests hold a password hash of the code as typed; they still verify.
+        return check_password(code.strip().upper(), self.claim_code_hash)
 
     def issue_token(self) -> str:
         """Give the device a new token; only its hash is kept, so this is the one time it is seen."""
