@@ -36,7 +36,9 @@ class EdgeAgent:
         state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.pushers: dict[int, Pusher] = {}
         self.push_failures: dict[int, int] = {}
-        self.hub_camera_ids: set[int] = set()  # reported on: the hub refuses health of a camera not on the box
+        self.hub_camera_ids: set[int] = (
+            set()
+        )  # reported on: the hub refuses health of a camera not on the box
         self.interval = 30.0
 
     def call(self, path: str, body: dict, token: str | None = None) -> dict:

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from agencies.models import AccessEvent
 from devices.health import GRACE_S
+from devices.management.commands.simulate_heartbeats import Command as SimulatedHeartbeats
 from devices.models import Device
 from devices.tasks import mark_offline_devices
 from tests.devices.test_enrollment_api import EnrollmentCase
@@ -150,3 +151,16 @@ class OfflineTests(HealthCase):
     def test_the_sweep_is_on_the_beat_schedule(self):
         tasks = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
         self.assertLessEqual(tasks["devices.tasks.mark_offline_devices"], 30)
+
+
+class SimulatedBoxTests(HealthCase):
+    def test_the_demos_boxes_heartbeat_so_their_last_heartbeat_shows(self):
+        Device.objects.filter(pk=self.device.pk).update(last_heartbeat_at=None)
+        beats = SimulatedHeartbeats().beat(["EDGE-0001", "NOT-A-BOX"])
+        self.assertEqual(beats, 1)
+        self.device.refresh_from_db()
+        self.assertIsNotNone(self.device.last_heartbeat_at)
+        self.assertEqual(self.device.agent_version, "simulated")
+        self.assertEqual(self.device.state, Device.State.ONLINE)
+        self.client.force_login(self.admin)
+        self.assertNotContains(self.client.get(f"/admin/devices/device/{self.device.pk}/change/"), "not yet")
