@@ -26,7 +26,6 @@ class ClaimView(APIView):
         request=ClaimSerializer,
         responses={
             200: ClaimedSerializer,
-            400: error_answer("The serial number or the claim code is not right."),
             429: error_answer("Too many wrong attempts; wait 15 minutes."),
         },
     )

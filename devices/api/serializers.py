@@ -95,6 +95,9 @@ class ClaimedSerializer(serializers.Serializer):
 
 class DeviceSerializer(serializers.ModelSerializer):
     owner = serializers.CharField(source="owner.username", default=None, read_only=True)
+    delivery = serializers.CharField(
+        read_only=True, help_text="how the box reached its owner: sold, subsidised, given; empty before hand-over"
+    )
     token = serializers.SerializerMethodField()
 
     class Meta:

@@ -17,7 +17,6 @@ from devices.api.serializers import BatchSerializer, DeviceSerializer, StockedSe
 from devices.models import Device
 from devices.stock import do_stock_devices
 from devices.tokens import do_request_token_rotation, do_revoke_token
-from rtcc.schema import error_answer
 
 
 class IsAgencyAdmin(BasePermission):
@@ -39,7 +38,6 @@ class BatchView(APIView):
         request=BatchSerializer,
         responses={
             201: StockedSerializer(many=True),
-            400: error_answer("A serial is malformed, listed twice or already registered."),
         },
     )
     def post(self, request):

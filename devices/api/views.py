@@ -67,7 +67,6 @@ class HeartbeatView(APIView):
         request=HeartbeatSerializer,
         responses={
             200: HeartbeatAnswerSerializer,
-            400: error_answer("A malformed report, or health for a camera not on this device."),
         },
     )
     def post(self, request):
