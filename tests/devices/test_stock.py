@@ -3,12 +3,14 @@
 import re
 
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from agencies.models import AccessEvent
 from devices.models import Device
 from devices.states import do_change_state
 from tests.admin_forms import read_form
-from tests.personas import PASSWORD, Personas, make_agency_admin
+from tests.personas import PASSWORD, Personas, make_agency_admin, make_user
 
 User = get_user_model()
 CODE = re.compile(r"^[34679ACDEFGHJKMNPQRTUVWXY]{4}-[34679ACDEFGHJKMNPQRTUVWXY]{4}$")
@@ -102,6 +104,22 @@ class BatchApiTests(StockCase):
         self.assertEqual(
             self.api(self.lakeview_admin).get(f"/api/v1/devices/{self.device.pk}/").status_code, 404
         )
+
+    def test_the_fleet_list_costs_the_same_queries_for_one_box_or_many(self):
+        client = self.api(self.admin)
+        client.get("/api/v1/devices/")  # the token's own look-ups, cached on the first request
+
+        def count_queries():
+            with CaptureQueriesContext(connection) as queries:
+                self.assertEqual(client.get("/api/v1/devices/").status_code, 200)
+            return len(queries)
+
+        one = count_queries()
+        owners = [make_user(f"owner-{n}") for n in range(5)]
+        Device.objects.bulk_create(
+            Device(serial=f"RPD-Q{n}", agency=self.riverside, owner=owner) for n, owner in enumerate(owners)
+        )
+        self.assertEqual(count_queries(), one)
 
 
 class AdminStockTests(StockCase):
