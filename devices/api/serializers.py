@@ -96,7 +96,8 @@ class ClaimedSerializer(serializers.Serializer):
 class DeviceSerializer(serializers.ModelSerializer):
     owner = serializers.CharField(source="owner.username", default=None, read_only=True)
     delivery = serializers.CharField(
-        read_only=True, help_text="how the box reached its owner: sold, subsidised, given; empty before hand-over"
+        read_only=True,
+        help_text="how the box reached its owner: sold, subsidised, given; empty before hand-over",
     )
     token = serializers.SerializerMethodField()
 
