@@ -122,6 +122,25 @@ class OfflineTests(HealthCase):
         self.client.force_login(self.resident)
         self.assertContains(self.client.get("/portal/devices/"), "has stopped reporting")
 
+    def test_a_mail_server_down_is_logged_and_every_late_box_still_marked(self):
+        self.enrolled_token()
+        other = Device.objects.create(
+            serial="RPD-OTHER",
+            agency=self.riverside,
+            state=Device.State.ONLINE,
+            last_heartbeat_at=timezone.now(),
+        )
+        Device.objects.filter(pk__in=[self.box.pk, other.pk]).update(
+            last_heartbeat_at=timezone.now() - timedelta(hours=1)
+        )
+        with self.settings(EMAIL_BACKEND="tests.devices.unreachable_mail.UnreachableBackend"):
+            with self.assertLogs("devices.health", "ERROR"), self.captureOnCommitCallbacks(execute=True):
+                self.assertEqual(mark_offline_devices(), 2)
+        self.assertEqual(
+            set(Device.objects.filter(state="offline").values_list("serial", flat=True)),
+            {"EDGE-7000", "RPD-OTHER"},
+        )
+
     def test_a_heartbeat_brings_the_box_back_online(self):
         token = self.enrolled_token()
         self.age_heartbeat(600)
