@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from agencies.models import AccessEvent
 from devices.models import Device
 from devices.states import do_change_state
-from tests.admin_forms import read_form
+from tests.admin_forms import read_form, submit
 from tests.personas import PASSWORD, Personas, make_agency_admin, make_user
 
 User = get_user_model()
@@ -210,6 +210,19 @@ class AdminStockTests(StockCase):
         lake_box.refresh_from_db()
         self.assertEqual(lake_box.state, "stocked")
         self.assertEqual(self.client.get(f"/admin/devices/device/{lake_box.pk}/change/").status_code, 302)
+
+    def test_the_change_form_never_sets_a_state_or_an_owner(self):
+        box = Device.objects.create(serial="RPD-600", agency=self.riverside)
+        response = submit(
+            self.client,
+            f"/admin/devices/device/{box.pk}/change/",
+            {"state": "online", "owner": self.resident.pk, "recipient": "Ned"},
+        )
+        self.assertEqual(response.status_code, 302)
+        box.refresh_from_db()
+        self.assertEqual((box.state, box.owner, box.recipient), ("stocked", None, "Ned"))
+        line = AccessEvent.objects.get(actor=self.admin, target_id=str(box.pk), detail__change="changed")
+        self.assertEqual(line.detail["fields"], ["recipient"])
 
     def test_superuser_stocks_for_a_chosen_agency(self):
         root = User.objects.create_superuser("root", "root@example.org", PASSWORD)
