@@ -2,6 +2,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from devices.enrollment import device_for_token
+from devices.models import hash_token
 
 
 class DeviceTokenAuthentication(authentication.BaseAuthentication):
@@ -19,6 +20,8 @@ class DeviceTokenAuthentication(authentication.BaseAuthentication):
         if device is None:
             raise exceptions.AuthenticationFailed("Unknown or revoked device token; enroll the device again.")
         request.device = device
+        # The hash of the token presented, so a rotation replaces exactly this one.
+        request.auth_token_hash = hash_token(header[1])
         return (None, device)
 
     def authenticate_header(self, request):

@@ -4,12 +4,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from agencies.models import AccessEvent
+from agencies.services import do_record_access
 from cameras.consent import live_refusal
 from cameras.relay.ports import push_target
 from devices.models import Device, hash_token
+from devices.states import do_change_state
 
 HEARTBEAT_INTERVAL_S = 30
 WRONG_CODE = "The serial number or the claim code is not right."
+REVOKED = (
+    "The agency revoked this device's token; it enrolls again only with a new claim code from the agency."
+)
 
 
 @transaction.atomic
@@ -17,35 +23,89 @@ def do_enroll_device(
     serial: str, claim_code: str, *, firmware_version: str = "", ip: str | None = None
 ) -> tuple[Device, str]:
     """Give the device a fresh token (the old one stops working) and return it once."""
-    device = Device.objects.select_for_update().filter(serial=serial.strip()).first()
+    device = Device.objects.select_for_update().select_related("agency").filter(serial=serial.strip()).first()
     if device is None or not device.check_claim_code(claim_code):
         raise PermissionDenied(WRONG_CODE)
     if device.state == Device.State.RETIRED:
         raise PermissionDenied("This device is retired and cannot enroll.")
+    if device.token_revoked_at is not None:
+        raise PermissionDenied(REVOKED)
     token = device.issue_token()
-    device.state = Device.State.ENROLLED
-    device.enrolled_at = timezone.now()
+    now = timezone.now()
+    device.enrolled_at = device.last_heartbeat_at = now
     device.firmware_version = firmware_version[:32]
     device.last_ip = ip
-    device.save(update_fields=["token_hash", "state", "enrolled_at", "firmware_version", "last_ip"])
+    device.save(
+        update_fields=[
+            "token_hash",
+            "token_issued_at",
+            "token_rotation_requested_at",
+            "enrolled_at",
+            "last_heartbeat_at",
+            "firmware_version",
+            "last_ip",
+        ]
+    )
+    do_record_access(
+        None,
+        AccessEvent.Action.RECORD_CHANGE,
+        device,
+        agency=device.agency,
+        detail={"change": "device_enrolled", "ip": ip or ""},
+    )
+    if device.state != Device.State.ONLINE:
+        do_change_state(device, Device.State.ONLINE)
     return device, token
 
 
 def device_for_token(token: str) -> Device | None:
-    return Device.objects.filter(token_hash=hash_token(token)).exclude(state=Device.State.RETIRED).first()
+    return (
+        Device.objects.select_related("agency")
+        .filter(token_hash=hash_token(token))
+        .exclude(state=Device.State.RETIRED)
+        .first()
+    )
 
 
-def do_record_heartbeat(device: Device, *, firmware_version: str = "", ip: str | None = None) -> Device:
+def clean_camera_health(device: Device, reports: list[dict]) -> dict:
+    """The box's per-camera report keyed by camera id; a camera not on this box is refused."""
+    own = set(device.cameras.values_list("pk", flat=True))
+    foreign = sorted({report["id"] for report in reports} - own)
+    if foreign:
+        raise ValidationError({"cameras": f"Not cameras of this device: {', '.join(map(str, foreign[:5]))}."})
+    now = timezone.now().isoformat()
+    return {
+        str(report["id"]): {**{k: v for k, v in report.items() if k != "id"}, "reported_at": now}
+        for report in reports
+    }
+
+
+def do_record_heartbeat(
+    device: Device,
+    *,
+    firmware_version: str = "",
+    agent_version: str = "",
+    cameras: list[dict] | None = None,
+    ip: str | None = None,
+) -> Device:
     if len(firmware_version) > 32:
         raise ValidationError({"firmware_version": "At most 32 characters."})
-    # A conditional UPDATE: concurrent heartbeats never overwrite a newer one with an older one.
+    if len(agent_version) > 32:
+        raise ValidationError({"agent_version": "At most 32 characters."})
     now = timezone.now()
     changes = {"last_heartbeat_at": now, "last_ip": ip}
     if firmware_version:
         changes["firmware_version"] = firmware_version
+    if agent_version:
+        changes["agent_version"] = agent_version
+    if cameras is not None:
+        changes["camera_health"] = clean_camera_health(device, cameras)
+    # A plain UPDATE of the reported fields: no read-modify-write of the row.
     Device.objects.filter(pk=device.pk).update(**changes)
     for field, value in changes.items():
         setattr(device, field, value)
+    if device.state != Device.State.ONLINE:
+        do_change_state(device, Device.State.ONLINE)
     return device
 
 

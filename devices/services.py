@@ -1,22 +1,28 @@
 """Side effects of the devices domain: an owner claims the edge box they bought or received."""
 
-from django.contrib.auth.hashers import make_password
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from agencies.models import AccessEvent
 from agencies.services import do_delete_record, do_record_access
 from cameras.models import Camera
-from devices.models import Device
+from devices.models import Device, new_claim_code
+from devices.states import do_change_state
+from rtcc import ratelimit
 
 # Claim codes are short enough to type, so guesses are limited per person and per serial.
 MAX_FAILURES_PER_USER = 5
 MAX_FAILURES_PER_SERIAL = 10
 FAILURE_WINDOW_S = 15 * 60
 WRONG = "The serial number or the claim code is not right. Check the label on the device."
+TOO_MANY = "Too many wrong attempts. Wait 15 minutes, then try again with the code on the label."
 # Checked when the serial is unknown, so that an unknown serial costs as long as a wrong code.
-_DUMMY_HASH = make_password("not-a-claim-code")
+_DUMMY = Device()
+_DUMMY.set_claim_code(new_claim_code())
+
+
+class ClaimLimited(ValidationError):
+    """Too many wrong claim codes lately, from this person or for this serial."""
 
 
 def _failure_keys(user, serial: str) -> tuple[str, str]:
@@ -25,21 +31,16 @@ def _failure_keys(user, serial: str) -> tuple[str, str]:
 
 def check_claim_allowed(user, serial: str) -> None:
     user_key, serial_key = _failure_keys(user, serial)
-    if (cache.get(user_key) or 0) >= MAX_FAILURES_PER_USER or (cache.get(serial_key) or 0) >= (
-        MAX_FAILURES_PER_SERIAL
+    if (
+        ratelimit.hits(user_key) >= MAX_FAILURES_PER_USER
+        or ratelimit.hits(serial_key) >= MAX_FAILURES_PER_SERIAL
     ):
-        raise ValidationError(
-            "Too many wrong attempts. Wait 15 minutes, then try again with the code on the label."
-        )
+        raise ClaimLimited(TOO_MANY)
 
 
 def _count_failure(user, serial: str) -> None:
     for key in _failure_keys(user, serial):
-        cache.add(key, 0, FAILURE_WINDOW_S)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, FAILURE_WINDOW_S)
+        ratelimit.count_hit(key, FAILURE_WINDOW_S)
 
 
 def do_claim_device(user, serial: str, claim_code: str, *, request=None) -> Device:
@@ -49,12 +50,8 @@ def do_claim_device(user, serial: str, claim_code: str, *, request=None) -> Devi
     if not serial or not claim_code:
         raise ValidationError("Enter both the serial number and the claim code.")
     check_claim_allowed(user, serial)
-    device = Device.objects.filter(serial__iexact=serial).first()
-    code_ok = (
-        device.check_claim_code(claim_code)
-        if device
-        else Device(claim_code_hash=_DUMMY_HASH).check_claim_code(claim_code)
-    )
+    device = Device.objects.select_related("agency").filter(serial__iexact=serial).first()
+    code_ok = (device or _DUMMY).check_claim_code(claim_code)
     claimable = (
         device is not None
         and code_ok
@@ -81,9 +78,11 @@ def do_claim_device(user, serial: str, claim_code: str, *, request=None) -> Devi
         )
         if not claimed and device.owner_id != user.pk:
             raise ValidationError(WRONG)
-        Device.objects.filter(pk=device.pk, state=Device.State.STOCK).update(state=Device.State.CLAIMED)
         device.refresh_from_db()
-        # The box's unclaimed cameras become the claimant's; an agency camera on it stays the agency's.
+        # A box that enrolled before its owner claimed it stays online (or offline).
+        do_change_state(device, Device.State.CLAIMED, actor=user, request=request)
+        # The box's unclaimed cameras become the claimant's, with no consent yet: each waits for
+        # the owner's decision. An agency camera on the box stays the agency's.
         device.cameras.filter(kind=Camera.Kind.UNOWNED).update(owner=user, kind=Camera.Kind.PRIVATE)
         do_record_access(
             user,
@@ -91,7 +90,10 @@ def do_claim_device(user, serial: str, claim_code: str, *, request=None) -> Devi
             device,
             agency=device.agency,
             request=request,
-            detail={"change": "device_claimed", "cameras": list(device.cameras.values_list("pk", flat=True))},
+            detail={
+                "change": "device_claimed",
+                "cameras": list(device.cameras.order_by("pk").values_list("pk", flat=True)),
+            },
         )
     return device
 

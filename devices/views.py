@@ -1,4 +1,4 @@
-"""The resident's side of an edge box: claiming it in the portal."""
+"""The resident's side of an edge box: claiming it in the portal, and seeing how it is doing."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,12 +7,21 @@ from django.shortcuts import redirect, render
 
 from cameras.portal.forms import add_service_errors
 from devices.forms import ClaimForm
+from devices.models import Device
 from devices.services import do_claim_device
 
 
 @login_required
 def device_claim(request):
-    form = ClaimForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        form = ClaimForm(request.POST)
+    else:
+        # The QR code on a label links here with both filled in; the owner only confirms.
+        initial = {
+            "serial": request.GET.get("serial", "")[:64],
+            "claim_code": request.GET.get("code", "")[:64],
+        }
+        form = ClaimForm(initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             device = do_claim_device(
@@ -22,6 +31,29 @@ def device_claim(request):
             add_service_errors(form, error)
         else:
             count = device.cameras.filter(owner=request.user).count()
-            messages.success(request, f"Device {device.serial} is yours, with {count} camera(s).")
+            messages.success(
+                request,
+                f"Device {device.serial} is yours, with {count} camera(s). "
+                "None is shared until you choose, camera by camera.",
+            )
             return redirect("portal")
     return render(request, "portal/claim.html", {"form": form})
+
+
+@login_required
+def device_list(request):
+    devices = (
+        Device.objects.filter(owner=request.user)
+        .exclude(state=Device.State.RETIRED)
+        .prefetch_related("cameras")
+        .order_by("serial")
+    )
+    rows = []
+    for device in devices:
+        names = {str(camera.pk): camera.name for camera in device.cameras.all()}
+        health = [
+            {"frames": None, "bitrate_kbps": None, "errors": None, **report, "name": names.get(camera_id, "")}
+            for camera_id, report in sorted(device.camera_health.items(), key=lambda item: int(item[0]))
+        ]
+        rows.append({"device": device, "health": health})
+    return render(request, "portal/devices.html", {"rows": rows})

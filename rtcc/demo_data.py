@@ -211,7 +211,7 @@ def seed_device(serial: str, agency: Agency, owner, contract: Contract) -> Devic
         defaults={
             "agency": agency,
             "owner": owner,
-            "state": Device.State.ENROLLED,
+            "state": Device.State.ONLINE,
             "enrolled_at": timezone.now(),
         },
     )

@@ -217,7 +217,7 @@ class FleetBuilder:
                 claim_code_hash=UNUSABLE,
                 owner=owner,
                 agency=agency,
-                state=Device.State.ENROLLED,
+                state=Device.State.ONLINE,
                 enrolled_at=self.now,
             )
             for n, owner in enumerate(owners)

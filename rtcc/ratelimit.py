@@ -21,3 +21,8 @@ def over_limit(key: str, limit: int, window_s: int) -> bool:
 
 def reset(key: str) -> None:
     cache.delete(f"ratelimit:{key}")
+
+
+def hits(key: str) -> int:
+    """How many hits `key` has in the current window, without counting one."""
+    return cache.get(f"ratelimit:{key}") or 0

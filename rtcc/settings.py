@@ -382,4 +382,6 @@ CELERY_BEAT_SCHEDULE = {
     "prune-recordings": {"task": "cameras.tasks.prune_recordings", "schedule": 600.0},
     "expire-footage-requests": {"task": "cameras.tasks.expire_footage_requests", "schedule": 300.0},
     "end-lapsed-viewing": {"task": "cameras.tasks.end_lapsed_viewing_sessions", "schedule": 60.0},
+    # Half a heartbeat interval: a box is reported offline at most 15 s after its second miss.
+    "mark-offline-devices": {"task": "devices.tasks.mark_offline_devices", "schedule": 15.0},
 }

@@ -155,7 +155,7 @@ class Personas(TestCase):
             serial="EDGE-0001",
             owner=cls.resident,
             agency=cls.riverside,
-            state=Device.State.ENROLLED,
+            state=Device.State.ONLINE,
         )
         cls.street_camera = make_camera(cls.riverside, "Main St & 1st")
         cls.live_camera = make_camera(

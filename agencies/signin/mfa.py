@@ -7,12 +7,11 @@ portal; once they have, their sign-in asks for the code too.
 
 from base64 import b32encode
 
-import qrcode
-import qrcode.image.svg
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agencies.access import membership_of
+from rtcc import qr
 
 DEVICE_NAME = "Authenticator app"
 
@@ -56,8 +55,7 @@ def pending_device(user) -> TOTPDevice:
 
 def qr_svg(device: TOTPDevice) -> str:
     """The device's otpauth:// URL as an inline SVG QR code: no image request, no third party."""
-    image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
-    return image.to_string(encoding="unicode")
+    return qr.qr_svg(device.config_url)
 
 
 def readable_secret(device: TOTPDevice) -> str:

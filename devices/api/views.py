@@ -13,6 +13,7 @@ from devices.api.serializers import (
 )
 from devices.authentication import DeviceTokenAuthentication
 from devices.enrollment import HEARTBEAT_INTERVAL_S, device_cameras, do_enroll_device, do_record_heartbeat
+from devices.tokens import rotate_if_due
 from rtcc.api import ClientRateThrottle
 from rtcc.schema import error_answer
 
@@ -62,14 +63,27 @@ class HeartbeatView(APIView):
     authentication_classes = [DeviceTokenAuthentication]
     permission_classes = [IsDevice]
 
-    @extend_schema(request=HeartbeatSerializer, responses={200: HeartbeatAnswerSerializer})
+    @extend_schema(
+        request=HeartbeatSerializer,
+        responses={
+            200: HeartbeatAnswerSerializer,
+        },
+    )
     def post(self, request):
         form = HeartbeatSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         device = do_record_heartbeat(
-            request.device, firmware_version=form.validated_data["firmware_version"], ip=client_ip(request)
+            request.device,
+            firmware_version=form.validated_data["firmware_version"],
+            agent_version=form.validated_data["agent_version"],
+            cameras=form.validated_data.get("cameras"),
+            ip=client_ip(request),
         )
-        answer = {
+        answer = {}
+        new_token = rotate_if_due(device, request.auth_token_hash)
+        if new_token:
+            answer["device_token"] = new_token
+        answer |= {
             "serial": device.serial,
             "state": device.state,
             "heartbeat_interval_s": HEARTBEAT_INTERVAL_S,

@@ -17,6 +17,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from devices.edge import __version__
 from devices.edge.push import Pusher, PushTarget
 
 logger = logging.getLogger("rtcc-edge")
@@ -34,6 +35,10 @@ class EdgeAgent:
         self.token_file = state_dir / "device-token"
         state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.pushers: dict[int, Pusher] = {}
+        self.push_failures: dict[int, int] = {}
+        self.hub_camera_ids: set[int] = (
+            set()
+        )  # reported on: the hub refuses health of a camera not on the box
         self.interval = 30.0
 
     def call(self, path: str, body: dict, token: str | None = None) -> dict:
@@ -54,24 +59,41 @@ class EdgeAgent:
         if self.token_file.exists():
             return self.token_file.read_text().strip()
         answer = self.call("/api/v1/devices/enroll/", {"serial": self.serial, "claim_code": self.claim_code})
-        fd = os.open(self.token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(answer["device_token"])
+        self.save_token(answer["device_token"])
         logger.info("enrolled as %s", answer["serial"])
         return answer["device_token"]
 
+    def save_token(self, token: str) -> None:
+        # Written beside and renamed over: a crash mid-write never leaves half a token.
+        partial = self.token_file.with_suffix(".new")
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(token)
+        partial.replace(self.token_file)
+
+    def report(self) -> dict:
+        """What the hub stores of this box's health: the agent's version and each camera's push failures."""
+        ids = sorted(self.hub_camera_ids & set(self.local_cameras))
+        cameras = [{"id": camera_id, "errors": self.push_failures.get(camera_id, 0)} for camera_id in ids]
+        return {"agent_version": __version__, "cameras": cameras}
+
     def heartbeat(self) -> dict:
         try:
-            return self.call("/api/v1/devices/heartbeat/", {}, self.token())
+            answer = self.call("/api/v1/devices/heartbeat/", self.report(), self.token())
         except HubError as error:
             if "HTTP 401" not in str(error):
                 raise
             logger.warning("the hub no longer knows this token; enrolling again")
             self.token_file.unlink(missing_ok=True)
-            return self.call("/api/v1/devices/heartbeat/", {}, self.token())
+            answer = self.call("/api/v1/devices/heartbeat/", self.report(), self.token())
+        if answer.get("device_token"):
+            self.save_token(answer["device_token"])
+            logger.info("the hub rotated this device's token")
+        return answer
 
     def reconcile(self, answer: dict) -> None:
         self.interval = float(answer.get("heartbeat_interval_s", self.interval))
+        self.hub_camera_ids = {camera["id"] for camera in answer.get("cameras", [])}
         wanted = {}
         for camera in answer.get("cameras", []):
             push = camera.get("push")
@@ -82,6 +104,8 @@ class EdgeAgent:
         for camera_id in list(self.pushers):
             pusher = self.pushers[camera_id]
             if wanted.get(camera_id) != pusher.target or not pusher.is_running:
+                if not pusher.is_running:
+                    self.push_failures[camera_id] = self.push_failures.get(camera_id, 0) + 1
                 pusher.stop()
                 del self.pushers[camera_id]
                 logger.info("camera %s: push stopped", camera_id)

@@ -43,7 +43,7 @@ class EnrollmentTests(EnrollmentCase):
         self.assertEqual(camera["stream_id"], self.live_camera.stream_id)
         self.assertEqual((camera["push"], camera["refusal"]), (None, "The agency has no active contract."))
         self.box.refresh_from_db()
-        self.assertEqual((self.box.state, self.box.firmware_version), ("enrolled", "1.2.1"))
+        self.assertEqual((self.box.state, self.box.firmware_version), ("online", "1.2.1"))
         self.assertLess((timezone.now() - self.box.last_heartbeat_at).total_seconds(), 5)
         self.assertTrue(self.box.is_online)
 

@@ -522,8 +522,10 @@ class AdminWritesAreAudited(AdminTrust):
             "camera added": lambda: submit(
                 client, "/admin/cameras/camera/add/", {"name": "Pole 9", "lat": 41.88, "lon": -87.63}
             ),
-            "device added": lambda: submit(client, "/admin/devices/device/add/", {"serial": "EDGE-NEW"}),
-            "device edited": lambda: submit(client, self.url(stock), {"firmware_version": "2.1"}),
+            "device added": lambda: submit(
+                client, "/admin/devices/device/add/", {"serials": "EDGE-NEW"}, form_id="device_batch_form"
+            ),
+            "device edited": lambda: submit(client, self.url(stock), {"recipient": "Corner shop"}),
             "devices deleted in bulk": lambda: client.post(
                 "/admin/devices/device/",
                 {"action": "delete_selected", "_selected_action": [stock.pk, spare.pk], "post": "yes"},
@@ -559,11 +561,13 @@ class AdminWritesAreAudited(AdminTrust):
             ),
         }
         expected_lines = {"devices deleted in bulk": 2}
+        # Adding devices answers with their label sheet, the one time their claim codes show.
+        expected_status = {"device added": 200}
         for name, write in writes.items():
             with self.subTest(name):
                 before = AccessEvent.objects.count()
                 response = write()
-                self.assertIn(response.status_code, (302,), name)
+                self.assertEqual(response.status_code, expected_status.get(name, 302), name)
                 self.assertEqual(AccessEvent.objects.count() - before, expected_lines.get(name, 1), name)
                 self.assertEqual(AccessEvent.objects.order_by("-pk").first().actor, self.admin)
         self.assertTrue(Incident.objects.filter(external_id="CAD-9", agency=self.riverside).exists())

@@ -4,7 +4,6 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.core.cache import cache
 from django.utils import timezone
 
 from agencies.models import AccessEvent
@@ -365,13 +364,12 @@ class ClaimDeviceTests(PortalPage):
     def setUp(self):
         super().setUp()
 
-        cache.delete_many(
-            [
-                f"device-claim:user:{self.neighbour.pk}",
-                "device-claim:serial:EDGE-0420",
-                "device-claim:serial:NOPE-1",
-            ]
-        )
+        for key in [
+            f"device-claim:user:{self.neighbour.pk}",
+            "device-claim:serial:EDGE-0420",
+            "device-claim:serial:NOPE-1",
+        ]:
+            ratelimit.reset(key)
 
     def test_right_code_claims_the_device_and_its_cameras(self):
         response = self.post(

@@ -162,7 +162,7 @@ class FleetTestCase(TransactionTestCase):
         self.resident = make_user("rita-resident")
         # Live sharing needs an edge device the owner claimed; the simulated devices stand in for it.
         self.edge_box = Device.objects.create(
-            serial="EDGE-FLEET", owner=self.resident, agency=self.agency, state=Device.State.ENROLLED
+            serial="EDGE-FLEET", owner=self.resident, agency=self.agency, state=Device.State.ONLINE
         )
 
     def add_camera(self, name: str, level: str | None = Consent.Level.NONE, **extra) -> Camera:

@@ -105,6 +105,10 @@ class Command(BaseCommand):
         if not no_cameras:
             ids = ",".join(str(camera.pk) for camera in seeded["cameras"])
             children.append(Child("cameras", [python, manage, "simulate_cameras", "--camera-ids", ids]))
+            # The boxes those cameras stand behind report as real agents do, so they show as online.
+            serials = ",".join(sorted({c.device.serial for c in seeded["cameras"] if c.device_id}))
+            if serials:
+                children.append(Child("boxes", [python, manage, "simulate_heartbeats", "--serials", serials]))
         return children
 
     def step(self, text: str) -> None:

@@ -1,0 +1,13 @@
+"""Celery tasks of the devices domain."""
+
+from celery import shared_task
+
+from devices.health import do_mark_offline_devices
+
+
+@shared_task(
+    ignore_result=True, autoretry_for=(Exception,), retry_backoff=True, retry_jitter=True, max_retries=3
+)
+def mark_offline_devices() -> int:
+    """Mark boxes that missed two heartbeats offline and tell their owners and agencies; idempotent."""
+    return do_mark_offline_devices()
