@@ -45,6 +45,8 @@ BACKOFF_BASE_SECONDS = 0.5
 # A node stops its ffmpeg this long before its lease would lapse unrenewed, so the
 # node that takes the camera next never overlaps with it.
 LEASE_SAFETY_SECONDS = 3.0
+# How often the fence thread checks the leases' local deadlines.
+FENCE_PERIOD_SECONDS = 0.25
 # ffmpeg gets this long to exit on SIGTERM before SIGKILL.
 STOP_TIMEOUT_SECONDS = 2.0
 ACTIVE_STATUSES = ["starting", "live", "stalled", "backoff"]
@@ -118,6 +120,7 @@ class Relay:
     last_error: str = ""
     reason: str = ""
     quiet_restart: bool = False
+    fenced: bool = False  # its ffmpeg was killed by the lease fence
 
 
 class RelayNodeRunner:
@@ -148,6 +151,7 @@ class RelayNodeRunner:
         self.pid = os.getpid()
         self.swept_at = 0.0
         self.demanded: set[int] = set()
+        self.pass_started = time.monotonic()
         # Cameras this node marked `no_capacity`; cleared when they are relayed or no longer wanted.
         self.unplaced: set[int] = set()
         # Set by `drain()` (a deploy): run nothing, take nothing, until the process restarts.
@@ -191,6 +195,7 @@ class RelayNodeRunner:
         logger.info("relay node %s running (pid %s)", self.name, self.pid)
         self.listener = WakeListener(self.wake)
         self.listener.start()
+        self.start_fence()
         try:
             while not self.stopping.is_set():
                 started = time.monotonic()
@@ -258,6 +263,9 @@ class RelayNodeRunner:
     def run_once(self, at: datetime | None = None) -> None:
         """One pass; `at` is the moment whose desired state to apply (default: now)."""
         now = timezone.now()
+        # The leases renewed and claimed in this pass expire `lease_seconds` after `now`, so
+        # their local deadlines count from here too, not from after the scan below.
+        self.pass_started = time.monotonic()
         at = at or now
         if self.listener is not None:
             self.listener.take()
@@ -269,13 +277,13 @@ class RelayNodeRunner:
         desired = {} if self.draining else desired_cameras(at, self.current_demand())
         # Renew first: stopping relays below can take seconds, and the leases of the
         # relays that keep running must not lapse meanwhile.
-        renewed_at = time.monotonic()
         held = leases.renew(self.node.pk, self.relays.keys(), now)
         lost = [self.relays.pop(c) for c in list(self.relays) if c not in held]
         for relay in lost:
             logger.warning("relay node %s lost the lease of camera %s", self.name, relay.camera_id)
         for relay in self.relays.values():
-            relay.lease_valid_until = renewed_at + self.lease_seconds - LEASE_SAFETY_SECONDS
+            relay.lease_valid_until = self.pass_started + self.lease_seconds - LEASE_SAFETY_SECONDS
+            relay.fenced = False
         unwanted = [self.relays.pop(c) for c in list(self.relays) if c not in desired]
         self.stop_processes(lost + unwanted)
         for relay in unwanted:
@@ -347,10 +355,38 @@ class RelayNodeRunner:
                 continue
             camera = desired[camera_id]
             relay = Relay(camera_id=camera_id, agency_id=camera.agency_id, spec=relay_spec(camera))
-            relay.lease_valid_until = time.monotonic() + self.lease_seconds - LEASE_SAFETY_SECONDS
+            relay.lease_valid_until = self.pass_started + self.lease_seconds - LEASE_SAFETY_SECONDS
             self.relays[camera_id] = relay
             self.start_process(relay, "starting", "Starting the relay.")
         return unplaced
+
+    def start_fence(self) -> threading.Thread:
+        """The lease fence in its own thread: a pass that hangs (a database that does not answer)
+        must not keep ffmpeg running past the lease it last renewed, and the pass loop alone
+        would check only between passes."""
+        fence = threading.Thread(target=self.fence_until_stopped, name="relay-lease-fence", daemon=True)
+        fence.start()
+        return fence
+
+    def fence_until_stopped(self) -> None:
+        while not self.stopping.wait(FENCE_PERIOD_SECONDS):
+            self.fence_lapsed_leases()
+
+    def fence_lapsed_leases(self) -> list[int]:
+        """SIGKILL the ffmpeg of every relay whose lease was not renewed in time; the pass loop reaps them."""
+        now = time.monotonic()
+        fenced = []
+        for relay in list(self.relays.values()):
+            if relay.lease_valid_until < now and relay.process is not None and not relay.fenced:
+                relay.fenced = True
+                relay.process.kill_now()
+                fenced.append(relay.camera_id)
+                logger.warning(
+                    "relay node %s: the lease of camera %s was not renewed in time; its ffmpeg is killed",
+                    self.name,
+                    relay.camera_id,
+                )
+        return fenced
 
     def enforce_local_lease_expiry(self) -> None:
         """Stop ffmpeg for leases this node could not renew in time (the database was unreachable)."""

@@ -291,6 +291,12 @@ class RelayProcess(ChildProcess):
         logger.warning("relay of camera %s: %s", self.spec.camera_id, self.codec_error)
         signal_group(self.process.pid, signal.SIGTERM)
 
+    def kill_now(self) -> None:
+        """SIGKILL the process group at once, from any thread; the owner reaps it later with `stop()`."""
+        process = self.process
+        if process is not None and process.poll() is None:
+            signal_group(process.pid, signal.SIGKILL)
+
     def stop(self, timeout: float = 5.0) -> None:
         self.stopped = True
         process = self.process

@@ -5,7 +5,7 @@ import signal
 import time
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from agencies.models import Agency
@@ -191,3 +191,21 @@ def test_agency_camera_is_pulled_from_its_rtsp_url(transactional_db, rtsp_server
     finally:
         runner.shutdown()
     assert relay_pids(camera) == []
+
+
+class LeaseFenceTests(FleetTestCase):
+    @override_settings(RTCC_RELAY_LEASE_SECONDS=5)
+    def test_a_hung_pass_cannot_keep_ffmpeg_past_the_lease_it_last_renewed(self):
+        camera = self.add_camera("Porch", level=Consent.Level.LIVE)
+        runner = RelayNodeRunner("fenced", interval=0.5)
+        runner.register()
+        self.addCleanup(runner.shutdown)
+        runner.run_once()
+        wait_for(lambda: relay_pids(camera), 10, "no relay started")
+        runner.start_fence()
+        self.addCleanup(runner.stop)
+        # No further pass runs, as if the database stopped answering mid-pass: the fence
+        # alone must kill ffmpeg before the lease lapses (5 s, less a 3 s safety margin).
+        renewed = time.monotonic()
+        wait_for(lambda: not relay_pids(camera), 8, "ffmpeg outlived its lease with no pass running")
+        self.assertLess(time.monotonic() - renewed, 5, "killed only after the lease had lapsed")
