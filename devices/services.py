@@ -7,6 +7,7 @@ from django.db import transaction
 
 from agencies.models import AccessEvent
 from agencies.services import do_delete_record, do_record_access
+from cameras.media.authorization_cache import bump_on_commit, camera_scope
 from cameras.models import Camera
 from devices.models import Device
 
@@ -84,7 +85,10 @@ def do_claim_device(user, serial: str, claim_code: str, *, request=None) -> Devi
         Device.objects.filter(pk=device.pk, state=Device.State.STOCK).update(state=Device.State.CLAIMED)
         device.refresh_from_db()
         # The box's unclaimed cameras become the claimant's; an agency camera on it stays the agency's.
-        device.cameras.filter(kind=Camera.Kind.UNOWNED).update(owner=user, kind=Camera.Kind.PRIVATE)
+        claimed_cameras = device.cameras.filter(kind=Camera.Kind.UNOWNED)
+        # An UPDATE sends no post_save: a new owner voids the cameras' stored media decisions here.
+        bump_on_commit(*(camera_scope(pk) for pk in claimed_cameras.values_list("pk", flat=True)))
+        claimed_cameras.update(owner=user, kind=Camera.Kind.PRIVATE)
         do_record_access(
             user,
             AccessEvent.Action.CAMERA_CHANGE,

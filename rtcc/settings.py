@@ -126,6 +126,12 @@ else:
             },
         }
     }
+# Persistent connections: a new PostgreSQL connection per request cost more than the
+# request's own queries. Django closes one at the end of the request that finds it older than
+# this, and checks a reused one before handing it out, so a restarted database costs one
+# failed check, never a failed request.
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("RTCC_DB_CONN_MAX_AGE", 300, minimum=0, maximum=3600)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: one URL feeds the Celery broker, the channel layer and the cache.
@@ -367,6 +373,9 @@ RTCC_SRT_PORT_BASE = env_int("RTCC_SRT_PORT_BASE", 31000 if TESTING else 20000, 
 RTCC_SRT_HOST = env_str("RTCC_SRT_HOST", "127.0.0.1")
 RTCC_MEDIA_URL_SECONDS = env_int("RTCC_MEDIA_URL_SECONDS", 300, minimum=30, maximum=3600)
 RTCC_MEDIA_ACCEL_REDIRECT = env_str("RTCC_MEDIA_ACCEL_REDIRECT")
+# The longest a stored media decision is trusted (cameras/media/authorization_cache.py); 0
+# checks every playlist and segment request against the database.
+RTCC_MEDIA_AUTH_CACHE_SECONDS = env_int("RTCC_MEDIA_AUTH_CACHE_SECONDS", 60, minimum=0, maximum=3600)
 # Relay nodes sweep orphaned statuses themselves; beat covers the case of no node at all.
 CELERY_BEAT_SCHEDULE = {
     "relay-fleet-sweep": {"task": "cameras.tasks.sweep_orphaned_relays", "schedule": 30.0},

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from cameras.media.authorization_cache import EVERYTHING, bump
 from rtcc.embedded_redis import EmbeddedRedis
 from tests.peers.check import MISSING_PEER, PEERS, install_command, missing_reasons, skip_reason
 
@@ -23,6 +24,16 @@ def redis_server():
     server = EmbeddedRedis(settings.EMBEDDED_REDIS_SOCKET).start()
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def fresh_media_decisions(redis_server):
+    """Stored media decisions never outlive their test.
+
+    Test transactions roll back without committing, so their changes bump no generation,
+    and a token signed in the same second with the same ids is the same token in the next test.
+    """
+    bump(EVERYTHING)
 
 
 def _own_run_dir() -> Path | None:
