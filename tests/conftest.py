@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from cameras.media.authorization_cache import EVERYTHING, bump
+from cameras.media.authorization_cache import bump, everything_scope
 from rtcc.embedded_redis import EmbeddedRedis
 from tests.peers.check import MISSING_PEER, PEERS, install_command, missing_reasons, skip_reason
 
@@ -33,7 +33,7 @@ def fresh_media_decisions(redis_server):
     Test transactions roll back without committing, so their changes bump no generation,
     and a token signed in the same second with the same ids is the same token in the next test.
     """
-    bump(EVERYTHING)
+    bump(everything_scope())
 
 
 def _own_run_dir() -> Path | None:

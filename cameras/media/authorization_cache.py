@@ -24,48 +24,74 @@ the requester's agencies), so each process remembers it per decision key; a proc
 meets a decision for the first time pays one extra round trip, never SQL. The signature and
 age of the token are checked on every request before any of this (CPU only). With Redis
 unreachable every request is checked against the database, as before: never allowed blind.
+
+The keys live in the Redis of the cache (`REDIS_URL`, or the embedded one) under the cache's
+prefix, read with a plain client and small JSON values, so that the ASGI fast path
+(`cameras/media/fast_path.py`) reads the same decisions without Django's cache layer.
 """
 
 import hashlib
+import json
 import logging
 import secrets
+import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
+import redis
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from redis.exceptions import RedisError
 
 from agencies.models import Membership
+from cameras.media.deadlines import deadline
 from cameras.media.services import MediaRefused, check_live_media
 from cameras.media.signing import MediaGrant, read_token
-from cameras.models import Camera, Consent
-from cameras.viewing.models import ViewingSession
+from cameras.models import Camera
 
 log = logging.getLogger(__name__)
 
-PREFIX = "media-auth"
-EVERYTHING = f"{PREFIX}:g:all"
 # How many decision keys a process remembers the scopes of (a few hundred bytes each).
 REMEMBERED_DECISIONS = 20_000
 # Decisions are stored for whole seconds; this keeps a deadline from being rounded past.
 EXPIRY_MARGIN_S = 0.05
 
 
+def redis_location() -> str:
+    return settings.CACHES["default"]["LOCATION"]
+
+
+def key(name: str) -> str:
+    return f"{settings.CACHES['default'].get('KEY_PREFIX', '')}:media-auth:{name}"
+
+
+_clients: dict[str, redis.Redis] = {}
+
+
+def client() -> redis.Redis:
+    """One connection pool per process and Redis location."""
+    location = redis_location()
+    if location not in _clients:
+        _clients[location] = redis.Redis.from_url(location, socket_timeout=2, socket_connect_timeout=2)
+    return _clients[location]
+
+
+def everything_scope() -> str:
+    return key("g:all")
+
+
 def camera_scope(camera_id: int) -> str:
-    return f"{PREFIX}:g:camera:{camera_id}"
+    return key(f"g:camera:{camera_id}")
 
 
 def agency_scope(agency_id: int) -> str:
-    return f"{PREFIX}:g:agency:{agency_id}"
+    return key(f"g:agency:{agency_id}")
 
 
 def user_scope(user_id: int) -> str:
-    return f"{PREFIX}:g:user:{user_id}"
+    return key(f"g:user:{user_id}")
 
 
 def bump(*scopes: str) -> None:
@@ -75,7 +101,7 @@ def bump(*scopes: str) -> None:
     back can never equal the one an old decision recorded.
     """
     try:
-        cache.set_many({scope: secrets.token_hex(8) for scope in scopes}, timeout=None)
+        client().mset({scope: secrets.token_hex(8) for scope in scopes})
     except RedisError:
         # The change is committed; the decisions it voids end by their own deadline.
         log.exception("media authorization: could not bump %s", ", ".join(scopes))
@@ -97,6 +123,14 @@ class Decision:
         if self.status != 200:
             raise MediaRefused(self.status, self.reason)
 
+    def dumps(self) -> str:
+        return json.dumps({"s": self.status, "r": self.reason, "g": self.generations, "u": self.until})
+
+    @classmethod
+    def loads(cls, raw: bytes) -> "Decision":
+        data = json.loads(raw)
+        return cls(data["s"], data["r"], data["g"], data["u"])
+
 
 class RememberedScopes:
     """Per process: the generation keys each decision key was stored with (bounded, oldest out)."""
@@ -104,18 +138,22 @@ class RememberedScopes:
     def __init__(self, size: int):
         self.size = size
         self.scopes: OrderedDict[str, tuple[str, ...]] = OrderedDict()
+        # Django runs views in a worker thread while the fast path reads on the event loop.
+        self.lock = threading.Lock()
 
-    def get(self, key: str) -> tuple[str, ...] | None:
-        scopes = self.scopes.get(key)
-        if scopes is not None:
-            self.scopes.move_to_end(key)
-        return scopes
+    def get(self, decision: str) -> tuple[str, ...] | None:
+        with self.lock:
+            scopes = self.scopes.get(decision)
+            if scopes is not None:
+                self.scopes.move_to_end(decision)
+            return scopes
 
-    def put(self, key: str, scopes: tuple[str, ...]) -> None:
-        self.scopes[key] = scopes
-        self.scopes.move_to_end(key)
-        while len(self.scopes) > self.size:
-            self.scopes.popitem(last=False)
+    def put(self, decision: str, scopes: tuple[str, ...]) -> None:
+        with self.lock:
+            self.scopes[decision] = scopes
+            self.scopes.move_to_end(decision)
+            while len(self.scopes) > self.size:
+                self.scopes.popitem(last=False)
 
 
 remembered = RememberedScopes(REMEMBERED_DECISIONS)
@@ -124,31 +162,39 @@ remembered = RememberedScopes(REMEMBERED_DECISIONS)
 def decision_key(token: str, session_cookie: str) -> str:
     # The cookie is part of the key: "a signed-in requester is the token's user" is part of
     # the answer, and a session key belongs to one user for its whole life.
-    digest = hashlib.sha256(f"{token}\0{session_cookie}".encode()).hexdigest()
-    return f"{PREFIX}:d:{digest}"
+    return key("d:" + hashlib.sha256(f"{token}\0{session_cookie}".encode()).hexdigest())
 
 
-def stored_decision(key: str) -> Decision | None:
-    """The stored decision if every generation it was made under still holds; one MGET."""
-    scopes = remembered.get(key)
-    if scopes is None:
-        decision = cache.get(key)
-        if decision is None:
-            return None
-        scopes = tuple(decision.generations)
-        remembered.put(key, scopes)
-        found = cache.get_many(scopes)
-    else:
-        found = cache.get_many([key, *scopes])
-        decision = found.get(key)
-        if decision is None:
-            return None
-    if set(decision.generations) != set(scopes):
-        remembered.put(key, tuple(decision.generations))  # the scopes moved; the next request reads them
+def trusted(decision_name: str, raw: bytes | None, scopes, values) -> Decision | None:
+    """The decision read with the generations `values` of `scopes` if it still holds."""
+    if raw is None:
         return None
-    if any(found.get(scope) != generation for scope, generation in decision.generations.items()):
+    decision = Decision.loads(raw)
+    if set(decision.generations) != set(scopes):
+        remembered.put(decision_name, tuple(decision.generations))  # moved: the next request reads them
+        return None
+    found = {
+        scope: value.decode() if value is not None else None
+        for scope, value in zip(scopes, values, strict=True)
+    }
+    if any(found[scope] != generation for scope, generation in decision.generations.items()):
         return None
     return decision if time.time() < decision.until else None
+
+
+def stored_decision(name: str) -> Decision | None:
+    """The stored decision if every generation it was made under still holds; one MGET."""
+    scopes = remembered.get(name)
+    if scopes is None:
+        raw = client().get(name)
+        if raw is None:
+            return None
+        scopes = tuple(Decision.loads(raw).generations)
+        remembered.put(name, scopes)
+        values = client().mget(scopes)
+    else:
+        raw, *values = client().mget([name, *scopes])
+    return trusted(name, raw, scopes, values)
 
 
 def authorize_live_request(token: str, camera_id: int, request) -> MediaGrant:
@@ -156,19 +202,19 @@ def authorize_live_request(token: str, camera_id: int, request) -> MediaGrant:
     grant = read_token(token, camera_id)
     if grant is None or settings.RTCC_MEDIA_AUTH_CACHE_SECONDS == 0:
         return check_live_media(token, camera_id, request.user)
-    key = decision_key(token, request.COOKIES.get(settings.SESSION_COOKIE_NAME, ""))
+    name = decision_key(token, request.COOKIES.get(settings.SESSION_COOKIE_NAME, ""))
     try:
-        decision = stored_decision(key)
+        decision = stored_decision(name)
     except RedisError:
         log.warning("media authorization: Redis unreachable, checking against the database")
         return check_live_media(token, camera_id, request.user)
     if decision is None:
-        decision = decide_and_store(key, grant, token, camera_id, request)
+        decision = decide_and_store(name, grant, token, camera_id, request)
     decision.apply()
     return grant
 
 
-def decide_and_store(key: str, grant: MediaGrant, token: str, camera_id: int, request) -> Decision:
+def decide_and_store(name: str, grant: MediaGrant, token: str, camera_id: int, request) -> Decision:
     scopes = scopes_of(grant)
     try:
         generations = current_generations(scopes)
@@ -184,11 +230,11 @@ def decide_and_store(key: str, grant: MediaGrant, token: str, camera_id: int, re
     # A camera or membership that moved to another agency while we read is a decision made
     # under the wrong scopes: answer it, but do not keep it.
     if generations is not None and scopes_of(grant) == scopes:
-        ttl = int(decision.until - time.time() - EXPIRY_MARGIN_S)
-        if ttl >= 1:
+        ttl_ms = int((decision.until - time.time() - EXPIRY_MARGIN_S) * 1000)
+        if ttl_ms >= 100:
             try:
-                cache.set(key, decision, timeout=ttl)
-                remembered.put(key, scopes)
+                client().set(name, decision.dumps(), px=ttl_ms)
+                remembered.put(name, scopes)
             except RedisError:
                 log.warning("media authorization: could not store a decision")
     return decision
@@ -199,7 +245,7 @@ def scopes_of(grant: MediaGrant) -> tuple[str, ...]:
     agencies = set(Camera.objects.filter(pk=grant.camera_id).values_list("agency_id", flat=True))
     agencies |= set(Membership.objects.filter(user_id=grant.user_id).values_list("agency_id", flat=True))
     return (
-        EVERYTHING,
+        everything_scope(),
         camera_scope(grant.camera_id),
         user_scope(grant.user_id),
         *(agency_scope(agency_id) for agency_id in sorted(agencies)),
@@ -207,54 +253,12 @@ def scopes_of(grant: MediaGrant) -> tuple[str, ...]:
 
 
 def current_generations(scopes: tuple[str, ...]) -> dict[str, str]:
-    found = cache.get_many(scopes)
-    missing = [scope for scope in scopes if scope not in found]
-    if missing:
-        for scope in missing:
-            cache.add(scope, secrets.token_hex(8), timeout=None)  # add: a concurrent bump wins
-        found = cache.get_many(scopes)
-    return {scope: found[scope] for scope in scopes}
-
-
-def deadline(grant: MediaGrant, now: datetime) -> datetime:
-    """The first moment the answer for `grant` could change with no write to the database."""
-    limits = [now + timedelta(seconds=settings.RTCC_MEDIA_AUTH_CACHE_SECONDS), next_local_midnight(now)]
-    if grant.session_id is not None:
-        expires_at = (
-            ViewingSession.objects.filter(pk=grant.session_id).values_list("expires_at", flat=True).first()
-        )
-        if expires_at is not None:
-            limits.append(expires_at)
-    camera = Camera.objects.select_related("agency").filter(pk=grant.camera_id).first()
-    consent = Consent.objects.current().filter(camera_id=grant.camera_id).first()
-    if camera is not None and consent is not None:
-        if consent.expires_at is not None:
-            limits.append(consent.expires_at)
-        turn = schedule_turn(consent, camera, now, min(limits))
-        if turn is not None:
-            limits.append(turn)
-    return max(now, min(limits))
-
-
-def next_local_midnight(now: datetime) -> datetime:
-    """Contracts run by whole days of the hub's time zone (`Contract.objects.active_on`)."""
-    tomorrow = timezone.localdate(now) + timedelta(days=1)
-    return timezone.make_aware(datetime.combine(tomorrow, datetime.min.time()))
-
-
-def schedule_turn(consent: Consent, camera: Camera, now: datetime, until: datetime) -> datetime | None:
-    """The first whole minute before `until` at which the consent's schedule opens or closes.
-
-    Windows are written in whole minutes of the camera's zone, so the answer can only turn on
-    a minute; the minutes up to the (short) deadline are tried one by one.
-    """
-    if not consent.schedule:
-        return None
-    tz = camera.tz
-    inside = consent.in_schedule(now, tz)
-    minute = now.replace(second=0, microsecond=0) + timedelta(minutes=1)
-    while minute < until:
-        if consent.in_schedule(minute, tz) != inside:
-            return minute
-        minute += timedelta(minutes=1)
-    return None
+    values = client().mget(scopes)
+    if None in values:
+        with client().pipeline() as pipe:
+            for scope, value in zip(scopes, values, strict=True):
+                if value is None:
+                    pipe.set(scope, secrets.token_hex(8), nx=True)  # nx: a concurrent bump wins
+            pipe.execute()
+        values = client().mget(scopes)
+    return {scope: value.decode() for scope, value in zip(scopes, values, strict=True)}

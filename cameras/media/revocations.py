@@ -26,10 +26,10 @@ from agencies.incidents import incident_closed
 from agencies.models import Agency, Incident, Membership
 from billing.models import Contract
 from cameras.media.authorization_cache import (
-    EVERYTHING,
     agency_scope,
     bump_on_commit,
     camera_scope,
+    everything_scope,
     user_scope,
 )
 from cameras.models import Camera, Consent
@@ -88,7 +88,7 @@ def user_groups_changed(sender, instance, action, reverse, pk_set, **kwargs):
     if reverse:  # group.user_set changed: instance is the group
         bump_on_commit(*(user_scope(pk) for pk in pk_set or ()))
         if action == "post_clear":
-            bump_on_commit(EVERYTHING)
+            bump_on_commit(everything_scope())
     else:
         bump_on_commit(user_scope(instance.pk))
 
@@ -101,4 +101,4 @@ def viewing_session_changed(sender, instance, **kwargs):
 @receiver([post_save, post_delete], sender=UserObjectPermission, dispatch_uid="media-auth-user-grant")
 @receiver([post_save, post_delete], sender=GroupObjectPermission, dispatch_uid="media-auth-group-grant")
 def grant_changed(sender, instance, **kwargs):
-    bump_on_commit(EVERYTHING)
+    bump_on_commit(everything_scope())

@@ -31,13 +31,17 @@ def refused(error: MediaRefused) -> JsonResponse:
     return JsonResponse({"detail": error.reason}, status=error.status)
 
 
+def accel_redirect_path(path: Path) -> str:
+    relative = path.relative_to(settings.MEDIA_ROOT).as_posix()
+    return f"{settings.RTCC_MEDIA_ACCEL_REDIRECT.rstrip('/')}/{relative}"
+
+
 def send_file(path: Path) -> HttpResponse:
     content_type = CONTENT_TYPES[path.suffix]
     if settings.RTCC_MEDIA_ACCEL_REDIRECT:
         # nginx checks existence itself and answers 404; Django never opens the file.
         response = HttpResponse(content_type=content_type)
-        relative = path.relative_to(settings.MEDIA_ROOT).as_posix()
-        response["X-Accel-Redirect"] = f"{settings.RTCC_MEDIA_ACCEL_REDIRECT.rstrip('/')}/{relative}"
+        response["X-Accel-Redirect"] = accel_redirect_path(path)
     else:
         try:
             response = FileResponse(path.open("rb"), content_type=content_type)

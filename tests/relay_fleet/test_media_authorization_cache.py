@@ -4,7 +4,6 @@ import shutil
 from datetime import date, timedelta
 from unittest import mock
 
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client, TransactionTestCase, override_settings
 from django.test.utils import CaptureQueriesContext
@@ -14,7 +13,8 @@ from agencies.incidents import do_close_incident, do_open_incident
 from agencies.models import Membership
 from agencies.services import do_remove_membership, do_save_record
 from billing.models import Package
-from cameras.media.authorization_cache import deadline
+from cameras.media import authorization_cache
+from cameras.media.deadlines import deadline
 from cameras.media.signing import MediaGrant, hls_url_for
 from cameras.models import Consent
 from cameras.relay.layout import live_dir
@@ -75,13 +75,10 @@ class StoredDecisionTests(LiveMediaTestCase):
     def test_steady_state_is_one_redis_round_trip(self):
         client = Client()
         self.assertEqual(client.get(self.url).status_code, 200)
-        with (
-            mock.patch.object(cache, "get_many", wraps=cache.get_many) as get_many,
-            mock.patch.object(cache, "get", wraps=cache.get) as get,
-            mock.patch.object(cache, "set", wraps=cache.set) as store,
-        ):
+        redis = authorization_cache.client()
+        with mock.patch.object(redis, "execute_command", wraps=redis.execute_command) as commands:
             self.assertEqual(client.get(self.segment_url).status_code, 200)
-        self.assertEqual((get_many.call_count, get.call_count, store.call_count), (1, 0, 0))
+        self.assertEqual([call.args[0] for call in commands.call_args_list], ["MGET"])
 
     def test_another_signed_in_user_is_refused_even_once_the_link_is_stored(self):
         self.assert_served_without_sql()
@@ -121,7 +118,9 @@ class StoredDecisionTests(LiveMediaTestCase):
         # moves to a clock fifteen hours away, which puts now outside the window.
         local = timezone.localtime(timezone.now(), self.live_camera.tz)
         with self.captureOnCommitCallbacks(execute=True):
-            do_set_consent(self.resident, self.live_camera, Consent.Level.LIVE, schedule=window_around(local, 1))
+            do_set_consent(
+                self.resident, self.live_camera, Consent.Level.LIVE, schedule=window_around(local, 1)
+            )
         self.assert_served_without_sql()
         self.riverside.time_zone = "Asia/Tokyo"
         with self.captureOnCommitCallbacks(execute=True):
@@ -190,7 +189,9 @@ class DeadlineTests(LiveMediaTestCase):
         now = timezone.now().replace(second=20, microsecond=0)
         local = timezone.localtime(now, self.live_camera.tz)
         closes = local.replace(second=0) + timedelta(minutes=3)
-        schedule = [{"days": list(range(7)), "start": f"{local - timedelta(hours=1):%H:%M}", "end": f"{closes:%H:%M}"}]
+        schedule = [
+            {"days": list(range(7)), "start": f"{local - timedelta(hours=1):%H:%M}", "end": f"{closes:%H:%M}"}
+        ]
         do_set_consent(self.resident, self.live_camera, Consent.Level.LIVE, schedule=schedule)
         self.assertEqual(deadline(self.grant(self.session), now), closes)
 
@@ -199,7 +200,9 @@ class DeadlineTests(LiveMediaTestCase):
         now = timezone.now().replace(second=20, microsecond=0)
         local = timezone.localtime(now, self.live_camera.tz)
         opens = local.replace(second=0) + timedelta(minutes=2)
-        schedule = [{"days": list(range(7)), "start": f"{opens:%H:%M}", "end": f"{opens + timedelta(hours=1):%H:%M}"}]
+        schedule = [
+            {"days": list(range(7)), "start": f"{opens:%H:%M}", "end": f"{opens + timedelta(hours=1):%H:%M}"}
+        ]
         do_set_consent(self.resident, self.live_camera, Consent.Level.LIVE, schedule=schedule)
         self.assertEqual(deadline(self.grant(self.session), now), opens)
 

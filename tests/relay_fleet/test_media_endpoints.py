@@ -52,7 +52,6 @@ class LiveMediaTestCase(Personas):
 
 
 class MediaEndpointTests(LiveMediaTestCase):
-
     def test_viewer_with_open_session_gets_playlist_and_segment(self):
         response = Client().get(self.url)
         self.assertEqual(response.status_code, 200)
