@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -104,13 +105,23 @@ def wrk(url: str, seconds: int) -> dict:
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     if "Non-2xx or 3xx responses" in output or "Socket errors" in output:
-        raise RuntimeError(f"wrk saw failed requests on {url}:\n{output}")
+        raise RuntimeError(f"wrk saw failed requests on {url}:\n{output}\nafter it: {answer_to(url)}")
     latency = {m[0]: m[1] for m in re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE)}
     return {
         "requests_per_s": round(float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])),
         "p50_ms": milliseconds(latency["50"]),
         "p99_ms": milliseconds(latency["99"]),
     }
+
+
+def answer_to(url: str) -> str:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            return f"{answer.status}"
+    except urllib.error.HTTPError as error:
+        return f"{error.code} {error.read()[:300]!r}"
+    except OSError as error:
+        return repr(error)
 
 
 def milliseconds(value: str) -> float:
@@ -186,13 +197,24 @@ def run(scale: int) -> list[dict]:
         return [{"skipped": f"needs {' and '.join(missing)} (Debian: apt-get install nginx wrk)"}]
     var_dir = setup_django()
     from django.conf import settings
-    from django.db import connection
 
-    from cameras.relay.layout import live_dir
     from rtcc.embedded_redis import EmbeddedRedis
 
     seconds = SECONDS_PER_SCALE * max(1, scale)
     redis = None if settings.REDIS_URL else EmbeddedRedis(settings.EMBEDDED_REDIS_SOCKET).start()
+    try:
+        return measure(var_dir, seconds)
+    finally:
+        if redis is not None:
+            redis.stop()
+
+
+def measure(var_dir: str, seconds: int) -> list[dict]:
+    from django.conf import settings
+    from django.db import connection
+
+    from cameras.relay.layout import live_dir
+
     camera, url = make_viewer()
     folder = live_dir(camera.pk)
     folder.mkdir(parents=True, exist_ok=True)
@@ -241,8 +263,6 @@ def run(scale: int) -> list[dict]:
                 apps.stop()
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
-        if redis is not None:
-            redis.stop()
     facts = {
         "database": connection.vendor,
         "connections": CONNECTIONS,

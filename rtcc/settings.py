@@ -126,12 +126,18 @@ else:
             },
         }
     }
-# Persistent connections: a new PostgreSQL connection per request cost more than the
-# request's own queries. Django closes one at the end of the request that finds it older than
-# this, and checks a reused one before handing it out, so a restarted database costs one
-# failed check, never a failed request.
-DATABASES["default"]["CONN_MAX_AGE"] = env_int("RTCC_DB_CONN_MAX_AGE", 300, minimum=0, maximum=3600)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# PostgreSQL connections come from psycopg's pool: a new connection per request cost more
+# than the request's own queries. Not CONN_MAX_AGE: under daphne every request may run in
+# another thread, and a persistent connection per thread piles up to the server's limit. A
+# pooled connection is checked before it is handed out, so a restarted database costs a
+# reconnect, never a failed request. SQLite opens a file: nothing to keep.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": 1,
+        "max_size": env_int("RTCC_DB_POOL_SIZE", 10, minimum=1, maximum=200),
+        "timeout": 10,
+    }
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # with a pool: psycopg checks each connection it lends
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: one URL feeds the Celery broker, the channel layer and the cache.
