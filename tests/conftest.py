@@ -6,7 +6,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from cameras.media.authorization_cache import bump, everything_scope
 from rtcc.embedded_redis import EmbeddedRedis
 from tests.peers.check import MISSING_PEER, PEERS, install_command, missing_reasons, skip_reason
 
@@ -33,6 +32,9 @@ def fresh_media_decisions(redis_server):
     Test transactions roll back without committing, so their changes bump no generation,
     and a token signed in the same second with the same ids is the same token in the next test.
     """
+    # Imported here: this module is also loaded as a plugin (`-p tests.conftest`) before Django is set up.
+    from cameras.media.authorization_cache import bump, everything_scope
+
     bump(everything_scope())
 
 
