@@ -9,7 +9,8 @@ request and answer with `X-Accel-Redirect`; nginx sends the file. In the same ru
 
 The viewer is a dispatcher with an open viewing session on a resident's live camera, the
 wall's case. Every answer must be a 200 (wrk counts the others; the run fails on any).
-`python -m bench media_auth` runs 5 s per row; `--scale 6` runs 30 s per row.
+`python -m bench media_auth` runs 5 s per row; `--scale 6` runs 30 s per row. By default on
+SQLite in a throwaway folder; with DATABASE_URL, name an empty database of its own.
 """
 
 import os
