@@ -14,3 +14,19 @@ def setup_django() -> str:
     django.setup()
     call_command("migrate", interactive=False, verbosity=0)
     return os.environ["RTCC_VAR_DIR"]
+
+
+def contracted_agency(days: int = 1):
+    """A benchmark agency ("bench") with a contract active from yesterday for `days` days."""
+    from datetime import date, timedelta
+
+    from agencies.models import Agency
+    from billing.models import Contract, Package
+
+    agency = Agency.objects.create(slug="bench", name="Bench PD", lat=41.88, lon=-87.63)
+    Contract.objects.create(
+        agency=agency, package=Package.objects.create(slug="b", name="B", price_per_device_year=0),
+        reference="BENCH", starts_on=date.today() - timedelta(days=1), ends_on=date.today() + timedelta(days=days),
+        device_quota=1, price_per_device_year=0, status=Contract.Status.ACTIVE,
+    )  # fmt: skip
+    return agency

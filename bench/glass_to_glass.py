@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench._django import setup_django
+from bench._django import contracted_agency, setup_django
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -99,7 +99,6 @@ def run(scale: int) -> list[dict]:
     if not Path(CHROMIUM).exists():
         return [{"skipped": f"no Chromium at {CHROMIUM}"}]
     var_dir = setup_django()
-    from datetime import date, timedelta
 
     from django.conf import settings
     from django.contrib.auth import get_user_model
@@ -107,20 +106,14 @@ def run(scale: int) -> list[dict]:
     from django_otp.plugins.otp_totp.models import TOTPDevice
     from playwright.sync_api import sync_playwright
 
-    from agencies.models import Agency, Membership
-    from billing.models import Contract, Package
+    from agencies.models import Membership
     from cameras.models import Camera
     from cameras.relay.ports import push_target
     from rtcc.embedded_redis import EmbeddedRedis
     from rtcc.ffmpeg import find_ffmpeg
 
     redis = EmbeddedRedis(settings.EMBEDDED_REDIS_SOCKET).start()
-    agency = Agency.objects.create(slug="bench", name="Bench PD", lat=41.88, lon=-87.63)
-    Contract.objects.create(
-        agency=agency, package=Package.objects.create(slug="b", name="B", price_per_device_year=0),
-        reference="BENCH", starts_on=date.today() - timedelta(days=1), ends_on=date.today() + timedelta(days=1),
-        device_quota=1, price_per_device_year=0, status=Contract.Status.ACTIVE,
-    )  # fmt: skip
+    agency = contracted_agency()
     camera = Camera.objects.create(
         agency=agency, name="clock", kind=Camera.Kind.PUBLIC, source=Camera.Source.PUSH, lat=41.88, lon=-87.63
     )

@@ -5,6 +5,7 @@ from django.db import transaction
 
 from agencies.models import AccessEvent
 from agencies.services import do_delete_record, do_record_access
+from cameras.media.authorization_cache import bump_on_commit, camera_scope
 from cameras.models import Camera
 from devices.models import Device, new_claim_code
 from devices.states import do_change_state
@@ -83,7 +84,10 @@ def do_claim_device(user, serial: str, claim_code: str, *, request=None) -> Devi
         do_change_state(device, Device.State.CLAIMED, actor=user, request=request)
         # The box's unclaimed cameras become the claimant's, with no consent yet: each waits for
         # the owner's decision. An agency camera on the box stays the agency's.
-        device.cameras.filter(kind=Camera.Kind.UNOWNED).update(owner=user, kind=Camera.Kind.PRIVATE)
+        claimed_cameras = device.cameras.filter(kind=Camera.Kind.UNOWNED)
+        # An UPDATE sends no post_save: a new owner voids the cameras' stored media decisions here.
+        bump_on_commit(*(camera_scope(pk) for pk in claimed_cameras.values_list("pk", flat=True)))
+        claimed_cameras.update(owner=user, kind=Camera.Kind.PRIVATE)
         do_record_access(
             user,
             AccessEvent.Action.CAMERA_CHANGE,

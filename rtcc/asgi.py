@@ -1,4 +1,4 @@
-"""ASGI entry point: HTTP through Django, WebSockets through Channels."""
+"""ASGI entry point: HTTP through Django (live media first through its fast path), WebSockets through Channels."""
 
 import os
 
@@ -13,12 +13,14 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402 -- needs Django set up first
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from cameras.media.fast_path import MediaFastPath  # noqa: E402
 from rtcc.routing import websocket_urlpatterns  # noqa: E402
 from rtcc.websocket import SameOriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # Stored "yes" answers for live playlists and segments skip Django (cameras/media/fast_path.py).
+        "http": MediaFastPath(django_asgi_app),
         "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

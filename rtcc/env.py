@@ -131,7 +131,6 @@ def database_from_url(name: str, url: str) -> dict:
         "HOST": parts.hostname or "",
         "PORT": str(parts.port or ""),
         "OPTIONS": options,
-        "CONN_MAX_AGE": 0,
     }
 
 

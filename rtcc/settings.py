@@ -126,6 +126,18 @@ else:
             },
         }
     }
+# PostgreSQL connections come from psycopg's pool: a new connection per request cost more
+# than the request's own queries. Not CONN_MAX_AGE: under daphne every request may run in
+# another thread, and a persistent connection per thread piles up to the server's limit. A
+# pooled connection is checked before it is handed out, so a restarted database costs a
+# reconnect, never a failed request. SQLite opens a file: nothing to keep.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": 1,
+        "max_size": env_int("RTCC_DB_POOL_SIZE", 10, minimum=1, maximum=200),
+        "timeout": 10,
+    }
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # with a pool: psycopg checks each connection it lends
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: one URL feeds the Celery broker, the channel layer and the cache.
@@ -376,6 +388,9 @@ RTCC_SRT_PORT_BASE = env_int("RTCC_SRT_PORT_BASE", 31000 if TESTING else 20000, 
 RTCC_SRT_HOST = env_str("RTCC_SRT_HOST", "127.0.0.1")
 RTCC_MEDIA_URL_SECONDS = env_int("RTCC_MEDIA_URL_SECONDS", 300, minimum=30, maximum=3600)
 RTCC_MEDIA_ACCEL_REDIRECT = env_str("RTCC_MEDIA_ACCEL_REDIRECT")
+# The longest a stored media decision is trusted (cameras/media/authorization_cache.py); 0
+# checks every playlist and segment request against the database.
+RTCC_MEDIA_AUTH_CACHE_SECONDS = env_int("RTCC_MEDIA_AUTH_CACHE_SECONDS", 60, minimum=0, maximum=3600)
 # Relay nodes sweep orphaned statuses themselves; beat covers the case of no node at all.
 CELERY_BEAT_SCHEDULE = {
     "relay-fleet-sweep": {"task": "cameras.tasks.sweep_orphaned_relays", "schedule": 30.0},

@@ -25,6 +25,19 @@ def redis_server():
     server.stop()
 
 
+@pytest.fixture(autouse=True)
+def fresh_media_decisions(redis_server):
+    """Stored media decisions never outlive their test.
+
+    Test transactions roll back without committing, so their changes bump no generation,
+    and a token signed in the same second with the same ids is the same token in the next test.
+    """
+    # Imported here: this module is also loaded as a plugin (`-p tests.conftest`) before Django is set up.
+    from cameras.media.authorization_cache import bump, everything_scope
+
+    bump(everything_scope())
+
+
 def _own_run_dir() -> Path | None:
     """This run's var/test/run-<pid> folder, if the settings chose it (not an explicit RTCC_VAR_DIR)."""
     run_dir = Path(settings.VAR_DIR)

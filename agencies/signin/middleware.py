@@ -16,6 +16,11 @@ LAPSE_MESSAGES = {
     "expired": "Your sign-in reached its limit of {hours} hours. Sign in again.",
 }
 ACTIVITY_PATH = "/accounts/activity/"
+# A signed live link is its own credential: its token names the user and every request is
+# authorised against the hub's state (cameras/media/). The session's limits apply where such
+# links are issued and renewed, the API; reading the session here would cost two queries on
+# every video segment of every wall tile.
+SIGNED_MEDIA_PATH = "/media/live/"
 # What a session that still owes its authenticator code may open.
 OPEN_BEFORE_CODE = ["/accounts/authenticator/", "/accounts/logout/", "/accounts/activity/", "/static/"]
 
@@ -43,6 +48,8 @@ class SignInPolicyMiddleware:
         return self.check(request) or self.get_response(request)
 
     def check(self, request):
+        if request.path.startswith(SIGNED_MEDIA_PATH):
+            return None
         user = request.user
         if not user.is_authenticated:
             return None

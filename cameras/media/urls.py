@@ -2,10 +2,15 @@ from django.urls import path, re_path
 
 from cameras.media import views
 
+# A live playlist or segment; the ASGI fast path (cameras/media/fast_path.py) matches the same.
+LIVE_FILE = (
+    r"media/live/(?P<camera_id>[0-9]{1,12})/(?P<token>[A-Za-z0-9_:=-]{10,400})/"
+    r"(?P<name>[A-Za-z0-9_-]{1,64}\.(?:m3u8|ts|m4s|mp4))"
+)
+
 urlpatterns = [
     re_path(
-        r"^media/live/(?P<camera_id>[0-9]{1,12})/(?P<token>[A-Za-z0-9_:=-]{10,400})/"
-        r"(?P<name>[A-Za-z0-9_-]{1,64}\.(?:m3u8|ts|m4s|mp4))$",
+        rf"^{LIVE_FILE}$",
         views.live_file,
         name="media-live",
     ),

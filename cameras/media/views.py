@@ -1,5 +1,8 @@
 """Live playlists, segments and wall snapshots, each request authorised again.
 
+A playlist or segment request is answered from the stored decision while nothing it
+depends on changed (cameras/media/authorization_cache.py): no SQL, one Redis round trip.
+
 The embedded default streams files from Django; with `RTCC_MEDIA_ACCEL_REDIRECT` set
 (an nginx `internal` location, docs/relay-fleet.md) Django only authorises and nginx
 sends the bytes.
@@ -11,7 +14,8 @@ from django.conf import settings
 from django.http import FileResponse, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 
-from cameras.media.services import MediaRefused, check_live_media, check_may_see_snapshot
+from cameras.media.authorization_cache import authorize_live_request
+from cameras.media.services import MediaRefused, check_may_see_snapshot
 from cameras.relay.layout import live_dir, snapshot_path
 
 CONTENT_TYPES = {
@@ -27,13 +31,17 @@ def refused(error: MediaRefused) -> JsonResponse:
     return JsonResponse({"detail": error.reason}, status=error.status)
 
 
+def accel_redirect_path(path: Path) -> str:
+    relative = path.relative_to(settings.MEDIA_ROOT).as_posix()
+    return f"{settings.RTCC_MEDIA_ACCEL_REDIRECT.rstrip('/')}/{relative}"
+
+
 def send_file(path: Path) -> HttpResponse:
     content_type = CONTENT_TYPES[path.suffix]
     if settings.RTCC_MEDIA_ACCEL_REDIRECT:
         # nginx checks existence itself and answers 404; Django never opens the file.
         response = HttpResponse(content_type=content_type)
-        relative = path.relative_to(settings.MEDIA_ROOT).as_posix()
-        response["X-Accel-Redirect"] = f"{settings.RTCC_MEDIA_ACCEL_REDIRECT.rstrip('/')}/{relative}"
+        response["X-Accel-Redirect"] = accel_redirect_path(path)
     else:
         try:
             response = FileResponse(path.open("rb"), content_type=content_type)
@@ -48,7 +56,7 @@ def send_file(path: Path) -> HttpResponse:
 def live_file(request, camera_id: int, token: str, name: str):
     camera_id = int(camera_id)  # the URL pattern allows digits only
     try:
-        check_live_media(token, camera_id, request.user)
+        authorize_live_request(token, camera_id, request)
     except MediaRefused as error:
         return refused(error)
     return send_file(live_dir(camera_id) / name)

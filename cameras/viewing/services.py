@@ -18,6 +18,7 @@ from agencies.access import agency_of
 from agencies.models import AccessEvent, Incident
 from agencies.services import do_record_access
 from cameras.consent import is_agency_camera, live_refusal, live_refusals
+from cameras.media.authorization_cache import bump_on_commit, user_scope
 from cameras.relay.demand import release_demand, viewer_holder
 from cameras.viewing.models import ViewingSession
 from cameras.viewing.presence import walls_gone
@@ -129,6 +130,8 @@ def do_close_viewing_session(
     )
     if not ended:
         return False
+    # An UPDATE sends no post_save: void the viewer's stored media decisions here.
+    bump_on_commit(user_scope(session.user_id))
     session.ended_at, session.end_reason = now, reason
     transaction.on_commit(
         lambda: release_demand(session.camera_id, viewer_holder(session.user_id, session.pk))

@@ -51,11 +51,20 @@ class MediaRequestQueryTests(Personas):
         self.assertEqual(live.status_code, 200, live.content)
         self.playlist = live.json()["hls_url"]
 
-    def test_playlist_and_segment_each_cost_six_queries(self):
+    @override_settings(RTCC_MEDIA_AUTH_CACHE_SECONDS=0)
+    def test_playlist_and_segment_checked_in_the_database_each_cost_six_queries(self):
         Client().get(self.playlist)  # django-guardian caches a content type for the process
         # The user, their membership, the camera as they may see it, the contract, the consent, the session.
         for url in [self.playlist, self.playlist.replace("index.m3u8", "seg-1.ts")]:
             with self.assertNumQueries(6):
+                self.assertEqual(Client().get(url).status_code, 200, url)
+
+    def test_playlist_and_segment_in_the_steady_state_cost_no_query(self):
+        urls = [self.playlist, self.playlist.replace("index.m3u8", "seg-1.ts")]
+        for url in urls:  # decided once and stored (cameras/media/authorization_cache.py)
+            self.assertEqual(Client().get(url).status_code, 200, url)
+        for url in urls:
+            with self.assertNumQueries(0):
                 self.assertEqual(Client().get(url).status_code, 200, url)
 
 

@@ -92,7 +92,9 @@ class SuspensionTests(Personas):
         )
         playlist = playlist.json()["hls_url"]
         self.assertEqual(Client().get(playlist).status_code, 200)
-        suspend(self.platform, self.riverside)
+        # The stored media decision is voided when the suspension commits.
+        with self.captureOnCommitCallbacks(execute=True):
+            suspend(self.platform, self.riverside)
         for url in (playlist, playlist.replace("index.m3u8", "seg-0.ts")):
             refused = Client().get(url)
             self.assertEqual(refused.status_code, 403, url)

@@ -12,13 +12,16 @@ from cameras.models import Consent
 from cameras.relay.layout import live_dir, snapshot_path
 from cameras.services import do_revoke_consent, do_set_consent
 from cameras.viewing.models import ViewingSession
+from cameras.viewing.services import do_close_viewing_session
 from tests.personas import Personas, SignedInClient, make_active_contract
 from tests.relay_fleet.fleet import open_session
 
 PLAYLIST = "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1.0,\nseg-1.ts\n"
 
 
-class MediaEndpointTests(Personas):
+class LiveMediaTestCase(Personas):
+    """The personas' live camera with a playlist and a segment on disk, and the dispatcher's open session."""
+
     @classmethod
     def setUpTestData(cls):
         super().setUpTestData()
@@ -47,6 +50,8 @@ class MediaEndpointTests(Personas):
         )
         self.url, self.expires_at = hls_url_for(self.live_camera, self.dispatcher, self.session)
 
+
+class MediaEndpointTests(LiveMediaTestCase):
     def test_viewer_with_open_session_gets_playlist_and_segment(self):
         response = Client().get(self.url)
         self.assertEqual(response.status_code, 200)
@@ -87,25 +92,35 @@ class MediaEndpointTests(Personas):
         self.assertEqual(Client().get(url).status_code, 404)
 
     def test_revoked_consent_refuses_the_next_request(self):
+        segment_url = self.url.replace("index.m3u8", "seg-1.ts")
         self.assertEqual(Client().get(self.url).status_code, 200)
-        do_revoke_consent(self.resident, self.live_camera)
+        self.assertEqual(Client().get(segment_url).status_code, 200)
+        # Answered from the stored decision now: the revoke must void it at its commit.
+        with self.captureOnCommitCallbacks(execute=True):
+            do_revoke_consent(self.resident, self.live_camera)
         # Revoked to "none", the camera is no longer even listed to the agency: 404.
         self.assertIn(Client().get(self.url).status_code, {403, 404})
-        segment = Client().get(self.url.replace("index.m3u8", "seg-1.ts"))
-        self.assertIn(segment.status_code, {403, 404})
+        self.assertIn(Client().get(segment_url).status_code, {403, 404})
 
     def test_consent_lowered_to_registry_refuses_with_the_reason(self):
-        do_set_consent(self.resident, self.live_camera, Consent.Level.REGISTRY)
+        self.assertEqual(Client().get(self.url).status_code, 200)
+        with self.captureOnCommitCallbacks(execute=True):
+            do_set_consent(self.resident, self.live_camera, Consent.Level.REGISTRY)
         response = Client().get(self.url)
         self.assertEqual(response.status_code, 403)
         self.assertIn("does not share", response.json()["detail"])
 
     def test_closed_viewing_session_is_refused(self):
-        ViewingSession.objects.filter(pk=self.session.pk).update(ended_at=timezone.now())
+        self.assertEqual(Client().get(self.url).status_code, 200)
+        with self.captureOnCommitCallbacks(execute=True):
+            do_close_viewing_session(self.session)
         self.assertEqual(Client().get(self.url).status_code, 403)
 
     def test_lapsed_contract_is_refused(self):
-        Contract.objects.filter(pk=self.contract.pk).update(status=Contract.Status.SUSPENDED)
+        self.assertEqual(Client().get(self.url).status_code, 200)
+        self.contract.status = Contract.Status.SUSPENDED
+        with self.captureOnCommitCallbacks(execute=True):
+            self.contract.save(update_fields=["status"])
         response = Client().get(self.url)
         self.assertEqual(response.status_code, 403)
         self.assertIn("contract", response.json()["detail"])

@@ -1,0 +1,274 @@
+"""Authorised media requests per second, measured with wrk, in the production shape.
+
+nginx in front; `/media/` goes to several daphne processes that authorise each playlist
+request and answer with `X-Accel-Redirect`; nginx sends the file. In the same run, beside it:
+
+- `nginx_static`: nginx serving the same file with no authorisation at all (the ceiling);
+- `per_request_sql`: the same stack with `RTCC_MEDIA_AUTH_CACHE_SECONDS=0`, every request
+  checked against the database as before stored decisions (six to eight queries).
+
+The viewer is a dispatcher with an open viewing session on a resident's live camera, the
+wall's case. Every answer must be a 200 (wrk counts the others; the run fails on any).
+`python -m bench media_auth` runs 5 s per row; `--scale 6` runs 30 s per row. By default on
+SQLite in a throwaway folder; with DATABASE_URL, name an empty database of its own.
+"""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from bench._django import contracted_agency, setup_django
+from bench._fleet import load_average
+
+WORKERS = 2  # daphne processes: one per core of the reference machine
+CONNECTIONS = 20  # the issue's measurement: 20 concurrent clients
+SECONDS_PER_SCALE = 5
+PLAYLIST = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:1\n" + "".join(
+    f"#EXTINF:1.000,\nseg-{n}.ts\n" for n in range(1, 7)
+)
+
+NGINX_CONF = """
+daemon off;
+master_process on;
+worker_processes 1;
+{user}
+pid {run}/nginx.pid;
+error_log {run}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {run}/body;
+    proxy_temp_path {run}/proxy;
+    fastcgi_temp_path {run}/fastcgi;
+    uwsgi_temp_path {run}/uwsgi;
+    scgi_temp_path {run}/scgi;
+    types {{ application/vnd.apple.mpegurl m3u8; video/mp2t ts; }}
+    upstream rtcc_app {{
+        {upstreams}
+        keepalive 32;
+    }}
+    server {{
+        listen 127.0.0.1:{port};
+        location /media/ {{
+            proxy_pass http://rtcc_app;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $host;
+            proxy_buffering off;
+        }}
+        location /protected-media/ {{
+            internal;
+            alias {media}/;
+            add_header Cache-Control "private, no-store" always;
+        }}
+        location /plain-media/ {{
+            alias {media}/;
+            add_header Cache-Control "private, no-store" always;
+        }}
+    }}
+}}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_200(url: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not answer 200 within {timeout:.0f} s")
+        time.sleep(0.3)
+
+
+def wrk(url: str, seconds: int) -> dict:
+    """Requests/s, p50 and p99 of `url` under CONNECTIONS connections; every answer must be a 200."""
+    output = subprocess.run(
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", url],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    if "Non-2xx or 3xx responses" in output or "Socket errors" in output:
+        raise RuntimeError(f"wrk saw failed requests on {url}:\n{output}\nafter it: {answer_to(url)}")
+    latency = {m[0]: m[1] for m in re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE)}
+    return {
+        "requests_per_s": round(float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])),
+        "p50_ms": milliseconds(latency["50"]),
+        "p99_ms": milliseconds(latency["99"]),
+    }
+
+
+def answer_to(url: str) -> str:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            return f"{answer.status}"
+    except urllib.error.HTTPError as error:
+        return f"{error.code} {error.read()[:300]!r}"
+    except OSError as error:
+        return repr(error)
+
+
+def milliseconds(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()
+    return round(float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit], 2)
+
+
+class AppProcesses:
+    """WORKERS daphne processes on their own ports, with the environment given."""
+
+    def __init__(self, env: dict, ports: list[int]):
+        manage_dir = Path(__file__).resolve().parent.parent
+        self.children = [
+            subprocess.Popen(
+                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "rtcc.asgi:application"],
+                env=env,
+                cwd=manage_dir,
+                start_new_session=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            for port in ports
+        ]
+
+    def stop(self) -> None:
+        for child in self.children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in self.children:
+            try:
+                child.wait(15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+def make_viewer():
+    """A dispatcher's open viewing session on a resident's live camera; its signed playlist URL."""
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from agencies.models import Membership
+    from cameras.media.signing import hls_url_for
+    from cameras.models import Camera, Consent
+    from cameras.viewing.models import ViewingSession
+    from devices.models import Device
+
+    agency = contracted_agency(days=30)
+    users = get_user_model().objects
+    dispatcher = users.create_user("bench-dispatcher", password="bench-password-1")
+    Membership.objects.create(user=dispatcher, agency=agency, role=Membership.Role.DISPATCHER)
+    resident = users.create_user("bench-resident", password="bench-password-1")
+    device = Device.objects.create(serial="BENCH-1", owner=resident, agency=agency, state=Device.State.ONLINE)
+    camera = Camera.objects.create(
+        agency=agency, name="porch", owner=resident, kind=Camera.Kind.PRIVATE,
+        source=Camera.Source.PUSH, device=device, lat=41.88, lon=-87.63,
+    )  # fmt: skip
+    Consent.objects.create(camera=camera, level=Consent.Level.LIVE, set_by=resident)
+    session = ViewingSession.objects.create(
+        user=dispatcher, agency=agency, camera=camera, purpose="benchmark", case_number="B-1",
+        expires_at=timezone.now() + timedelta(hours=1),
+    )  # fmt: skip
+    url, _ = hls_url_for(camera, dispatcher, session)
+    return camera, url
+
+
+def run(scale: int) -> list[dict]:
+    missing = [tool for tool in ("nginx", "wrk") if shutil.which(tool) is None]
+    if missing:
+        return [{"skipped": f"needs {' and '.join(missing)} (Debian: apt-get install nginx wrk)"}]
+    var_dir = setup_django()
+    from django.conf import settings
+
+    from rtcc.embedded_redis import EmbeddedRedis
+
+    seconds = SECONDS_PER_SCALE * max(1, scale)
+    redis = None if settings.REDIS_URL else EmbeddedRedis(settings.EMBEDDED_REDIS_SOCKET).start()
+    try:
+        return measure(var_dir, seconds)
+    finally:
+        if redis is not None:
+            redis.stop()
+
+
+def measure(var_dir: str, seconds: int) -> list[dict]:
+    from django.conf import settings
+    from django.db import connection
+
+    from cameras.relay.layout import live_dir
+
+    camera, url = make_viewer()
+    folder = live_dir(camera.pk)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "index.m3u8").write_text(PLAYLIST)
+    media_root = Path(settings.MEDIA_ROOT).resolve()
+    static_path = f"/plain-media/{(folder / 'index.m3u8').resolve().relative_to(media_root).as_posix()}"
+
+    run_dir = Path(tempfile.mkdtemp(prefix="rtcc-bench-nginx-"))
+    base_env = {
+        **os.environ, "RTCC_VAR_DIR": var_dir, "LOG_LEVEL": "WARNING",
+        "RTCC_MEDIA_ACCEL_REDIRECT": "/protected-media/",
+    }  # fmt: skip
+    rows = []
+    try:
+        for name, extra in (
+            ("stored_decision", {}),
+            ("per_request_sql", {"RTCC_MEDIA_AUTH_CACHE_SECONDS": "0"}),
+        ):
+            ports = [free_port() for _ in range(WORKERS)]
+            nginx_port = free_port()
+            (run_dir / "nginx.conf").write_text(
+                NGINX_CONF.format(
+                    user="user root;" if os.geteuid() == 0 else "",
+                    run=run_dir,
+                    upstreams="\n        ".join(f"server 127.0.0.1:{port};" for port in ports),
+                    port=nginx_port,
+                    media=media_root,
+                )
+            )
+            apps = AppProcesses({**base_env, **extra}, ports)
+            nginx = subprocess.Popen(
+                ["nginx", "-p", str(run_dir), "-c", str(run_dir / "nginx.conf")], start_new_session=True
+            )
+            try:
+                origin = f"http://127.0.0.1:{nginx_port}"
+                wait_for_200(origin + url, 60)
+                wait_for_200(origin + static_path, 10)
+                for _ in range(WORKERS * 4):  # every worker has met the decision (and opened its connections)
+                    wait_for_200(origin + url, 10)
+                rows.append({"path": name, "workers": WORKERS, **wrk(origin + url, seconds)})
+                if name == "stored_decision":  # the ceiling, in the same nginx, between the two
+                    rows.append({"path": "nginx_static", **wrk(origin + static_path, seconds)})
+            finally:
+                nginx.send_signal(signal.SIGQUIT)
+                nginx.wait(15)
+                apps.stop()
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
+    facts = {
+        "database": connection.vendor,
+        "connections": CONNECTIONS,
+        "seconds": seconds,
+        "load_average": load_average(),
+    }
+    ours = rows[0]["requests_per_s"]
+    return [
+        {**row, **facts, "ratio_to_stored_decision": round(row["requests_per_s"] / ours, 3)} for row in rows
+    ]
