@@ -23,7 +23,13 @@ def do_enroll_device(
     serial: str, claim_code: str, *, firmware_version: str = "", ip: str | None = None
 ) -> tuple[Device, str]:
     """Give the device a fresh token (the old one stops working) and return it once."""
-    device = Device.objects.select_for_update().select_related("agency").filter(serial=serial.strip()).first()
+    # Lock the device row only: PostgreSQL cannot lock the nullable side of the agency join.
+    device = (
+        Device.objects.select_for_update(of=("self",))
+        .select_related("agency")
+        .filter(serial=serial.strip())
+        .first()
+    )
     if device is None or not device.check_claim_code(claim_code):
         raise PermissionDenied(WRONG_CODE)
     if device.state == Device.State.RETIRED:

@@ -57,8 +57,9 @@ class OnDemandRelayTests(FleetTestCase):
         )
 
     def test_a_browser_that_vanishes_releases_its_demand_after_the_ttl(self):
-        # A viewer who never says goodbye: a demand of 3 s that nobody renews.
-        add_demand(self.camera.pk, "session:vanished", seconds=3)
+        # A viewer who never says goodbye: a demand of 10 s that nobody renews (long enough
+        # for the relay to come up on a loaded machine, short enough to watch it lapse).
+        add_demand(self.camera.pk, "session:vanished", seconds=10)
         self.wait_live()
         wait_for(lambda: not self.relayed(), 30, "the relay outlived an unrenewed demand")
 
