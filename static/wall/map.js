@@ -35,7 +35,6 @@ export function initMap(onPick) {
   if (!L) return;
   pick = onPick;
   map = L.map("map", { zoomControl: true, attributionControl: true }).setView(config.centre, 14);
-  if (!config.tileUrl) { goOffline(); return; }
   // With no tile server reachable the tiles fail: the plain basemap is drawn under them instead.
   const tiles = L.tileLayer(config.tileUrl, { maxZoom: 19, zIndex: 1, attribution: "© OpenStreetMap contributors" });
   tiles.on("tileerror", goOffline);

@@ -161,6 +161,21 @@ class WallSizeTests(WallBrowserCase):
         self.assertEqual(self.wall_state()["grid"], 2)
         self.assertFalse(page.is_visible("#pushed-bar"))
 
+    def test_a_supervisor_pushes_from_the_wall_under_a_name_for_hours_chosen(self):
+        page = self.page
+        self.dispatcher = self.supervisor  # sign_in_to_wall signs in self.dispatcher
+        self.sign_in_to_wall()
+        page.click(f"#camera-list li[data-camera-id='{self.street_camera.pk}']")
+        page.fill("#layout-name", "Night shift")
+        page.select_option("#layout-push-hours", "240")
+        page.click("#layout-push")
+        page.wait_for_selector("#layout-status:has-text('Pushed')")
+        push = WallPush.objects.get()
+        self.assertEqual((push.name, push.expires_at - push.pushed_at), ("Night shift", timedelta(hours=4)))
+        self.assertEqual(push.tiles[0], self.street_camera.pk)
+        page.wait_for_selector("#pushed-bar", state="visible")
+        self.assertIn("“Night shift”", page.text_content("#pushed-now"))
+
     def test_with_no_tile_server_the_map_draws_a_plain_grid(self):
         page = self.page
         self.sign_in_to_wall()
