@@ -98,6 +98,12 @@ export function applyPushed(pushed) {
   renderPushed();
 }
 
+/** Keep the wall as it is now: the notice goes, and with it the way back. */
+function keepPushed() {
+  localStorage.removeItem(FOLLOWING_KEY);
+  renderPushed();
+}
+
 /** Back to the wall this workstation had before the push; the push is not applied again. */
 export function leavePushed() {
   const push = following();
@@ -117,6 +123,7 @@ export function initLayouts() {
   $("layout-delete").addEventListener("click", deleteLayout);
   if ($("layout-push")) $("layout-push").addEventListener("click", pushLayout);
   $("pushed-leave").addEventListener("click", leavePushed);
+  $("pushed-keep").addEventListener("click", keepPushed);
   renderPushed();
   // "until 14:05" turns to "expired at 14:05" without a reload.
   setInterval(renderPushed, 30_000);

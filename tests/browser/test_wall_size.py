@@ -150,6 +150,9 @@ class WallSizeTests(WallBrowserCase):
         page.reload()
         page.wait_for_selector(".grid[data-grid='3']")
         page.wait_for_selector("#pushed-bar", state="visible")
+        page.click("#pushed-keep")
+        page.wait_for_selector("#pushed-bar", state="hidden")
+        self.assertEqual(self.wall_state()["grid"], 3)
 
         # ...and never once it has expired.
         past = timezone.now() - timedelta(hours=1)
