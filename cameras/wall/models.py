@@ -1,7 +1,19 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+# A push holds the agency's walls for a shift unless the supervisor says otherwise; it never
+# holds forever, so an old push cannot come back on a fresh workstation days later.
+PUSH_DEFAULT_MINUTES = 12 * 60
+PUSH_MIN_MINUTES = 15
+PUSH_MAX_MINUTES = 7 * 24 * 60
+
+
+def default_push_expiry():
+    return timezone.now() + timedelta(minutes=PUSH_DEFAULT_MINUTES)
 
 
 class Grid(models.IntegerChoices):
@@ -77,10 +89,17 @@ class WallPush(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     pushed_at = models.DateTimeField(default=timezone.now)
+    # After this a wall that connects no longer gets it; walls showing it are told they may leave.
+    expires_at = models.DateTimeField(default=default_push_expiry)
 
     class Meta:
         ordering = ["-pushed_at", "-pk"]
         indexes = [models.Index(fields=["agency", "-pushed_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("pushed_at")), name="wallpush_expires_after_push"
+            )
+        ]
 
     def __str__(self):
         return f"{self.name} pushed {self.pushed_at:%Y-%m-%d %H:%M}"
@@ -89,5 +108,6 @@ class WallPush(models.Model):
         return {
             **arrangement(self),
             "pushed_at": self.pushed_at.isoformat(),
+            "expires_at": self.expires_at.isoformat(),
             "pushed_by": self.pushed_by.get_username() if self.pushed_by else "",
         }

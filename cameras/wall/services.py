@@ -1,5 +1,7 @@
 """The wall's state and its saved layouts."""
 
+from datetime import timedelta
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -13,7 +15,14 @@ from cameras.events import send_to_agency
 from cameras.models import Camera
 from cameras.relay.status import shown_status
 from cameras.wall.incidents import docked_cameras_by_incident, incident_payload
-from cameras.wall.models import Grid, Layout, WallPush
+from cameras.wall.models import (
+    PUSH_DEFAULT_MINUTES,
+    PUSH_MAX_MINUTES,
+    PUSH_MIN_MINUTES,
+    Grid,
+    Layout,
+    WallPush,
+)
 from rtcc.validators import is_id, storable_text
 
 PUSH_ROLES = {Membership.Role.ADMIN, Membership.Role.SUPERVISOR}
@@ -63,7 +72,12 @@ def open_incidents(agency) -> list[dict]:
 
 
 def pushed_layout(agency) -> dict | None:
-    push = WallPush.objects.filter(agency=agency).select_related("pushed_by").first()
+    """The agency's newest push that has not expired: what a wall that connects now is given."""
+    push = (
+        WallPush.objects.filter(agency=agency, expires_at__gt=timezone.now())
+        .select_related("pushed_by")
+        .first()
+    )
     return push.as_dict() if push else None
 
 
@@ -149,18 +163,44 @@ def do_delete_layout(user, layout: Layout) -> None:
     layout.delete()
 
 
+def check_push_input(layout: Layout, *, name=None, minutes=None) -> tuple[str, int]:
+    """Validate a push's name (default: the layout's) and how long it holds, in minutes
+    (default 12 hours); return (name, minutes) or raise ValidationError naming the field."""
+    errors = {}
+    if name is None:
+        name = layout.name
+    name = name.strip() if isinstance(name, str) else ""
+    if not name or len(name) > 80 or not storable_text(name):
+        errors["name"] = "Give the push a name of 1 to 80 characters."
+    if minutes is None:
+        minutes = PUSH_DEFAULT_MINUTES
+    # type() and not isinstance(): true is no number of minutes.
+    if type(minutes) is not int or not PUSH_MIN_MINUTES <= minutes <= PUSH_MAX_MINUTES:
+        errors["expires_in_minutes"] = (
+            f"A push holds for {PUSH_MIN_MINUTES} to {PUSH_MAX_MINUTES} minutes (a whole number)."
+        )
+    if errors:
+        raise ValidationError(errors)
+    return name, minutes
+
+
 @transaction.atomic
-def do_push_layout(user, layout: Layout) -> WallPush:
-    """Send the layout to every wall of the agency; walls that connect later get it in their state."""
+def do_push_layout(user, layout: Layout, *, name=None, minutes=None) -> WallPush:
+    """Send the layout to every wall of the agency until it expires; walls that connect
+    before then get it in their state."""
     if not has_role(user, *PUSH_ROLES):
         raise PermissionDenied("Only a supervisor or an admin pushes a layout to every wall.")
+    name, minutes = check_push_input(layout, name=name, minutes=minutes)
+    now = timezone.now()
     push = WallPush.objects.create(
         agency=layout.agency,
         layout=layout,
-        name=layout.name,
+        name=name,
         grid=layout.grid,
         tiles=layout.tiles,
         pushed_by=user,
+        pushed_at=now,
+        expires_at=now + timedelta(minutes=minutes),
     )
     send_to_agency(layout.agency_id, {"type": "layout.pushed", "layout": push.as_dict()})
     return push

@@ -102,15 +102,30 @@ def layout_detail(request, layout_id: int):
 @login_required
 @require_POST
 def layout_push(request, layout_id: int):
-    """Send a layout to every wall of the agency."""
+    """Send a layout to every wall of the agency, under a name and until it expires."""
     try:
         _wall_member(request)
         layout = services.editable_layout(request.user, layout_id)
-        push = services.do_push_layout(request.user, layout)
+        # The options are optional: a POST with no JSON body pushes under the layout's name for 12 hours.
+        try:
+            body = (
+                jsonlimits.request_json(request, empty={})
+                if request.content_type == "application/json"
+                else {}
+            )
+        except jsonlimits.JSONRefused as error:
+            return JsonResponse({"detail": str(error)}, status=400)
+        if not isinstance(body, dict):
+            return JsonResponse({"detail": "Send a JSON object."}, status=400)
+        push = services.do_push_layout(
+            request.user, layout, name=body.get("name"), minutes=body.get("expires_in_minutes")
+        )
     except Layout.DoesNotExist:
         return JsonResponse({"detail": "Not found."}, status=404)
     except PermissionDenied as error:
         return _json_error(error, 403)
+    except ValidationError as error:
+        return _json_error(error, 400)
     return JsonResponse(push.as_dict(), status=201)
 
 

@@ -2,8 +2,9 @@
  *
  * One module per concern: state.js (what the wall knows), tile.js and player.js (a tile and
  * its hls.js player), grid.js (tiles, selection, the grid's keys), purpose.js (the wall's
- * working purpose), list.js, map.js, incidents.js and alert.js, layouts.js, shortcuts.js,
- * socket.js; dom.js and http.js underneath.
+ * working purpose), list.js, map.js and basemap.js, incidents.js and alert.js, layouts.js,
+ * view.js (the side panel and where the map is), shortcuts.js, socket.js; dom.js and http.js
+ * underneath.
  */
 
 import { initAlert, sounds } from "./alert.js";
@@ -17,6 +18,7 @@ import { incidentClosed, initPurpose } from "./purpose.js";
 import { initShortcuts } from "./shortcuts.js";
 import { connectWall, setConnection } from "./socket.js";
 import { loadLocal, state } from "./state.js";
+import { initView } from "./view.js";
 
 function cameraChanged(cameraId) {
   renderCamera(cameraId);
@@ -104,6 +106,7 @@ initAlert();
 initIncidents();
 initShortcuts();
 initGrid();
+initView();
 initLayouts();
 connectWall(
   (event) => { if (Object.hasOwn(handlers, event.type)) handlers[event.type](event); },

@@ -4,6 +4,7 @@
  * text is set with textContent: a camera named `<img onerror=…>` shows as those characters.
  */
 
+import { offlineBasemap } from "./basemap.js";
 import { cameraColour, cameraStatusText } from "./cameras.js";
 import { el } from "./dom.js";
 import { config, state } from "./state.js";
@@ -34,8 +35,27 @@ export function initMap(onPick) {
   if (!L) return;
   pick = onPick;
   map = L.map("map", { zoomControl: true, attributionControl: true }).setView(config.centre, 14);
-  // With no internet the tiles fail to load; the markers are drawn anyway.
-  L.tileLayer(config.tileUrl, { maxZoom: 19, attribution: "© OpenStreetMap contributors" }).addTo(map);
+  // With no tile server reachable the tiles fail: the plain basemap is drawn under them instead.
+  const tiles = L.tileLayer(config.tileUrl, { maxZoom: 19, zIndex: 1, attribution: "© OpenStreetMap contributors" });
+  tiles.on("tileerror", goOffline);
+  tiles.addTo(map);
+}
+
+let offline = false;
+
+function goOffline() {
+  if (offline || !map) return;
+  offline = true;
+  offlineBasemap(window.L).addTo(map);
+  const notice = window.L.control({ position: "topright" });
+  notice.onAdd = () => el("p", { className: "map-offline", text: "Map tiles unreachable: a plain grid" });
+  notice.addTo(map);
+}
+
+/** The map's container changed size (panel collapsed, map moved to a tile or the screen). */
+export function resizeMap() {
+  // After the browser has laid the page out again: Leaflet measures its container.
+  if (map) requestAnimationFrame(() => map.invalidateSize());
 }
 
 export function renderCameraMarkers() {

@@ -3,6 +3,7 @@
 import { toggleMute } from "./alert.js";
 import { $ } from "./dom.js";
 import { askPurpose } from "./purpose.js";
+import { toggleMapOnTile, toggleMapScreen, toggleSide } from "./view.js";
 
 function openShortcuts() {
   const dialog = $("shortcuts-dialog");
@@ -21,6 +22,12 @@ function onKey(event) {
     askPurpose(null);
   } else if (event.key === "m") {
     toggleMute();
+  } else if (event.key === "s") {
+    toggleSide();
+  } else if (event.key === "t") {
+    toggleMapOnTile();
+  } else if (event.key === "f") {
+    toggleMapScreen();
   } else if (event.key === "i") {
     const first = document.querySelector("#incidents .incident button:not(:disabled)");
     if (first) first.focus();

@@ -16,6 +16,7 @@ export const state = {
   tiles: [], // camera id (or null) per tile
   focus: 0,
   enlarged: null,
+  mapTile: null, // the tile the map covers, when it is on one
   connected: false,
   purpose: config.purpose || null, // {purpose, incident | case_number, label}: the wall's working purpose
 };

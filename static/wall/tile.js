@@ -97,7 +97,7 @@ export class Tile {
   }
 
   get wantsPlayer() {
-    if (document.hidden || !this.visible) return false;
+    if (document.hidden || !this.visible || state.mapTile === this.index) return false;
     if (state.enlarged !== null) return state.enlarged === this.index;
     return this.index < MAX_PLAYERS;
   }

@@ -86,8 +86,11 @@ class StoredTextTests(PatternWallCase):
         page.select_option("#purpose-incident", str(incident["id"]))
         page.click("#purpose-ok")
         page.wait_for_selector("#purpose-dialog:not([open])", state="attached")
-        self.assertEqual(
-            self.text("#layout-status"), f"Wall set by {self.supervisor.username}: “{PAYLOADS[0]}”."
+        self.assertTrue(
+            self.text("#pushed-now").startswith(
+                f"Wall pushed by {self.supervisor.username}: “{PAYLOADS[0]}”, until "
+            ),
+            self.text("#pushed-now"),
         )
 
         for camera in self.cameras:

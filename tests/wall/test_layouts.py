@@ -1,5 +1,10 @@
+from datetime import timedelta
+
+from django.utils import timezone
+
 from agencies.models import Membership
 from cameras.wall.models import Layout, WallPush
+from cameras.wall.services import pushed_layout
 from tests.personas import Personas, make_user
 
 
@@ -82,6 +87,60 @@ class LayoutTests(Personas):
         self.assertEqual(
             (push.agency, push.name, push.pushed_by), (self.riverside, "Parade", self.supervisor)
         )
+
+    def test_a_push_holds_twelve_hours_unless_told_and_carries_its_name(self):
+        layout_id = self.save(self.supervisor, name="Parade", shared=True).json()["id"]
+        body = self.client.post(f"/wall/layouts/{layout_id}/push/").json()
+        push = WallPush.objects.get(pk=body["id"])
+        self.assertEqual(push.expires_at - push.pushed_at, timedelta(hours=12))
+        self.assertEqual(body["expires_at"], push.expires_at.isoformat())
+        response = self.client.post(
+            f"/wall/layouts/{layout_id}/push/",
+            {"name": "Parade, north end", "expires_in_minutes": 90},
+            content_type="application/json",
+        )
+        self.assertEqual(response.status_code, 201, response.content)
+        push = WallPush.objects.get(pk=response.json()["id"])
+        self.assertEqual(
+            (push.name, push.expires_at - push.pushed_at), ("Parade, north end", timedelta(minutes=90))
+        )
+        self.assertEqual(pushed_layout(self.riverside)["id"], push.pk)
+
+    def test_bad_pushes_are_refused_with_a_reason_and_push_nothing(self):
+        layout_id = self.save(self.supervisor, name="Parade", shared=True).json()["id"]
+        for body, field in [
+            ({"expires_in_minutes": 5}, "expires_in_minutes"),
+            ({"expires_in_minutes": 7 * 24 * 60 + 1}, "expires_in_minutes"),
+            ({"expires_in_minutes": "60"}, "expires_in_minutes"),
+            ({"expires_in_minutes": True}, "expires_in_minutes"),
+            ({"expires_in_minutes": 60.0}, "expires_in_minutes"),
+            ({"name": ""}, "name"),
+            ({"name": "x" * 81}, "name"),
+            ({"name": 7}, "name"),
+        ]:
+            response = self.client.post(
+                f"/wall/layouts/{layout_id}/push/", body, content_type="application/json"
+            )
+            self.assertEqual(response.status_code, 400, body)
+            self.assertIn(field, response.json()["errors"], body)
+        for raw in ("{nope", "[1]"):
+            response = self.client.post(
+                f"/wall/layouts/{layout_id}/push/", raw, content_type="application/json"
+            )
+            self.assertEqual(response.status_code, 400, raw)
+        self.assertFalse(WallPush.objects.exists())
+
+    def test_an_expired_push_is_given_to_no_wall(self):
+        layout_id = self.save(self.supervisor, name="Parade", shared=True).json()["id"]
+        older = self.client.post(f"/wall/layouts/{layout_id}/push/").json()["id"]
+        newer = self.client.post(f"/wall/layouts/{layout_id}/push/").json()["id"]
+        past = timezone.now() - timedelta(minutes=1)
+        WallPush.objects.filter(pk=older).update(pushed_at=past - timedelta(hours=2))
+        WallPush.objects.filter(pk=newer).update(pushed_at=past - timedelta(hours=1), expires_at=past)
+        # The newest push that still holds is the shared wall; when none holds, there is none.
+        self.assertEqual(pushed_layout(self.riverside)["id"], older)
+        WallPush.objects.filter(pk=older).update(expires_at=past)
+        self.assertIsNone(pushed_layout(self.riverside))
 
     def test_dispatcher_cannot_push(self):
         layout_id = self.save(self.dispatcher).json()["id"]
