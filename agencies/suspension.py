@@ -39,6 +39,19 @@ def check_order(actor, *, order_reference: str, reason: str) -> tuple[str, str]:
     return order_reference, reason
 
 
+def _record_order(actor, agency: Agency, change: str, order_reference: str, reason: str, request, **extra):
+    do_record_access(
+        actor,
+        AccessEvent.Action.SUSPENSION,
+        agency,
+        agency=agency,
+        purpose=reason,
+        case_number=order_reference[:64],
+        request=request,
+        detail={"change": change, "order": order_reference, "reason": reason, **extra},
+    )
+
+
 def _announce(agency: Agency, suspended: bool) -> None:
     transaction.on_commit(
         lambda: agency_suspension_changed.send(sender=Agency, agency_id=agency.pk, suspended=suspended)
@@ -56,16 +69,7 @@ def do_suspend_agency(actor, agency: Agency, *, order_reference: str, reason: st
     agency.suspension_order = order_reference
     agency.suspension_reason = reason
     agency.save(update_fields=["suspended_at", "suspension_order", "suspension_reason"])
-    do_record_access(
-        actor,
-        AccessEvent.Action.SUSPENSION,
-        agency,
-        agency=agency,
-        purpose=reason,
-        case_number=order_reference[:64],
-        request=request,
-        detail={"change": "suspended", "order": order_reference, "reason": reason},
-    )
+    _record_order(actor, agency, "suspended", order_reference, reason, request)
     _announce(agency, True)
     return agency
 
@@ -86,16 +90,7 @@ def do_reinstate_agency(actor, agency: Agency, *, order_reference: str, reason: 
     agency.suspension_order = ""
     agency.suspension_reason = ""
     agency.save(update_fields=["suspended_at", "suspension_order", "suspension_reason"])
-    do_record_access(
-        actor,
-        AccessEvent.Action.SUSPENSION,
-        agency,
-        agency=agency,
-        purpose=reason,
-        case_number=order_reference[:64],
-        request=request,
-        detail={"change": "reinstated", "order": order_reference, "reason": reason, "lifts": suspended},
-    )
+    _record_order(actor, agency, "reinstated", order_reference, reason, request, lifts=suspended)
     _announce(agency, False)
     return agency
 

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from bench._django import setup_django
-from bench.relays import CopyDevice, keep_running, make_clip
+from bench.relays import CopyDevice, contracted_agency_and_owner, keep_running, make_clip
 
 TRIALS_PER_SCALE = 10
 TIMEOUT_S = 30.0
@@ -50,13 +50,8 @@ def wait(condition, devices) -> float | None:
 
 def run(scale: int) -> list[dict]:
     var_dir = setup_django()
-    from datetime import date, timedelta
-
     from django.conf import settings
-    from django.contrib.auth import get_user_model
 
-    from agencies.models import Agency
-    from billing.models import Contract, Package
     from cameras.models import Camera, Consent
     from cameras.relay.demand import add_demand, release_demand
     from cameras.relay.layout import live_dir, playlist_path
@@ -68,19 +63,7 @@ def run(scale: int) -> list[dict]:
 
     trials = TRIALS_PER_SCALE * max(scale, 1)
     redis = EmbeddedRedis(settings.EMBEDDED_REDIS_SOCKET).start()
-    agency = Agency.objects.create(slug="bench", name="Bench PD", lat=41.88, lon=-87.63)
-    package = Package.objects.create(slug="bench", name="Bench", price_per_device_year=0)
-    Contract.objects.create(
-        agency=agency,
-        package=package,
-        reference="BENCH",
-        starts_on=date.today() - timedelta(days=1),
-        ends_on=date.today() + timedelta(days=1),
-        device_quota=1,
-        price_per_device_year=0,
-        status=Contract.Status.ACTIVE,
-    )
-    owner = get_user_model().objects.create_user("bench-owner")
+    agency, owner = contracted_agency_and_owner(device_quota=1)
     camera = Camera.objects.create(
         agency=agency,
         owner=owner,

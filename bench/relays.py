@@ -156,15 +156,34 @@ def wait_live(count: int, devices, started: float, live_now) -> dict:
     return live_after
 
 
-def run(scale: int) -> list[dict]:
-    var_dir = setup_django()
+def contracted_agency_and_owner(device_quota: int):
+    """An agency with a contract active today and a camera owner: (agency, owner). Django is set up."""
     from datetime import date, timedelta
 
-    from django.conf import settings
     from django.contrib.auth import get_user_model
 
     from agencies.models import Agency
     from billing.models import Contract, Package
+
+    agency = Agency.objects.create(slug="bench", name="Bench PD", lat=41.88, lon=-87.63)
+    package = Package.objects.create(slug="bench", name="Bench", price_per_device_year=0)
+    Contract.objects.create(
+        agency=agency,
+        package=package,
+        reference="BENCH",
+        starts_on=date.today() - timedelta(days=1),
+        ends_on=date.today() + timedelta(days=1),
+        device_quota=device_quota,
+        price_per_device_year=0,
+        status=Contract.Status.ACTIVE,
+    )
+    return agency, get_user_model().objects.create_user("bench-owner")
+
+
+def run(scale: int) -> list[dict]:
+    var_dir = setup_django()
+    from django.conf import settings
+
     from cameras.models import Camera, Consent
     from cameras.relay.layout import live_dir
     from cameras.relay.node import relay_spec
@@ -175,19 +194,7 @@ def run(scale: int) -> list[dict]:
 
     count = CAMERAS_PER_SCALE * max(scale, 1)
     redis = EmbeddedRedis(settings.EMBEDDED_REDIS_SOCKET).start()
-    agency = Agency.objects.create(slug="bench", name="Bench PD", lat=41.88, lon=-87.63)
-    package = Package.objects.create(slug="bench", name="Bench", price_per_device_year=0)
-    Contract.objects.create(
-        agency=agency,
-        package=package,
-        reference="BENCH",
-        starts_on=date.today() - timedelta(days=1),
-        ends_on=date.today() + timedelta(days=1),
-        device_quota=count,
-        price_per_device_year=0,
-        status=Contract.Status.ACTIVE,
-    )
-    owner = get_user_model().objects.create_user("bench-owner")
+    agency, owner = contracted_agency_and_owner(device_quota=count)
     cameras = []
     for n in range(count):
         camera = Camera.objects.create(

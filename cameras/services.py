@@ -405,6 +405,17 @@ def announce_rule_change(agency_id: int, premises: str) -> None:
         transaction.on_commit(lambda: cameras_access_changed.send(sender=PremisesRule, camera_ids=camera_ids))
 
 
+def record_rule_change(actor, rule: PremisesRule, change: str, request, **detail) -> None:
+    do_record_access(
+        actor,
+        AccessEvent.Action.RECORD_CHANGE,
+        rule,
+        agency=rule.agency,
+        request=request,
+        detail={"change": change, "model": "cameras.premisesrule", **detail},
+    )
+
+
 @transaction.atomic
 def do_save_premises_rule(
     actor, rule: PremisesRule, *, created: bool, fields=(), request=None
@@ -414,19 +425,14 @@ def do_save_premises_rule(
     before = PremisesRule.objects.filter(pk=rule.pk).values("premises", "highest_level").first()
     rule.updated_at = timezone.now()
     rule.save()
-    do_record_access(
+    record_rule_change(
         actor,
-        AccessEvent.Action.RECORD_CHANGE,
         rule,
-        agency=rule.agency,
-        request=request,
-        detail={
-            "change": "created" if created else "changed",
-            "model": "cameras.premisesrule",
-            "fields": sorted(fields),
-            "before": before,
-            "after": {"premises": rule.premises, "highest_level": rule.highest_level},
-        },
+        "created" if created else "changed",
+        request,
+        fields=sorted(fields),
+        before=before,
+        after={"premises": rule.premises, "highest_level": rule.highest_level},
     )
     announce_rule_change(rule.agency_id, rule.premises)
     if before and before["premises"] != rule.premises:
@@ -438,18 +444,8 @@ def do_save_premises_rule(
 def do_delete_premises_rule(actor, rule: PremisesRule, *, request=None) -> None:
     check_rule_in_reach(actor, rule)
     # A record change, not a `deletion` line: those count deleted footage in the annual report.
-    do_record_access(
-        actor,
-        AccessEvent.Action.RECORD_CHANGE,
-        rule,
-        agency=rule.agency,
-        request=request,
-        detail={
-            "change": "deleted",
-            "model": "cameras.premisesrule",
-            "premises": rule.premises,
-            "highest_level": rule.highest_level,
-        },
+    record_rule_change(
+        actor, rule, "deleted", request, premises=rule.premises, highest_level=rule.highest_level
     )
     announce_rule_change(rule.agency_id, rule.premises)
     rule.delete()

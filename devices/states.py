@@ -23,6 +23,18 @@ ALLOWED_FROM = {
 }
 
 
+def record_device_change(actor, device: Device, change: str, *, request=None, **detail) -> None:
+    """One audit line for a change to a box, in the box's agency's chain."""
+    do_record_access(
+        actor,
+        AccessEvent.Action.RECORD_CHANGE,
+        device,
+        agency=device.agency,
+        request=request,
+        detail={"change": change, **detail},
+    )
+
+
 @transaction.atomic
 def do_change_state(
     device: Device,
@@ -42,12 +54,7 @@ def do_change_state(
     before = device.state
     for name, value in fields.items():
         setattr(device, name, value)
-    do_record_access(
-        actor,
-        AccessEvent.Action.RECORD_CHANGE,
-        device,
-        agency=device.agency,
-        request=request,
-        detail={"change": "device_state", "from": before, "to": to, **(detail or {})},
+    record_device_change(
+        actor, device, "device_state", request=request, **{"from": before, "to": to, **(detail or {})}
     )
     return True

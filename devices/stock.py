@@ -15,7 +15,7 @@ from agencies.access import agency_of
 from agencies.models import AccessEvent, Agency
 from agencies.services import do_record_access
 from devices.models import Device, new_claim_code
-from devices.states import do_change_state
+from devices.states import do_change_state, record_device_change
 
 MAX_BATCH = 500
 SERIAL_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -103,14 +103,7 @@ def do_issue_claim_code(actor, device: Device, *, request=None) -> Label:
     device.set_claim_code(code)
     device.token_revoked_at = None
     device.save(update_fields=["claim_code_hash", "token_revoked_at"])
-    do_record_access(
-        actor,
-        AccessEvent.Action.RECORD_CHANGE,
-        device,
-        agency=device.agency,
-        request=request,
-        detail={"change": "device_claim_code_issued"},
-    )
+    record_device_change(actor, device, "device_claim_code_issued", request=request)
     return Label(device.serial, code, device.model)
 
 

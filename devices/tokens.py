@@ -10,20 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from agencies.models import AccessEvent
-from agencies.services import do_record_access
 from devices.models import Device
-
-
-def _record(actor, device: Device, change: str, request) -> None:
-    do_record_access(
-        actor,
-        AccessEvent.Action.RECORD_CHANGE,
-        device,
-        agency=device.agency,
-        request=request,
-        detail={"change": change},
-    )
+from devices.states import record_device_change
 
 
 @transaction.atomic
@@ -33,7 +21,7 @@ def do_request_token_rotation(actor, device: Device, *, request=None) -> None:
         raise ValidationError(f"{device.serial} has no token to rotate; it gets one when it enrolls.")
     device.token_rotation_requested_at = timezone.now()
     device.save(update_fields=["token_rotation_requested_at"])
-    _record(actor, device, "device_token_rotation_requested", request)
+    record_device_change(actor, device, "device_token_rotation_requested", request=request)
 
 
 @transaction.atomic
@@ -43,7 +31,7 @@ def do_revoke_token(actor, device: Device, *, request=None) -> None:
     device.token_rotation_requested_at = None
     device.token_revoked_at = timezone.now()
     device.save(update_fields=["token_hash", "token_rotation_requested_at", "token_revoked_at"])
-    _record(actor, device, "device_token_revoked", request)
+    record_device_change(actor, device, "device_token_revoked", request=request)
 
 
 @transaction.atomic
@@ -58,5 +46,5 @@ def rotate_if_due(device: Device, presented_hash: str) -> str | None:
     )
     if not rotated:
         return None
-    _record(None, device, "device_token_rotated", None)
+    record_device_change(None, device, "device_token_rotated")
     return token

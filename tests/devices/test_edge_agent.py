@@ -22,6 +22,23 @@ from rtcc.ffmpeg import find_ffmpeg
 from tests.relay_fleet.fleet import wait_for
 
 
+def claimed_box_with_a_camera(agency, owner, serial: str, code: str = "Q7Z4-PL2M"):
+    """A box its owner claimed, with claim code `code`, and one push camera on it: (device, camera)."""
+    device = Device(serial=serial, owner=owner, agency=agency, state=Device.State.CLAIMED)
+    device.set_claim_code(code)
+    device.save()
+    camera = Camera.objects.create(
+        agency=agency,
+        owner=owner,
+        name="Porch",
+        lat=41.88,
+        lon=-87.63,
+        source=Camera.Source.PUSH,
+        device=device,
+    )
+    return device, camera
+
+
 @pytest.mark.ffmpeg
 class EdgeAgentTests(LiveServerTestCase):
     def setUp(self):
@@ -38,18 +55,7 @@ class EdgeAgentTests(LiveServerTestCase):
             price_per_device_year=Decimal("700"),
         )
         self.owner = get_user_model().objects.create_user("rita")
-        device = Device(serial="EDGE-42", owner=self.owner, agency=agency, state=Device.State.CLAIMED)
-        device.set_claim_code("Q7Z4-PL2M")
-        device.save()
-        self.camera = Camera.objects.create(
-            agency=agency,
-            owner=self.owner,
-            name="Porch",
-            lat=41.88,
-            lon=-87.63,
-            source=Camera.Source.PUSH,
-            device=device,
-        )
+        _, self.camera = claimed_box_with_a_camera(agency, self.owner, "EDGE-42")
         Consent.objects.create(camera=self.camera, level=Consent.Level.LIVE, set_by=self.owner)
 
     def start_hub_listener(self, output_dir) -> subprocess.Popen:

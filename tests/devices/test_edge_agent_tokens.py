@@ -7,29 +7,18 @@ from django.contrib.auth import get_user_model
 from django.test import LiveServerTestCase
 
 from agencies.models import Agency
-from cameras.models import Camera
 from devices.edge import __version__
 from devices.edge.agent import EdgeAgent, HubError
-from devices.models import Device, hash_token
+from devices.models import hash_token
 from devices.tokens import do_request_token_rotation, do_revoke_token
+from tests.devices.test_edge_agent import claimed_box_with_a_camera
 
 
 class AgentTokenTests(LiveServerTestCase):
     def setUp(self):
         agency = Agency.objects.create(slug="riverside-pd", name="Riverside PD", lat=41.88, lon=-87.63)
         self.owner = get_user_model().objects.create_user("rita")
-        self.device = Device(serial="EDGE-43", owner=self.owner, agency=agency, state=Device.State.CLAIMED)
-        self.device.set_claim_code("Q7Z4-PL2M")
-        self.device.save()
-        self.camera = Camera.objects.create(
-            agency=agency,
-            owner=self.owner,
-            name="Porch",
-            lat=41.88,
-            lon=-87.63,
-            source=Camera.Source.PUSH,
-            device=self.device,
-        )
+        self.device, self.camera = claimed_box_with_a_camera(agency, self.owner, "EDGE-43")
         self.temp = TemporaryDirectory()
         self.state_dir = Path(self.temp.name) / "state"
         # The camera is not pushed (no consent), so no ffmpeg runs: this is about tokens and reports.

@@ -101,11 +101,13 @@ class NodeProcess:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(10)
 
+    stop_wait_seconds = 15
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(15)
+                self.process.wait(self.stop_wait_seconds)
             except subprocess.TimeoutExpired:
                 pass
         try:

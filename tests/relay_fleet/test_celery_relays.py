@@ -3,7 +3,6 @@ simulated box: the bootstep relays, `inspect relays` reports, `relay_drain` move
 camera, and a SIGKILLed worker's cameras come back on the other, never twice at once."""
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from rtcc.celery import app
 from tests.relay_fleet.fleet import (
     ROOT,
     FleetTestCase,
+    NodeProcess,
     database_url_for_children,
     ffmpeg_pids_by_camera,
     wait_for,
@@ -26,10 +26,10 @@ from tests.relay_fleet.fleet import (
 pytestmark = pytest.mark.ffmpeg
 
 
-class RelayWorker:
-    """`celery -A rtcc worker --relay -n NAME@test` in its own process group."""
+class RelayWorker(NodeProcess):
+    """`celery -A rtcc worker --relay -n NAME@test` in its own process group; stopped as a node is."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str):  # not super().__init__: that starts `manage.py relay_node`
         self.name = f"{name}@test"
         env = {**os.environ, "DATABASE_URL": database_url_for_children(), "LOG_LEVEL": "WARNING"}
         self.log = open(Path(settings.VAR_DIR) / f"celery-relay-{name}.log", "wb")  # noqa: SIM115
@@ -47,23 +47,7 @@ class RelayWorker:
             start_new_session=True,
         )
 
-    def kill_hard(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.process.wait()
-        self.log.close()
+    stop_wait_seconds = 30  # a warm shutdown lets the pool and the relay thread finish
 
 
 def ask(command: str, destination: str, timeout: float = 5.0) -> dict:
