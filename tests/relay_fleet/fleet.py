@@ -75,15 +75,20 @@ class NodeProcess:
 
     def __init__(self, name: str, **settings_env):
         self.name = name
+        argv = [sys.executable, str(ROOT / "manage.py"), "relay_node", "--name", name, "--interval", "0.5"]
+        self.start(argv, f"relay-node-{name}.log", settings_env)
+
+    def start(self, argv: list[str], log_name: str, settings_env: dict) -> None:
+        """Run `argv` with the test's database and settings, its output in `log_name` under var/."""
         env = {
             **os.environ,
             "DATABASE_URL": database_url_for_children(),
             "LOG_LEVEL": "WARNING",
             **settings_env,
         }
-        self.log = open(Path(settings.VAR_DIR) / f"relay-node-{name}.log", "wb")  # noqa: SIM115
+        self.log = open(Path(settings.VAR_DIR) / log_name, "wb")  # noqa: SIM115
         self.process = subprocess.Popen(
-            [sys.executable, str(ROOT / "manage.py"), "relay_node", "--name", name, "--interval", "0.5"],
+            argv,
             env=env,
             cwd=ROOT,
             stdin=subprocess.DEVNULL,

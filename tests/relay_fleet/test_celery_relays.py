@@ -2,23 +2,17 @@
 simulated box: the bootstep relays, `inspect relays` reports, `relay_drain` moves every
 camera, and a SIGKILLed worker's cameras come back on the other, never twice at once."""
 
-import os
-import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from cameras.models import Camera, Consent
 from cameras.relay.models import RelayLease
 from rtcc.celery import app
 from tests.relay_fleet.fleet import (
-    ROOT,
     FleetTestCase,
     NodeProcess,
-    database_url_for_children,
     ffmpeg_pids_by_camera,
     wait_for,
 )
@@ -31,21 +25,12 @@ class RelayWorker(NodeProcess):
 
     def __init__(self, name: str):  # not super().__init__: that starts `manage.py relay_node`
         self.name = f"{name}@test"
-        env = {**os.environ, "DATABASE_URL": database_url_for_children(), "LOG_LEVEL": "WARNING"}
-        self.log = open(Path(settings.VAR_DIR) / f"celery-relay-{name}.log", "wb")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "celery", "-A", "rtcc", "worker", "--relay"),
-                *("-n", self.name, "-Q", "relays-test", "-c", "1", "--without-mingle", "--without-gossip"),
-                *("--loglevel", "WARNING"),
-            ],
-            env=env,
-            cwd=ROOT,
-            stdin=subprocess.DEVNULL,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        argv = [
+            *(sys.executable, "-m", "celery", "-A", "rtcc", "worker", "--relay"),
+            *("-n", self.name, "-Q", "relays-test", "-c", "1", "--without-mingle", "--without-gossip"),
+            *("--loglevel", "WARNING"),
+        ]
+        self.start(argv, f"celery-relay-{name}.log", {})
 
     stop_wait_seconds = 30  # a warm shutdown lets the pool and the relay thread finish
 
