@@ -201,7 +201,7 @@ AGENCY_CAMERA_FIXED_FIELDS = ("kind", "owner")
 
 def is_resident_camera(camera: Camera) -> bool:
     """A resident's camera, owned or not: its owner's decisions are never the agency's."""
-    return camera.kind != Camera.Kind.PUBLIC
+    return not is_agency_camera(camera)
 
 
 def changed_fields(before: Camera | None, after: Camera, names) -> list[str]:

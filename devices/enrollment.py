@@ -4,12 +4,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from agencies.models import AccessEvent
-from agencies.services import do_record_access
 from cameras.consent import live_refusal
 from cameras.relay.ports import push_target
 from devices.models import Device, hash_token
-from devices.states import do_change_state
+from devices.states import do_change_state, record_device_change
 
 HEARTBEAT_INTERVAL_S = 30
 WRONG_CODE = "The serial number or the claim code is not right."
@@ -52,13 +50,7 @@ def do_enroll_device(
             "last_ip",
         ]
     )
-    do_record_access(
-        None,
-        AccessEvent.Action.RECORD_CHANGE,
-        device,
-        agency=device.agency,
-        detail={"change": "device_enrolled", "ip": ip or ""},
-    )
+    record_device_change(None, device, "device_enrolled", ip=ip or "")
     if device.state != Device.State.ONLINE:
         do_change_state(device, Device.State.ONLINE)
     return device, token

@@ -114,7 +114,3 @@ class Device(models.Model):
             return True
         now = now or timezone.now()
         return self.token_issued_at is not None and (now - self.token_issued_at).days >= TOKEN_MAX_AGE_DAYS
-
-    @property
-    def is_online(self) -> bool:
-        return self.state == self.State.ONLINE

@@ -12,8 +12,7 @@ from django.db import transaction
 from django.db.models.functions import Upper
 
 from agencies.access import agency_of
-from agencies.models import AccessEvent, Agency
-from agencies.services import do_record_access
+from agencies.models import Agency
 from devices.models import Device, new_claim_code
 from devices.states import do_change_state, record_device_change
 
@@ -83,14 +82,7 @@ def do_stock_devices(actor, model: str, serials: list[str], *, agency=None, requ
         devices.append(device)
         labels.append(Label(serial, code, model))
     for device in Device.objects.bulk_create(devices):
-        do_record_access(
-            actor,
-            AccessEvent.Action.RECORD_CHANGE,
-            device,
-            agency=agency,
-            request=request,
-            detail={"change": "device_stocked", "model": model},
-        )
+        record_device_change(actor, device, "device_stocked", request=request, model=model)
     return labels
 
 

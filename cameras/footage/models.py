@@ -132,10 +132,6 @@ class EvidenceHold(models.Model):
     def __str__(self):
         return f"Hold {self.case_number}: {self.camera} {self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M}"
 
-    @property
-    def in_force(self) -> bool:
-        return self.released_at is None
-
     def covers(self, start, end) -> bool:
         """Does the hold's window overlap [start, end)?"""
         return self.start < end and start < self.end

@@ -20,10 +20,19 @@ def channel_name() -> str:
     return f"{settings.CACHES['default'].get('KEY_PREFIX', 'rtcc')}:relay:wake"
 
 
+_clients: dict[str, redis.Redis] = {}
+
+
 def redis_client() -> redis.Redis:
-    if settings.REDIS_URL:
-        return redis.Redis.from_url(settings.REDIS_URL, socket_timeout=5, socket_connect_timeout=5)
-    return redis.Redis(unix_socket_path=str(settings.EMBEDDED_REDIS_SOCKET), socket_timeout=5)
+    """One connection pool per process and Redis: a node reads demand every pass, and a view
+    opened or renewed wakes the nodes, so a new connection each time would be one a second."""
+    location = settings.REDIS_URL or str(settings.EMBEDDED_REDIS_SOCKET)
+    if location not in _clients:
+        if settings.REDIS_URL:
+            _clients[location] = redis.Redis.from_url(location, socket_timeout=5, socket_connect_timeout=5)
+        else:
+            _clients[location] = redis.Redis(unix_socket_path=location, socket_timeout=5)
+    return _clients[location]
 
 
 def wake_nodes(camera_id: int | None = None) -> None:

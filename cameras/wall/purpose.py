@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 
 from agencies.models import Incident
 from cameras.viewing.services import check_purpose
+from rtcc.validators import is_id
 
 SESSION_KEY = "rtcc.wall_purpose"
 
@@ -35,7 +36,7 @@ def check_wall_purpose(user, body) -> dict:
             errors["reason"] = "Say why you open private cameras for this case."
         if errors:
             raise ValidationError(errors)
-    if incident_id not in (None, "") and (type(incident_id) is not int or isinstance(incident_id, bool)):
+    if incident_id not in (None, "") and not is_id(incident_id):
         raise ValidationError({"incident": "An incident is given by its id."})
     why = check_purpose(user, purpose=reason or "Incident", incident_id=incident_id, case_number=case_number)
     text = reason.strip() or f"Incident {incident_label(why.incident)}"

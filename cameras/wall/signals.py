@@ -22,9 +22,7 @@ from cameras.wall.incidents import docked_cameras, incident_payload
 
 @receiver(consent_changed, dispatch_uid="wall-consent-changed")
 def tell_walls_of_consent(sender, camera_id, consent, **kwargs):
-    agency_id = Camera.objects.filter(pk=camera_id).values_list("agency_id", flat=True).first()
-    if agency_id is not None:
-        send_to_agency(agency_id, {"type": "camera.consent", "camera_id": camera_id})
+    tell_walls_cameras_changed([camera_id])
 
 
 @receiver(incident_opened, dispatch_uid="wall-incident-opened")
@@ -52,6 +50,11 @@ def end_viewing_of_closed_incident(sender, incident, actor=None, request=None, *
 
 @receiver(cameras_access_changed, dispatch_uid="wall-cameras-access-changed")
 def tell_walls_of_access_change(sender, camera_ids, **kwargs):
+    tell_walls_cameras_changed(camera_ids)
+
+
+def tell_walls_cameras_changed(camera_ids) -> None:
+    """Each camera's agency's walls re-read whether it may be seen (consent, rules, suspension)."""
     for camera_id, agency_id in Camera.objects.filter(pk__in=camera_ids).values_list("pk", "agency_id"):
         send_to_agency(agency_id, {"type": "camera.consent", "camera_id": camera_id})
 

@@ -45,7 +45,7 @@ class EnrollmentTests(EnrollmentCase):
         self.box.refresh_from_db()
         self.assertEqual((self.box.state, self.box.firmware_version), ("online", "1.2.1"))
         self.assertLess((timezone.now() - self.box.last_heartbeat_at).total_seconds(), 5)
-        self.assertTrue(self.box.is_online)
+        self.assertEqual(self.box.state, Device.State.ONLINE)
 
     def test_wrong_code_and_unknown_serial_get_the_same_403(self):
         wrong, unknown = self.enroll(code="AAAA-BBBB"), self.enroll(serial="NOPE")
