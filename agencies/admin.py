@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from rest_framework.authtoken.admin import TokenAdmin
 from rest_framework.authtoken.models import TokenProxy
 
+from agencies import admin_records  # noqa: F401 -- registers complaints, violations and breaches
 from agencies.access import agency_of
 from agencies.admin_audit import AuditedAdmin, SuperuserOnlyAdmin
 from agencies.admin_scoping import AgencyScopedAdmin, ReadOnlyAdmin

@@ -1,6 +1,8 @@
 """Agency scoping for the admin: an agency admin sees and edits only their agency's rows."""
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
 from agencies.access import agency_of, scope_to_agency
 
@@ -52,3 +54,40 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def show_refusal_on_form(form, check) -> None:
+    """Run a service's own check in a form's clean(), so that a refusal shows on the form, not as an error page."""
+    try:
+        check()
+    except ValidationError as error:
+        refusals = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+        for field, messages in refusals.items():
+            if field in form.fields and field not in form.errors:
+                form.add_error(field, messages)
+            elif field not in form.fields:
+                form.add_error(None, messages)
+
+
+class NewRowsInOwnAgency(admin.ModelAdmin):
+    """The form of an agency admin knows which agency a new row will belong to (their form has no agency field)."""
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if request.user.is_superuser:
+            return form
+        agency = agency_of(request.user)
+        return type(form.__name__, (form,), {"agency_for_new": agency.pk if agency else None})
+
+
+class CheckedWhenAdded(forms.ModelForm):
+    """A new row's form runs its service's own check (`check_new`), so that a refusal shows on the form."""
+
+    def check_new(self, data) -> None:
+        raise NotImplementedError
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is None:
+            show_refusal_on_form(self, lambda: self.check_new(data))
+        return data

@@ -294,3 +294,29 @@ class UserSession(AbstractBaseSession):
         from agencies.signin.sessions import SessionStore
 
         return SessionStore
+
+
+class OversightRecord(models.Model):
+    """A complaint received, a violation of the use policy found, or a data breach, as the agency recorded it."""
+
+    class Kind(models.TextChoices):
+        COMPLAINT = "complaint", "Complaint received"
+        VIOLATION = "violation", "Violation of the use policy"
+        BREACH = "breach", "Data breach"
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="oversight_records")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    occurred_on = models.DateField(help_text="When it happened (or, for a complaint, when it was received).")
+    summary = models.TextField(help_text="What happened, without names of members of the public.")
+    action_taken = models.TextField(blank=True, help_text="What was done about it, if anything yet.")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-occurred_on", "-pk"]
+        indexes = [models.Index(fields=["agency", "kind", "occurred_on"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} of {self.occurred_on:%Y-%m-%d}"

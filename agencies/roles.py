@@ -24,6 +24,8 @@ AGENCY_ADMIN_PERMISSIONS = {
         "add_incident",
         "change_incident",
         "view_accessevent",
+        "view_oversightrecord",
+        "add_oversightrecord",
     ],
     "auth": ["view_user", "add_user", "change_user"],
     "cameras": [
@@ -42,6 +44,9 @@ AGENCY_ADMIN_PERMISSIONS = {
         "view_evidencehold",
         "add_evidencehold",
         "change_evidencehold",
+        "view_camerashare",
+        "add_camerashare",
+        "change_camerashare",
     ],
     "devices": ["view_device", "add_device", "change_device", "delete_device"],
     "billing": [

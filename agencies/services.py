@@ -175,13 +175,9 @@ def do_remove_membership(actor, membership: Membership, *, request=None) -> None
     user, agency, role = membership.user, membership.agency, membership.role
     membership.delete()
     do_sync_admin_access(user)
+    detail = {"change": "membership_removed", "role": role}
     do_record_access(
-        actor,
-        AccessEvent.Action.ACCESS_CHANGE,
-        user,
-        agency=agency,
-        request=request,
-        detail={"change": "membership_removed", "role": role},
+        actor, AccessEvent.Action.ACCESS_CHANGE, user, agency=agency, request=request, detail=detail
     )
 
 
@@ -306,12 +302,8 @@ def do_annotate_audit_line(
         raise ValidationError({"note": "Keep a note under 1000 characters."})
     if incident is not None and incident.agency_id != line.agency_id:
         raise ValidationError({"incident": "The incident must belong to the line's agency."})
+    detail = {"annotates": {"sequence": line.sequence, "digest": line.digest}, "note": note}
+    action = AccessEvent.Action.ANNOTATION
     return do_record_access(
-        actor,
-        AccessEvent.Action.ANNOTATION,
-        line,
-        agency=line.agency,
-        incident=incident,
-        request=request,
-        detail={"annotates": {"sequence": line.sequence, "digest": line.digest}, "note": note},
+        actor, action, line, agency=line.agency, incident=incident, request=request, detail=detail
     )

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from agencies.models import AccessEvent, Agency
 from agencies.services import do_record_access
+from rtcc.validators import required_text
 
 # Sent after commit with agency_id and suspended (bool).
 agency_suspension_changed = Signal()
@@ -24,16 +25,22 @@ def check_order(actor, *, order_reference: str, reason: str) -> tuple[str, str]:
     """Only the platform acts on an order, and the order is named: its reference and its reason."""
     if not getattr(actor, "is_superuser", False):
         raise PermissionDenied("Only the platform's superusers act on a council's or court's order.")
-    order_reference, reason = (order_reference or "").strip(), (reason or "").strip()
     errors = {}
-    if not order_reference:
-        errors["order_reference"] = "Give the order's reference (for example the council resolution)."
-    elif len(order_reference) > 100:
-        errors["order_reference"] = "Keep the reference under 100 characters."
-    if not reason:
-        errors["reason"] = "Say why, as the order does."
-    elif len(reason) > 500:
-        errors["reason"] = "Keep the reason under 500 characters."
+    order_reference = required_text(
+        errors,
+        "order_reference",
+        order_reference,
+        missing="Give the order's reference (for example the council resolution).",
+        limit=100,
+        too_long="Keep the reference under 100 characters.",
+    )
+    reason = required_text(
+        errors,
+        "reason",
+        reason,
+        missing="Say why, as the order does.",
+        limit=500,
+    )
     if errors:
         raise ValidationError(errors)
     return order_reference, reason

@@ -1,5 +1,6 @@
 """Set up Django on a throwaway var/ folder, so a benchmark never touches the demo's data."""
 
+import contextlib
 import os
 import tempfile
 
@@ -30,3 +31,18 @@ def contracted_agency(days: int = 1):
         device_quota=1, price_per_device_year=0, status=Contract.Status.ACTIVE,
     )  # fmt: skip
     return agency
+
+
+@contextlib.contextmanager
+def bench_redis():
+    """The Redis of REDIS_URL, or an embedded one for the run's length. Django is set up."""
+    from django.conf import settings
+
+    from rtcc.embedded_redis import EmbeddedRedis
+
+    redis = None if settings.REDIS_URL else EmbeddedRedis(settings.EMBEDDED_REDIS_SOCKET).start()
+    try:
+        yield
+    finally:
+        if redis is not None:
+            redis.stop()

@@ -1,6 +1,8 @@
 """`GET /api/v1/cameras/map/?bbox=&zoom=` on a generated fleet: server time for a dispatcher's
 viewport (a 1280 x 800 pixel map at zooms 11 to 16 around the city) against returning every
-camera the dispatcher may see (what the wall downloaded before), in the same run.
+camera the dispatcher may see (what the wall downloaded before), in the same run. A second row
+times the camera list as the wall now asks for it: the first page nearest the map's centre
+(`?around=`), against the same baseline.
 
 `python -m bench camera_map --scale 100` with DATABASE_URL set: 200,000 cameras, 100 agencies.
 """
@@ -33,7 +35,7 @@ def run(scale: int) -> list[dict]:
 
     cameras, agencies = ensure_fleet(scale)
     rng = random.Random(5)
-    ours, baseline, items, totals = Timings(), Timings(), [], []
+    ours, listed, baseline, items, totals = Timings(), Timings(), Timings(), [], []
     for agency, user, client in agency_clients(REQUESTS[scale >= 10]):
         zoom = rng.randint(11, 16)
         lat, lon = offset(agency.lat, agency.lon, rng.gauss(0, 2000), rng.gauss(0, 2000))
@@ -44,6 +46,8 @@ def run(scale: int) -> list[dict]:
         assert len(body["items"]) <= 500
         items.append(len(body["items"]))
         totals.append(body["total"])
+        page = listed(lambda: client.get(f"/api/v1/cameras/?around={lat},{lon}"))  # noqa: B023
+        assert page.status_code == 200 and len(page.json()["results"]) <= 50, page.content
         baseline(lambda: json.dumps(CameraSerializer(cameras_visible_to(user), many=True).data))  # noqa: B023
     return [
         result_row(
@@ -55,5 +59,8 @@ def run(scale: int) -> list[dict]:
             requests=len(items),
             items_max=max(items),
             cameras_in_view_mean=round(sum(totals) / len(totals), 1),
-        )
+        ),
+        result_row(
+            listed, baseline, "all_cameras", path="list around the centre, first page", cameras=cameras
+        ),
     ]

@@ -45,14 +45,5 @@ def run(scale: int) -> list[dict]:
         .values_list("pk", flat=True)
     )
     assert with_rules == without - forbidden, "the rules must remove exactly the single-family cameras"
-    return [
-        result_row(
-            ours,
-            baseline,
-            "no_rule",
-            cameras=cameras,
-            agencies=agencies,
-            desired_without_rules=len(without),
-            desired_with_rules=len(with_rules),
-        )
-    ]
+    facts = {"desired_without_rules": len(without), "desired_with_rules": len(with_rules)}
+    return [result_row(ours, baseline, "no_rule", cameras=cameras, agencies=agencies, **facts)]

@@ -7,8 +7,13 @@ node, stream copy to HLS, the media endpoints with their per-request checks, hls
 headless Chromium. The page decodes the strip of each frame it presents
 (`requestVideoFrameCallback` into a canvas) and subtracts it from `Date.now()`: camera
 clock to screen, on one machine's clock. hls.js's own `hls.latency` (distance behind the
-live edge, which does not count the camera, SRT or segmenting) is sampled beside it as the
-baseline the ratio is taken against.
+live edge, which does not count the camera, SRT or segmenting) is sampled beside it.
+
+The same page then plays the same relay through the wall's video socket (/ws/live/: the
+relay's fragmented MP4 through Redis streams and the web tier into Media Source
+Extensions, with the wall's own player module), alternating with hls.js run by run: the
+hls.js runs are the baseline the socket is compared against. "behind_edge" is then the
+player's buffered video ahead of the picture.
 """
 
 import os
@@ -26,14 +31,16 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
-SAMPLE_S = 15.0
+SAMPLE_S = 10.0
+RUNS = 5
+TRANSPORTS = ("hls.js", "socket")  # socket: the wall video socket into MSE (static/wall/mse_player.js)
 STRIP = (
     "color=c=black:s=320x12:r=15,format=gray,"
     "geq=lum='255*mod(floor(mod(time(0)*1000\\,4294967296)/pow(2\\,31-floor(X/10)))\\,2)'[clock];"
     "[0:v][clock]overlay=0:0:shortest=1"
 )
 PLAYER = """
-async ([cameraId, sampleMs]) => {
+async ([cameraId, sampleMs, transport]) => {
   const csrf = document.cookie.split('; ').find(c => c.startsWith('csrftoken='))?.split('=')[1];
   const answer = await fetch(`/api/v1/cameras/${cameraId}/live/`, {
     method: 'POST', credentials: 'same-origin',
@@ -44,11 +51,22 @@ async ([cameraId, sampleMs]) => {
   const {hls_url} = await answer.json();
   const video = Object.assign(document.createElement('video'), {muted: true, autoplay: true, playsInline: true});
   document.body.appendChild(video);
-  const tuning = JSON.parse(document.getElementById('wall-config').textContent).hls;  // the wall's own
-  const hls = new Hls(tuning);
+  let player, behind;
+  if (transport === 'socket') {
+    // The wall's own player and socket modules, as the tiles use them.
+    const main = document.querySelector('script[type=module][src*="wall/main.js"]').src;
+    const {MsePlayer} = await import(new URL('mse_player.js', main).href);
+    player = new MsePlayer(video, cameraId, () => {}, (reason) => { throw new Error(reason); });
+    player.start(hls_url);
+    behind = () => player.latency;
+  } else {
+    const tuning = JSON.parse(document.getElementById('wall-config').textContent).hls;  // the wall's own
+    player = new Hls(tuning);
+    player.loadSource(hls_url);
+    player.attachMedia(video);
+    behind = () => player.latency;
+  }
   let stalls = 0; video.addEventListener('waiting', () => stalls++);
-  hls.loadSource(hls_url);
-  hls.attachMedia(video);
   const canvas = Object.assign(document.createElement('canvas'), {width: 320, height: 12});
   const context = canvas.getContext('2d', {willReadFrequently: true});
   const glass = [], behindEdge = [];
@@ -65,12 +83,14 @@ async ([cameraId, sampleMs]) => {
       for (let k = 0; k < 32; k++) stamp = stamp * 2 + (row[(10 * k + 5) * 4] > 128 ? 1 : 0);
       const lag = ((now % 4294967296) - stamp + 4294967296) % 4294967296;
       if (lag < 60000) glass.push(lag / 1000);
-      if (Number.isFinite(hls.latency)) behindEdge.push(hls.latency);
+      const edge = behind();
+      if (Number.isFinite(edge)) behindEdge.push(edge);
       if (performance.now() < until) video.requestVideoFrameCallback(onFrame); else resolve();
     };
     video.requestVideoFrameCallback(onFrame);
   });
-  hls.destroy();
+  player.destroy();
+  video.remove();
   return {glass, behindEdge, stalls};
 }
 """
@@ -108,7 +128,6 @@ def run(scale: int) -> list[dict]:
 
     from agencies.models import Membership
     from cameras.models import Camera
-    from cameras.relay.ports import push_target
     from rtcc.embedded_redis import EmbeddedRedis
     from rtcc.ffmpeg import find_ffmpeg
 
@@ -124,7 +143,8 @@ def run(scale: int) -> list[dict]:
     env = {**os.environ, "RTCC_VAR_DIR": var_dir, "LOG_LEVEL": "WARNING"}
     manage = str(Path(settings.BASE_DIR) / "manage.py")
     port = free_port()
-    host, srt_port = push_target(camera)
+    # The node relays only this camera: it takes the first port of its range.
+    host, srt_port = settings.RTCC_SRT_HOST, settings.RTCC_SRT_PORT_RANGE[0]
     query = f"mode=caller&passphrase={camera.srt_passphrase}&pbkeylen=32&streamid={camera.stream_id}"
     device_argv = [
         find_ffmpeg().path, "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi",
@@ -159,7 +179,13 @@ def run(scale: int) -> list[dict]:
             page.fill("#id_otp_token", f"{totp(authenticator.bin_key):06d}")
             page.click("button[type=submit]")
             page.wait_for_url("**/wall/")
-            samples = page.evaluate(PLAYER, [camera.pk, int(SAMPLE_S * 1000 * max(scale, 1))])
+            sample_ms = int(SAMPLE_S * 1000 * max(scale, 1))
+            # Alternating, so that each socket run has an hls.js run beside it on the same relay.
+            samples = [
+                (run_number, transport, page.evaluate(PLAYER, [camera.pk, sample_ms, transport]))
+                for run_number in range(1, RUNS + 1)
+                for transport in TRANSPORTS
+            ]
             browser.close()
     finally:
         for child in [*children, device]:
@@ -167,16 +193,28 @@ def run(scale: int) -> list[dict]:
                 child.terminate()
                 child.wait(15)
         redis.stop()
-    glass, edge = samples["glass"], samples["behindEdge"]
-    if not glass or not edge:
-        raise RuntimeError("the page presented no frame it could read")
-    return [
-        {
-            "frames": len(glass),
-            "stalls": samples["stalls"],
-            "glass_median_s": round(statistics.median(glass), 2),
-            "glass_p95_s": round(percentile(glass, 0.95), 2),
-            "behind_edge_median_s": round(statistics.median(edge), 2),
-            "ratio_glass_to_behind_edge": round(statistics.median(glass) / statistics.median(edge), 2),
-        }
-    ]
+    rows = [summary(f"{transport} run {run_number}", [taken]) for run_number, transport, taken in samples]
+    overall = {
+        transport: summary(
+            f"{transport} all runs", [taken for _, kind, taken in samples if kind == transport]
+        )
+        for transport in TRANSPORTS
+    }
+    socket_row, hls_row = overall["socket"], overall["hls.js"]
+    socket_row["ratio_median_to_hlsjs"] = round(socket_row["glass_median_s"] / hls_row["glass_median_s"], 2)
+    return [*rows, hls_row, socket_row]
+
+
+def summary(label: str, runs: list[dict]) -> dict:
+    glass = [value for taken in runs for value in taken["glass"]]
+    edge = [value for taken in runs for value in taken["behindEdge"]]
+    if not glass:
+        raise RuntimeError(f"{label}: the page presented no frame it could read")
+    return {
+        "path": label,
+        "frames": len(glass),
+        "stalls": sum(taken["stalls"] for taken in runs),
+        "glass_median_s": round(statistics.median(glass), 2),
+        "glass_p95_s": round(percentile(glass, 0.95), 2),
+        "behind_edge_median_s": round(statistics.median(edge), 2) if edge else None,
+    }

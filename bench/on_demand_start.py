@@ -9,6 +9,7 @@ camera, waits for a segment in the playlist, releases it and waits for the relay
 (linger 0). `python -m bench on_demand_start --scale 5` runs 50 trials.
 """
 
+import functools
 import os
 import shutil
 import signal
@@ -19,7 +20,15 @@ import time
 from pathlib import Path
 
 from bench._django import setup_django
-from bench.relays import CopyDevice, contracted_agency_and_owner, keep_running, make_clip
+from bench.relays import (
+    CopyDevice,
+    caller_url,
+    contracted_agency_and_owner,
+    keep_running,
+    leased_url,
+    make_clip,
+    stop_everything,
+)
 
 TRIALS_PER_SCALE = 10
 TIMEOUT_S = 30.0
@@ -56,7 +65,6 @@ def run(scale: int) -> list[dict]:
     from cameras.relay.demand import add_demand, release_demand
     from cameras.relay.layout import live_dir, playlist_path
     from cameras.relay.node import relay_spec
-    from cameras.relay.ports import push_target
     from cameras.relay.process import RelayProcess
     from rtcc.embedded_redis import EmbeddedRedis
     from rtcc.ffmpeg import find_ffmpeg, running_ffmpegs
@@ -76,9 +84,7 @@ def run(scale: int) -> list[dict]:
     Consent.objects.create(camera=camera, level=Consent.Level.LIVE)
     ffmpeg = find_ffmpeg().path
     clip = make_clip(ffmpeg, Path(var_dir))
-    host, port = push_target(camera)
-    query = f"mode=caller&passphrase={camera.srt_passphrase}&pbkeylen=32&streamid={camera.stream_id}"
-    devices = [CopyDevice(ffmpeg, clip, f"srt://{host}:{port}?{query}")]
+    devices = [CopyDevice(ffmpeg, clip, functools.partial(leased_url, camera))]
     marker = str(live_dir(camera.pk)).encode()
 
     def relayed() -> bool:
@@ -114,8 +120,12 @@ def run(scale: int) -> list[dict]:
         # The baseline: the relay's own ffmpeg (same command line) started by hand, no node:
         # what ffmpeg, SRT and 1 s segments cost before demand, wake-up and lease add theirs.
         bare = []
+        port = settings.RTCC_SRT_PORT_RANGE[0]
+        for device in devices:
+            device.stop()
+        devices = [CopyDevice(ffmpeg, clip, caller_url(camera, "127.0.0.1", port))]
         for _ in range(trials):
-            relay = RelayProcess(relay_spec(camera))
+            relay = RelayProcess(relay_spec(camera, port))
             relay.start()
             seconds = wait(lambda: has_segment(playlist_path(camera.pk)), devices)
             if seconds is not None:
@@ -124,12 +134,7 @@ def run(scale: int) -> list[dict]:
             wait(lambda: not relayed(), devices)
             shutil.rmtree(live_dir(camera.pk), ignore_errors=True)
     finally:
-        if node is not None:
-            node.kill()
-            node.wait()
-        for device in devices:
-            device.stop()
-        redis.stop()
+        stop_everything(node, [], devices, redis)
     if not fleet or not bare:
         raise RuntimeError(
             f"only {len(fleet)} demanded and {len(bare)} bare starts of {trials} reached a segment"

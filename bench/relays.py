@@ -9,6 +9,7 @@ not; the ratio says what all of that costs. `python -m bench relays --scale N` r
 4 x N cameras.
 """
 
+import functools
 import os
 import signal
 import statistics
@@ -68,7 +69,10 @@ class CopyDevice:
     """An edge device pushing a pre-encoded H.264 clip in a loop (`-c copy`): almost no CPU,
     so the machine's cores go to the relays being measured, not to test-pattern encoders."""
 
-    def __init__(self, ffmpeg: str, clip: Path, url: str):
+    def __init__(self, ffmpeg: str, clip: Path, url):
+        # `url`: the SRT URL, or a function giving it (None while no relay node listens), as a box
+        # learns where to push from its orders.
+        self.url = url
         self.argv = [
             ffmpeg,
             "-nostdin",
@@ -83,7 +87,6 @@ class CopyDevice:
             "copy",
             "-f",
             "mpegts",
-            url,
         ]
         self.process: subprocess.Popen | None = None
 
@@ -92,8 +95,11 @@ class CopyDevice:
         return self.process is not None and self.process.poll() is None
 
     def start(self) -> None:
+        url = self.url() if callable(self.url) else self.url
+        if url is None:
+            return
         self.process = subprocess.Popen(
-            self.argv, stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+            [*self.argv, url], stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
         )
 
     def stop(self) -> None:
@@ -101,6 +107,18 @@ class CopyDevice:
             self.process.kill()
         if self.process is not None:
             self.process.wait()
+
+
+def caller_url(camera, host: str, port: int) -> str:
+    return f"srt://{host}:{port}?mode=caller&passphrase={camera.srt_passphrase}&pbkeylen=32&streamid={camera.stream_id}"
+
+
+def leased_url(camera):
+    """Where the camera's box pushes now: the port its relay node leased, or None before."""
+    from cameras.relay.ports import push_target  # Django is set up by the caller
+
+    target = push_target(camera)
+    return caller_url(camera, *target) if target else None
 
 
 def make_clip(ffmpeg: str, folder: Path) -> Path:
@@ -156,6 +174,16 @@ def wait_live(count: int, devices, started: float, live_now) -> dict:
     return live_after
 
 
+def stop_everything(node, processes, devices, redis) -> None:
+    """End a run: the relay node, bare ffmpeg processes, simulated boxes, then Redis."""
+    for process in ([node] if node is not None else []) + list(processes):
+        process.kill()
+        process.wait()
+    for device in devices:
+        device.stop()
+    redis.stop()
+
+
 def contracted_agency_and_owner(device_quota: int):
     """An agency with a contract active today and a camera owner: (agency, owner). Django is set up."""
     from datetime import date, timedelta
@@ -187,7 +215,6 @@ def run(scale: int) -> list[dict]:
     from cameras.models import Camera, Consent
     from cameras.relay.layout import live_dir
     from cameras.relay.node import relay_spec
-    from cameras.relay.ports import push_target
     from cameras.relay.process import RelayProcess
     from rtcc.embedded_redis import EmbeddedRedis
     from rtcc.ffmpeg import find_ffmpeg
@@ -204,11 +231,9 @@ def run(scale: int) -> list[dict]:
         cameras.append(camera)
     ffmpeg = find_ffmpeg().path
     clip = make_clip(ffmpeg, Path(var_dir))
-    devices = []
-    for camera in cameras:
-        host, port = push_target(camera)
-        query = f"mode=caller&passphrase={camera.srt_passphrase}&pbkeylen=32&streamid={camera.stream_id}"
-        devices.append(CopyDevice(ffmpeg, clip, f"srt://{host}:{port}?{query}"))
+    devices = [CopyDevice(ffmpeg, clip, functools.partial(leased_url, camera)) for camera in cameras]
+    # The baselines listen without a node: each camera on a fixed port of the range.
+    ports = {camera.pk: settings.RTCC_SRT_PORT_RANGE[0] + n for n, camera in enumerate(cameras)}
     live_root = live_dir(0).parent
     rows = []
     node = None
@@ -236,13 +261,14 @@ def run(scale: int) -> list[dict]:
         node = None
         for device in devices:
             device.stop()
+        devices = [CopyDevice(ffmpeg, clip, caller_url(c, "127.0.0.1", ports[c.pk])) for c in cameras]
 
         # The baseline: bare stream copy from the same SRT push to HLS, nothing else.
         started = time.monotonic()
         for camera in cameras:
             folder = live_root / f"bare-{camera.pk}"
             folder.mkdir(parents=True, exist_ok=True)
-            _, port = push_target(camera)
+            port = ports[camera.pk]
             url = f"srt://0.0.0.0:{port}?mode=listener&passphrase={camera.srt_passphrase}&pbkeylen=32"
             bare.append(
                 subprocess.Popen(
@@ -285,7 +311,7 @@ def run(scale: int) -> list[dict]:
 
         # The second baseline: the relay's own ffmpeg (same command line and outputs: HLS,
         # recordings, snapshot) run by hand, without a node: what the supervision costs.
-        same = [RelayProcess(relay_spec(camera)) for camera in cameras]
+        same = [RelayProcess(relay_spec(camera, ports[camera.pk])) for camera in cameras]
         for relay in same:
             relay.start()
         deadline = time.monotonic() + 30 + 5 * count
@@ -317,13 +343,5 @@ def run(scale: int) -> list[dict]:
             }
         )
     finally:
-        if node is not None:
-            node.kill()
-            node.wait()
-        for process in bare:
-            process.kill()
-            process.wait()
-        for device in devices:
-            device.stop()
-        redis.stop()
+        stop_everything(node, bare, devices, redis)
     return rows

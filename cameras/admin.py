@@ -10,6 +10,7 @@ from guardian.admin import (
 from agencies.access import agency_of
 from agencies.admin_audit import PlatformWritesAdmin
 from agencies.admin_scoping import AgencyScopedAdmin, ReadOnlyAdmin
+from cameras import admin_sharing  # noqa: F401 -- registers the shares' page
 from cameras.access import cameras_visible_to
 from cameras.admin_orders import order_urls
 from cameras.footage.models import FootageExport, FootageRequest
@@ -157,14 +158,7 @@ class CameraAdmin(GuardedModelAdminMixin, AgencyScopedAdmin):
         "enabled",
     ]
     list_filter = ["status", "kind", "premises", "source", "enabled", "agency"]
-    search_fields = [
-        "name",
-        "address",
-        "description",
-        "owner__username",
-        "owner__email",
-        "device__serial",
-    ]
+    search_fields = ["name", "address", "description", "owner__username", "owner__email", "device__serial"]
     list_select_related = ["agency", "owner", "device"]
     # What the relays and the clock keep: shown, never typed in.
     status_fields = [

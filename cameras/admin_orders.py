@@ -12,7 +12,7 @@ from django.urls import path
 from django.utils.html import format_html, format_html_join
 
 from agencies.access import agency_of
-from agencies.admin_scoping import AgencyScopedAdmin
+from agencies.admin_scoping import AgencyScopedAdmin, CheckedWhenAdded, NewRowsInOwnAgency
 from agencies.models import AccessEvent, Agency
 from cameras.access import cameras_visible_to
 from cameras.footage.deletion_orders import certificate_document, do_carry_out_deletion_order
@@ -45,7 +45,7 @@ class PremisesRuleForm(forms.ModelForm):
 
 
 @admin.register(PremisesRule)
-class PremisesRuleAdmin(AgencyScopedAdmin):
+class PremisesRuleAdmin(NewRowsInOwnAgency, AgencyScopedAdmin):
     """An agency's ordinance per premises type; the page lists the cameras it forbids now."""
 
     form = PremisesRuleForm
@@ -74,13 +74,6 @@ class PremisesRuleAdmin(AgencyScopedAdmin):
             ),
         )
 
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        if request.user.is_superuser:
-            return form
-        agency = agency_of(request.user)
-        return type(form.__name__, (form,), {"agency_for_new": agency.pk if agency else None})
-
     def save_model(self, request, obj, form, change):
         if not request.user.is_superuser and not change:
             obj.agency = agency_of(request.user)
@@ -96,20 +89,9 @@ class PremisesRuleAdmin(AgencyScopedAdmin):
             do_delete_premises_rule(request.user, rule, request=request)
 
 
-class EvidenceHoldForm(forms.ModelForm):
-    def clean(self):
-        data = super().clean()
-        if self.instance.pk is None:
-            # The service's own checks, so that a refusal shows on the form rather than as an error page.
-            try:
-                check_hold_input(
-                    data.get("start"), data.get("end"), data.get("case_number"), data.get("reason")
-                )
-            except ValidationError as error:
-                for field, messages in error.message_dict.items():
-                    if field in self.fields and field not in self.errors:
-                        self.add_error(field, messages)
-        return data
+class EvidenceHoldForm(CheckedWhenAdded):
+    def check_new(self, data):
+        check_hold_input(data.get("start"), data.get("end"), data.get("case_number"), data.get("reason"))
 
 
 @admin.register(EvidenceHold)

@@ -31,7 +31,12 @@ def is_agency_camera(camera: Camera) -> bool:
 
 def consent_level_of(camera: Camera, level: str | None) -> str:
     """The level the wall and the API show: an agency camera is live; a private one, its owner's level."""
-    if is_agency_camera(camera):
+    return consent_level_of_kind(camera.kind, level)
+
+
+def consent_level_of_kind(kind: str, level: str | None) -> str:
+    """`consent_level_of` for a row read as values, which has the camera's kind but no camera."""
+    if kind == Camera.Kind.PUBLIC:
         return Consent.Level.LIVE
     return level or Consent.Level.NONE
 

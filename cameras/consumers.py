@@ -1,15 +1,17 @@
 """The wall's WebSocket: camera status, snapshots, incidents and pushed layouts for one agency."""
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.core.exceptions import ValidationError
 
 from agencies.access import membership_of
 from agencies.models import Agency
 from agencies.signin.sockets import SignedInSocket
 from cameras.events import agency_group
 from cameras.viewing.presence import wall_closed, wall_opened
+from cameras.wall.batches import for_wall
 from cameras.wall.services import camera_states, wall_state
-from rtcc import jsonlimits
+from cameras.wall.subscription import subscribed_state, subscription_from, subscription_from_query
+from rtcc.websocket import BoundedJsonConsumer
 
 # Close codes a wall tells apart: sign in again, or give up.
 CLOSE_UNAUTHENTICATED = 4401
@@ -17,12 +19,14 @@ CLOSE_FORBIDDEN = 4403
 MAX_MESSAGE_CHARS = 4096
 
 
-class WallConsumer(SignedInSocket, AsyncJsonWebsocketConsumer):
+class WallConsumer(SignedInSocket, BoundedJsonConsumer):
     """One wall tab. Its Origin was checked by the ASGI stack; the user is checked here.
 
     It closes when its user's access ends (sign-out, deactivation, membership removed) or
     its agency is suspended.
     """
+
+    max_message_chars = MAX_MESSAGE_CHARS
 
     async def connect(self):
         user = self.scope.get("user")
@@ -33,6 +37,10 @@ class WallConsumer(SignedInSocket, AsyncJsonWebsocketConsumer):
         if membership is None or not membership.watches_video or membership.agency.is_suspended:
             await self.close(code=CLOSE_FORBIDDEN)
             return
+        try:
+            self.subscription = subscription_from_query(self.scope.get("query_string", b""))
+        except ValidationError:
+            self.subscription = None  # a bad query is answered with the whole state, as before
         self.agency_id = membership.agency_id
         self.group = agency_group(membership.agency_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
@@ -49,27 +57,22 @@ class WallConsumer(SignedInSocket, AsyncJsonWebsocketConsumer):
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
-    async def receive(self, text_data=None, bytes_data=None, **kwargs):
-        # A wall sends only small JSON objects. Anything else is answered with a reason, never by
-        # an exception that would end the connection with an error (the socket's 500).
-        if text_data is None or len(text_data) > MAX_MESSAGE_CHARS:
-            await self.send_json(
-                {"type": "error", "detail": f"Send JSON text of at most {MAX_MESSAGE_CHARS} characters."}
-            )
-            return
-        try:
-            content = jsonlimits.loads(text_data)
-        except jsonlimits.JSONRefused as error:
-            await self.send_json({"type": "error", "detail": str(error)})
-            return
-        await self.receive_json(content, **kwargs)
-
     async def receive_json(self, content, **kwargs):
         if isinstance(content, dict) and content.get("type") == "state.request":
             await self.send_state()
+        elif isinstance(content, dict) and content.get("type") == "subscribe":
+            try:
+                self.subscription = subscription_from(content)
+            except ValidationError as error:
+                await self.send_json({"type": "error", "detail": " ".join(error.messages)})
+                return
+            await self.send_state()
 
     async def send_state(self):
-        state = await database_sync_to_async(wall_state)(self.scope["user"])
+        if self.subscription is not None:
+            state = await database_sync_to_async(subscribed_state)(self.scope["user"], self.subscription)
+        else:
+            state = await database_sync_to_async(wall_state)(self.scope["user"])
         self.visible = {camera["id"] for camera in state["cameras"]}
         await self.send_json(state)
 
@@ -84,18 +87,39 @@ class WallConsumer(SignedInSocket, AsyncJsonWebsocketConsumer):
         if event.get("camera_id") in self.visible:
             await self.send_json(event)
 
+    async def cameras_batch(self, event):
+        # One relay pass: one message to this wall with the cameras it shows, or none.
+        shown, unknown = for_wall(event, self.visible)
+        if shown:
+            await self.send_json({"type": event["type"], "events": shown})
+        if unknown and self.subscription is None:  # a subscribed wall hears only of what it shows
+            await self.send_cameras(sorted(unknown))
+
     async def camera_consent(self, event):
         camera_id = event.get("camera_id")
-        states = await database_sync_to_async(camera_states)(self.scope["user"], [camera_id])
-        if states:
-            self.visible.add(camera_id)
-            await self.send_json({"type": "camera.update", "camera": states[0]})
-        elif camera_id in self.visible:
+        if self.subscription is not None and camera_id not in self.visible:
+            return  # a subscribed wall hears only of the cameras it shows
+        await self.send_cameras([camera_id])
+
+    async def send_cameras(self, camera_ids):
+        """Send each camera whole the user may see (and watch it from now on), the removal of the
+        others it showed; one query for all."""
+        states = await database_sync_to_async(camera_states)(self.scope["user"], list(camera_ids))
+        for state in states:
+            self.visible.add(state["id"])
+            await self.send_json({"type": "camera.update", "camera": state})
+        for camera_id in sorted(set(camera_ids) & self.visible - {state["id"] for state in states}):
             self.visible.discard(camera_id)
             await self.send_json({"type": "camera.removed", "camera_id": camera_id})
 
     async def incident_opened(self, event):
         await self.send_json(event)
+        if self.subscription is not None:
+            # A subscribed wall knows only what it shows: the new incident's cameras join it.
+            cameras = event.get("incident", {}).get("cameras", [])
+            missing = [camera.get("id") for camera in cameras if camera.get("id") not in self.visible]
+            if missing:
+                await self.send_cameras(missing)
 
     async def incident_closed(self, event):
         await self.send_json(event)

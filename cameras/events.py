@@ -7,9 +7,13 @@ consumer method of the same name with dots as underscores:
 - `camera.status`   {camera_id, status, status_reason, last_frame_at, snapshot_version}
 - `camera.snapshot` {camera_id, snapshot_version}
 - `camera.consent`  {camera_id}: the owner changed what they share; each wall re-reads it
+- `cameras.batch`   {events: [camera.status | camera.snapshot, ...]}: one relay pass's events
+  for the agency, coalesced (`cameras/wall/batches.py`); each wall forwards those of the
+  cameras it shows as one message of the same shape
 - `incident.opened` {incident: {id, external_id, kind, priority, lat, lon, address, cameras, ...}}
 - `incident.closed` {incident: {id}}
 - `layout.pushed`   {layout: {id, name, grid, tiles, pushed_at, pushed_by}}
+- (a `camera.*` event about a camera shared with other agencies goes to their walls too)
 - `agency.suspended` {detail}: the agency is suspended; each wall says why and closes (4403)
 """
 
@@ -19,6 +23,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from cameras.sharing.fanout import fan_out
+
 logger = logging.getLogger(__name__)
 
 
@@ -27,11 +33,12 @@ def agency_group(agency_id: int) -> str:
 
 
 def send_to_agency(agency_id: int, event: dict) -> None:
-    """Send `event` to every wall of the agency once the current transaction commits."""
+    """Send `event` to every wall of the agency (and, for a shared camera, of those it is shared with) after commit."""
 
     def send():
         try:
-            async_to_sync(get_channel_layer().group_send)(agency_group(agency_id), event)
+            for target, _event in fan_out([(agency_id, event)]):
+                async_to_sync(get_channel_layer().group_send)(agency_group(target), event)
         except Exception:  # a down channel layer must not break the change that was made
             logger.warning("could not send %s to agency %s", event.get("type"), agency_id, exc_info=True)
 

@@ -314,5 +314,6 @@ from cameras.footage.models import (  # noqa: E402,F401 -- footage's own
 )
 from cameras.premises import PremisesRule  # noqa: E402,F401 -- each agency's premises ordinance
 from cameras.relay.models import RelayLease, RelayNode  # noqa: E402,F401 -- the relay fleet owns its models
+from cameras.sharing.models import CameraShare  # noqa: E402,F401 -- shares between agencies
 from cameras.viewing.models import ViewingSession  # noqa: E402,F401 -- purpose-bound viewing
 from cameras.wall.models import Layout, WallPush  # noqa: E402,F401 -- the wall owns its models

@@ -11,10 +11,14 @@ import os
 import re
 import signal
 import subprocess
+import threading
+import time
 from urllib.parse import quote
 
 import ffmpeg
+from django.db import connection
 
+from cameras.relay.ports import push_target
 from cameras.relay.process import ChildProcess, terminate_group
 from rtcc.ffmpeg import find_ffmpeg
 
@@ -154,3 +158,64 @@ class SimulatedCamera(ChildProcess):
         if self.is_running:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
+
+
+class LeaseFollowingCamera(SimulatedCamera):
+    """A simulated box that, as a real one, pushes only while a relay node listens for its camera:
+    each start asks where (the port the node took with the lease) and starts nothing until then.
+
+    With `follow`, a thread of its own starts it again whenever it is not running, as a box
+    follows its orders; without, the caller does (`manage.py simulate_cameras` loops anyway).
+    """
+
+    FOLLOW_PERIOD_S = 0.3
+
+    def __init__(self, camera, *, follow: bool = False, **options):
+        super().__init__(
+            camera.name,
+            host="",
+            port=0,
+            passphrase=camera.srt_passphrase,
+            stream_id=camera.stream_id,
+            **options,
+        )
+        self.camera = camera
+        self.following: threading.Event | None = threading.Event() if follow else None
+        self.lock = threading.Lock()
+
+    def start(self) -> None:
+        if self.following is not None and not self.following.is_set():
+            self.following.set()
+            threading.Thread(target=self.follow, name=f"box-{self.camera.pk}", daemon=True).start()
+        self.start_if_leased()
+
+    def start_if_leased(self) -> None:
+        with self.lock:
+            if self.is_running:
+                return
+            target = push_target(self.camera)
+            if target is None:
+                return
+            self.host, self.port = target
+            super().start()
+
+    def follow(self) -> None:
+        try:
+            while self.following.is_set():
+                self.start_if_leased()
+                time.sleep(self.FOLLOW_PERIOD_S)
+        finally:
+            connection.close()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        if self.following is not None:
+            self.following.clear()
+        with self.lock:
+            super().stop(timeout)
+
+    def kill(self) -> None:
+        """Lose power: no push and no following until started again."""
+        if self.following is not None:
+            self.following.clear()
+        with self.lock:
+            super().kill()

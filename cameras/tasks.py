@@ -11,6 +11,7 @@ from django.utils import timezone
 from cameras.footage.services import do_expire_lapsed_requests
 from cameras.relay.node import sweep_orphaned_statuses
 from cameras.retention import do_prune_recordings
+from cameras.sharing.services import do_close_lapsed_shares
 from cameras.viewing.services import do_end_sessions_that_lapsed
 
 RETRIES = {
@@ -22,25 +23,40 @@ RETRIES = {
 }
 
 
-@shared_task(**RETRIES)
-def sweep_orphaned_relays() -> int:
-    """Mark cameras shown as relayed but held by no live node offline; idempotent."""
-    return sweep_orphaned_statuses(timezone.now())
+def idempotent_task(name: str, service, doc: str):
+    """A beat task `cameras.tasks.<name>` that runs `service()` and returns what it counted.
+
+    Each is safe to run at any time and twice: it acts on the rows' state, not on a message.
+    """
+
+    def task() -> int:
+        return service()
+
+    task.__name__ = task.__qualname__ = name
+    task.__doc__ = doc
+    return shared_task(name=f"cameras.tasks.{name}", **RETRIES)(task)
 
 
-@shared_task(**RETRIES)
-def prune_recordings() -> int:
-    """Delete recordings past each agency's retention, with an audit line per camera; idempotent."""
-    return do_prune_recordings()
-
-
-@shared_task(**RETRIES)
-def expire_footage_requests() -> int:
-    """Close footage requests nobody answered in time; idempotent."""
-    return do_expire_lapsed_requests()
-
-
-@shared_task(**RETRIES)
-def end_lapsed_viewing_sessions() -> int:
-    """End viewing sessions past their expiry or on cameras no longer shared live; idempotent."""
-    return do_end_sessions_that_lapsed()
+sweep_orphaned_relays = idempotent_task(
+    "sweep_orphaned_relays",
+    lambda: sweep_orphaned_statuses(timezone.now()),
+    "Mark cameras shown as relayed but held by no live node offline.",
+)
+prune_recordings = idempotent_task(
+    "prune_recordings",
+    do_prune_recordings,
+    "Delete recordings past each agency's retention, with an audit line per camera.",
+)
+expire_footage_requests = idempotent_task(
+    "expire_footage_requests", do_expire_lapsed_requests, "Close footage requests nobody answered in time."
+)
+end_lapsed_viewing_sessions = idempotent_task(
+    "end_lapsed_viewing_sessions",
+    do_end_sessions_that_lapsed,
+    "End viewing sessions past their expiry or on cameras no longer shared live.",
+)
+close_lapsed_shares = idempotent_task(
+    "close_lapsed_shares",
+    do_close_lapsed_shares,
+    "End the viewing and wall tiles of shares between agencies whose window ran out.",
+)

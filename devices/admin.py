@@ -15,20 +15,23 @@ from devices.stock import do_assign_device, do_issue_claim_code, do_retire_devic
 from devices.tokens import do_request_token_rotation, do_revoke_token
 
 
+def device_action(description: str, service, done: str):
+    """An admin action that runs `service(user, device, request=...)` on each chosen device."""
+
+    @admin.action(description=description, permissions=["change"])
+    def action(self, request, queryset):
+        self._each(request, queryset, lambda device: service(request.user, device, request=request), done)
+
+    action.__name__ = service.__name__.removeprefix("do_")
+    return action
+
+
 @admin.register(Device)
 class DeviceAdmin(AgencyScopedAdmin, AuditedAdmin):
     """Stock and fleet of the agency's edge boxes; who owns a box is set by the owner's claim."""
 
-    list_display = [
-        "serial",
-        "model",
-        "state",
-        "delivery",
-        "owner",
-        "agency",
-        "last_heartbeat",
-        "agent_version",
-    ]
+    list_display = ["serial", "state", "delivery", "owner", "agency", "last_heartbeat", "owners_pause"]
+    list_display += ["agent_version"]
     list_filter = ["state", "delivery", "model", "agency"]
     search_fields = ["serial", "owner__username", "owner__email", "recipient"]
     list_select_related = ["owner", "agency"]
@@ -37,6 +40,7 @@ class DeviceAdmin(AgencyScopedAdmin, AuditedAdmin):
         "state",
         "state_changed_at",
         "last_heartbeat",
+        "owners_pause",
         "agent_version",
         "firmware_version",
         "camera_health_table",
@@ -103,6 +107,13 @@ class DeviceAdmin(AgencyScopedAdmin, AuditedAdmin):
         if obj.last_heartbeat_at is None:
             return "never" if obj.state in (Device.State.STOCKED, Device.State.ASSIGNED) else "not yet"
         return f"{timesince(obj.last_heartbeat_at, timezone.now())} ago"
+
+    @admin.display(description="Owner's pause", ordering="paused_at")
+    def owners_pause(self, obj):
+        # The owner's local switch: shown, never editable here (devices/pause.py).
+        if obj.paused_at is None:
+            return "–"
+        return f"Paused by its owner {obj.get_paused_from_display()}, {timesince(obj.paused_at, timezone.now())} ago"
 
     @admin.display(description="Camera health")
     def camera_health_table(self, obj):
@@ -200,29 +211,10 @@ class DeviceAdmin(AgencyScopedAdmin, AuditedAdmin):
             return None
         return render_label_sheet(request, labels, title=f"New claim codes for {len(labels)} device(s)")
 
-    @admin.action(description="Rotate tokens (at the next heartbeat)", permissions=["change"])
-    def rotate_tokens(self, request, queryset):
-        self._each(
-            request,
-            queryset,
-            lambda device: do_request_token_rotation(request.user, device, request=request),
-            "will get a new token at their next heartbeat",
-        )
-
-    @admin.action(description="Revoke tokens now", permissions=["change"])
-    def revoke_tokens(self, request, queryset):
-        self._each(
-            request,
-            queryset,
-            lambda device: do_revoke_token(request.user, device, request=request),
-            "revoked",
-        )
-
-    @admin.action(description="Retire", permissions=["change"])
-    def retire_devices(self, request, queryset):
-        self._each(
-            request,
-            queryset,
-            lambda device: do_retire_device(request.user, device, request=request),
-            "retired",
-        )
+    rotate_tokens = device_action(
+        "Rotate tokens (at the next heartbeat)",
+        do_request_token_rotation,
+        "will get a new token at their next heartbeat",
+    )
+    revoke_tokens = device_action("Revoke tokens now", do_revoke_token, "revoked")
+    retire_devices = device_action("Retire", do_retire_device, "retired")

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cameras.consent import live_refusal
-from cameras.relay.ports import push_target
+from cameras.relay.ports import held_push_targets
 from devices.models import Device, hash_token
 from devices.states import do_change_state, record_device_change
 
@@ -107,16 +107,27 @@ def do_record_heartbeat(
     return device
 
 
+NOT_RELAYED = "No relay node is listening for it now; the hub says when to send."
+
+
 def device_cameras(device: Device) -> list[dict]:
-    """The device's cameras; those that may stream now carry where and how to push them."""
-    cameras = []
-    for camera in device.cameras.filter(enabled=True).select_related("agency").order_by("pk"):
+    """The device's cameras; those to push now carry where and how.
+
+    A camera is pushed only while its owner's consent allows it and a relay node holds its
+    lease (listens for it): the same orders the control channel sends (`devices.consumers`).
+    """
+    cameras = list(device.cameras.filter(enabled=True).select_related("agency").order_by("pk"))
+    targets = held_push_targets([camera.pk for camera in cameras])
+    answer = []
+    for camera in cameras:
         refusal = live_refusal(camera)
         push = None
+        if not refusal and camera.pk not in targets:
+            refusal = NOT_RELAYED
         if not refusal:
-            host, port = push_target(camera)
+            host, port = targets[camera.pk]
             push = {"host": host, "port": port, "passphrase": camera.srt_passphrase}
-        cameras.append(
+        answer.append(
             {
                 "id": camera.pk,
                 "name": camera.name,
@@ -125,4 +136,4 @@ def device_cameras(device: Device) -> list[dict]:
                 "refusal": refusal,
             }
         )
-    return cameras
+    return answer

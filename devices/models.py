@@ -77,6 +77,12 @@ class Device(models.Model):
     last_ip = models.GenericIPAddressField(null=True, blank=True)
     firmware_version = models.CharField(max_length=32, blank=True)
     agent_version = models.CharField(max_length=32, blank=True)
+    # The owner's local switch: while set, the box pushes and uploads nothing, whatever the hub asks.
+    paused_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Where the owner paused it: on the box (only the box resumes it) or in the portal.
+    paused_from = models.CharField(
+        max_length=8, blank=True, editable=False, choices=[("box", "on the box"), ("portal", "in the portal")]
+    )
     # Per camera id (a string, as JSON keys are): frames, bitrate_kbps, errors, as last reported.
     camera_health = models.JSONField(default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -114,3 +120,34 @@ class Device(models.Model):
             return True
         now = now or timezone.now()
         return self.token_issued_at is not None and (now - self.token_issued_at).days >= TOKEN_MAX_AGE_DAYS
+
+
+class BoxUpload(models.Model):
+    """A window of a camera's recordings that its box is asked to upload: an approved footage request
+    for a camera whose video is kept on the box (devices/uploads.py)."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested from the box"
+        COMPLETE = "complete", "Uploaded and verified"
+        FAILED = "failed", "Failed"
+
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="uploads")
+    camera = models.ForeignKey("cameras.Camera", on_delete=models.CASCADE, related_name="box_uploads")
+    footage_request = models.OneToOneField(
+        "cameras.FootageRequest", on_delete=models.CASCADE, related_name="box_upload"
+    )
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.REQUESTED)
+    # What the box said it sent: [{"name", "size", "sha256"}], each checked against the bytes received.
+    files = models.JSONField(default=list, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["device", "status"])]
+
+    def __str__(self):
+        return f"upload {self.pk} of camera {self.camera_id} from {self.device_id}"

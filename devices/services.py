@@ -88,17 +88,10 @@ def do_claim_device(user, serial: str, claim_code: str, *, request=None) -> Devi
         # An UPDATE sends no post_save: a new owner voids the cameras' stored media decisions here.
         bump_on_commit(*(camera_scope(pk) for pk in claimed_cameras.values_list("pk", flat=True)))
         claimed_cameras.update(owner=user, kind=Camera.Kind.PRIVATE)
-        do_record_access(
-            user,
-            AccessEvent.Action.CAMERA_CHANGE,
-            device,
-            agency=device.agency,
-            request=request,
-            detail={
-                "change": "device_claimed",
-                "cameras": list(device.cameras.order_by("pk").values_list("pk", flat=True)),
-            },
-        )
+        cameras = list(device.cameras.order_by("pk").values_list("pk", flat=True))
+        detail = {"change": "device_claimed", "cameras": cameras}
+        action = AccessEvent.Action.CAMERA_CHANGE
+        do_record_access(user, action, device, agency=device.agency, request=request, detail=detail)
     return device
 
 

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from cameras.relay.boxes import tell_box
 from devices.models import Device
 from devices.states import record_device_change
 
@@ -32,6 +33,7 @@ def do_revoke_token(actor, device: Device, *, request=None) -> None:
     device.token_revoked_at = timezone.now()
     device.save(update_fields=["token_hash", "token_rotation_requested_at", "token_revoked_at"])
     record_device_change(actor, device, "device_token_revoked", request=request)
+    tell_box(device.pk)  # its control channel closes at once; the token is refused anyway
 
 
 @transaction.atomic

@@ -3,11 +3,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from cameras.portal.forms import add_service_errors
 from devices.forms import ClaimForm
 from devices.models import Device
+from devices.pause import do_owner_switch
 from devices.services import do_claim_device
 
 
@@ -57,3 +59,23 @@ def device_list(request):
         ]
         rows.append({"device": device, "health": health})
     return render(request, "portal/devices.html", {"rows": rows})
+
+
+@login_required
+@require_POST
+def device_switch(request, serial: str, action: str):
+    """The owner's pause button: the box stops every push and upload until resumed."""
+    # Only the owner's own boxes are found: another's is a 404, not a hint that it exists.
+    device = get_object_or_404(Device, serial=serial, owner=request.user)
+    try:
+        do_owner_switch(request.user, device, pause=action == "pause", request=request)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"{device.serial} is paused: it sends nothing until you resume it."
+            if action == "pause"
+            else f"{device.serial} is resumed.",
+        )
+    return redirect("portal-devices")

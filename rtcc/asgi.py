@@ -14,13 +14,21 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402 -- needs Django set 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from cameras.media.fast_path import MediaFastPath  # noqa: E402
-from rtcc.routing import websocket_urlpatterns  # noqa: E402
-from rtcc.websocket import SameOriginValidator  # noqa: E402
+from rtcc.routing import (  # noqa: E402
+    DEVICE_SOCKET_PATHS,
+    device_websocket_urlpatterns,
+    websocket_urlpatterns,
+)
+from rtcc.websocket import BoxSocketsApart, SameOriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         # Stored "yes" answers for live playlists and segments skip Django (cameras/media/fast_path.py).
         "http": MediaFastPath(django_asgi_app),
-        "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": BoxSocketsApart(
+            URLRouter(device_websocket_urlpatterns),
+            SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+            DEVICE_SOCKET_PATHS,
+        ),
     }
 )

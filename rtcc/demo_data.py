@@ -2,6 +2,7 @@
 
 import base64
 import math
+from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -13,6 +14,8 @@ from agencies.models import Agency, Membership
 from agencies.services import do_sync_admin_access
 from billing.models import Contract, DeviceSubscription, Invoice, InvoiceLine, Package
 from cameras.models import Camera, Consent
+from cameras.sharing.models import CameraShare
+from cameras.sharing.services import do_share_cameras
 from devices.models import Device
 
 CITY_CENTRE = (41.8781, -87.6298)
@@ -202,7 +205,28 @@ def seed(password: str, totp_secret: str) -> dict:
         description="Live package, per device-year",
         defaults={"quantity": Decimal(devices), "unit_price": contracts[riverside].price_per_device_year},
     )
+    share_demo_cameras(staff[0], riverside, lakeview, cameras)
     return {"agencies": [riverside, lakeview], "cameras": cameras}
+
+
+def share_demo_cameras(admin, riverside: Agency, lakeview: Agency, cameras) -> None:
+    """Riverside shares two street cameras with Lakeview for 30 days: `dispatcher2` sees them on the wall."""
+    if CameraShare.objects.in_force().filter(from_agency=riverside, to_agency=lakeview).exists():
+        return
+    streets = [
+        camera.pk
+        for camera in cameras
+        if camera.agency_id == riverside.pk and camera.kind == Camera.Kind.PUBLIC
+    ]
+    do_share_cameras(
+        admin,
+        riverside,
+        lakeview,
+        streets[:2],
+        ends_at=timezone.now() + timedelta(days=30),
+        purpose="Riverfront festival: mutual aid",
+        authority="Riverside-Lakeview mutual aid agreement (demo)",
+    )
 
 
 def seed_device(serial: str, agency: Agency, owner, contract: Contract) -> Device:

@@ -47,6 +47,22 @@ def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int
     return value
 
 
+def env_port_range(name: str, default: tuple[int, int]) -> tuple[int, int]:
+    """`LOW-HIGH`, both ports from 1024 to 65535, LOW <= HIGH."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    low, dash, high = raw.strip().partition("-")
+    if not dash or not low.strip().isdigit() or not high.strip().isdigit():
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a port range; write it as LOW-HIGH, e.g. 20000-20999."
+        )
+    low, high = int(low), int(high)
+    if not 1024 <= low <= high <= 65535:
+        raise ImproperlyConfigured(f"{name}={raw!r}: give ports from 1024 to 65535, the lower first.")
+    return low, high
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:

@@ -164,7 +164,7 @@ def finest_level(
     return level
 
 
-def cells_covering(south: float, west: float, north: float, east: float, most_ranges: int = 16) -> Q:
+def cells_covering(south: float, west: float, north: float, east: float, most_ranges: int = 4) -> Q:
     """A condition on `geocell` that holds for every row in the box (and a few just outside)."""
     level = finest_level(south, west, north, east, most_ranges)
     ranges = key_ranges(south, west, north, east, level)

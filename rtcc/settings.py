@@ -18,6 +18,7 @@ from rtcc.env import (
     env_int,
     env_list,
     env_networks,
+    env_port_range,
     env_str,
     env_url,
     secret_key_from_file,
@@ -138,6 +139,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "timeout": 10,
     }
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # with a pool: psycopg checks each connection it lends
+    # A database that does not answer is an error within seconds, never a hung process.
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "connect_timeout", env_int("RTCC_DB_CONNECT_TIMEOUT", 5, minimum=1, maximum=300)
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: one URL feeds the Celery broker, the channel layer and the cache.
@@ -371,6 +376,9 @@ RTCC_PULL_ALLOWED_NETWORKS = env_networks("RTCC_PULL_ALLOWED_NETWORKS", [])
 
 # Relay fleet (cameras/relay, cameras/media; docs/relay-fleet.md)
 RTCC_RELAY_LEASE_SECONDS = env_int("RTCC_RELAY_LEASE_SECONDS", 15, minimum=3, maximum=300)
+# A relay node's statements end after this long (PostgreSQL): a hung database fails the pass,
+# and the fence stops ffmpeg at the lease's end whatever the database does.
+RTCC_RELAY_STATEMENT_SECONDS = env_int("RTCC_RELAY_STATEMENT_SECONDS", 5, minimum=1, maximum=300)
 RTCC_RELAY_STALL_SECONDS = env_int("RTCC_RELAY_STALL_SECONDS", 5, minimum=2, maximum=300)
 RTCC_RELAY_BACKOFF_MAX_SECONDS = env_int("RTCC_RELAY_BACKOFF_MAX_SECONDS", 10, minimum=1, maximum=600)
 RTCC_RELAY_STATUS_SECONDS = env_int("RTCC_RELAY_STATUS_SECONDS", 2, minimum=1, maximum=60)
@@ -381,10 +389,16 @@ RTCC_DEMAND_TTL_SECONDS = env_int("RTCC_DEMAND_TTL_SECONDS", 180, minimum=10, ma
 # The most relays one node runs; a camera beyond every live node's capacity shows
 # `no_capacity`. About 50 relays per core were measured with room to spare (BENCHMARKS.md).
 RTCC_RELAY_CAPACITY = env_int("RTCC_RELAY_CAPACITY", 50 * (os.cpu_count() or 1), minimum=1, maximum=100_000)
+# A relay node re-reads the whole desired state once per period, aligned to the clock (at each
+# whole minute with 60, when consent schedules turn); between, a pass reads only the cameras it
+# holds, the demanded ones and those a wake message names (cameras/relay/node.py).
+RTCC_RELAY_RECONCILE_SECONDS = env_int("RTCC_RELAY_RECONCILE_SECONDS", 60, minimum=1, maximum=3600)
 RTCC_RELAY_LINGER_SECONDS = env_int("RTCC_RELAY_LINGER_SECONDS", 30, minimum=0, maximum=3600)
 RTCC_INCIDENT_PREWARM_SECONDS = env_int("RTCC_INCIDENT_PREWARM_SECONDS", 120, minimum=0, maximum=3600)
-# Tests listen on their own range, so a running demo and a test run never share a port.
-RTCC_SRT_PORT_BASE = env_int("RTCC_SRT_PORT_BASE", 31000 if TESTING else 20000, minimum=1024, maximum=65000)
+# The UDP ports a relay node listens on for pushed cameras, one per relayed camera, handed out
+# with the lease (cameras/relay/ports.py). Below Linux's ephemeral range (32768-60999), which a
+# node refuses to overlap. Tests listen on their own range, so a demo and a test run never share one.
+RTCC_SRT_PORT_RANGE = env_port_range("RTCC_SRT_PORT_RANGE", (31000, 31999) if TESTING else (20000, 20999))
 RTCC_SRT_HOST = env_str("RTCC_SRT_HOST", "127.0.0.1")
 RTCC_MEDIA_URL_SECONDS = env_int("RTCC_MEDIA_URL_SECONDS", 300, minimum=30, maximum=3600)
 RTCC_MEDIA_ACCEL_REDIRECT = env_str("RTCC_MEDIA_ACCEL_REDIRECT")
@@ -397,6 +411,8 @@ CELERY_BEAT_SCHEDULE = {
     "prune-recordings": {"task": "cameras.tasks.prune_recordings", "schedule": 600.0},
     "expire-footage-requests": {"task": "cameras.tasks.expire_footage_requests", "schedule": 300.0},
     "end-lapsed-viewing": {"task": "cameras.tasks.end_lapsed_viewing_sessions", "schedule": 60.0},
+    "close-lapsed-shares": {"task": "cameras.tasks.close_lapsed_shares", "schedule": 15.0},
     # Half a heartbeat interval: a box is reported offline at most 15 s after its second miss.
     "mark-offline-devices": {"task": "devices.tasks.mark_offline_devices", "schedule": 15.0},
+    "request-box-uploads": {"task": "devices.tasks.request_box_uploads", "schedule": 15.0},
 }

@@ -26,6 +26,30 @@ def storable_text(value: str) -> bool:
     return "\x00" not in value and not any("\ud800" <= char <= "\udfff" for char in value)
 
 
+def required_text(errors: dict, field: str, value, *, missing: str, limit: int, too_long: str = "") -> str:
+    """`value` stripped; records in `errors[field]` why it is empty or longer than `limit`."""
+    text = (value or "").strip()
+    if not text:
+        errors[field] = missing
+    elif len(text) > limit:
+        errors[field] = too_long or f"Keep the {field.replace('_', ' ')} under {limit} characters."
+    return text
+
+
+def required_case_and_reason(errors: dict, case_number, reason, *, missing_reason: str) -> tuple[str, str]:
+    """A case number (up to 64 characters) and a reason (up to 500), both required, stripped."""
+    case_number = required_text(
+        errors,
+        "case_number",
+        case_number,
+        missing="A case number is required.",
+        limit=64,
+        too_long="A case number has at most 64 characters.",
+    )
+    reason = required_text(errors, "reason", reason, missing=missing_reason, limit=500)
+    return case_number, reason
+
+
 def is_id(value) -> bool:
     """A JSON integer (never a bool or a float) that a row's id could be."""
     return type(value) is int and 1 <= value <= ID_MAX

@@ -10,9 +10,12 @@ in CSRF_TRUSTED_ORIGINS (a site behind a proxy that rewrites the scheme or port)
 
 from urllib.parse import urlsplit
 
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
+
+from rtcc import jsonlimits
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -53,3 +56,40 @@ class SameOriginValidator:
         if scope["type"] == "websocket" and not origin_allowed(scope):
             return await WebsocketDenier()(scope, receive, send)
         return await self.application(scope, receive, send)
+
+
+class BoxSocketsApart:
+    """ASGI middleware: edge boxes' control sockets (`box_paths`) skip the browser stack.
+
+    A box is no browser: it sends no Origin and no cookie, and authenticates with its device
+    token in its consumer, which refuses any socket that does carry an Origin.
+    """
+
+    def __init__(self, box_application, browser_application, box_paths):
+        self.box_application, self.browser_application = box_application, browser_application
+        self.box_paths = frozenset(box_paths)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "websocket" and scope.get("path") in self.box_paths:
+            return await self.box_application(scope, receive, send)
+        return await self.browser_application(scope, receive, send)
+
+
+class BoundedJsonConsumer(AsyncJsonWebsocketConsumer):
+    """A consumer of small JSON messages: anything else is answered with a reason, never by an
+    exception that would end the connection with an error (the socket's 500)."""
+
+    max_message_chars = 4096
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if text_data is None or len(text_data) > self.max_message_chars:
+            await self.send_json(
+                {"type": "error", "detail": f"Send JSON text of at most {self.max_message_chars} characters."}
+            )
+            return
+        try:
+            content = jsonlimits.loads(text_data)
+        except jsonlimits.JSONRefused as error:
+            await self.send_json({"type": "error", "detail": str(error)})
+            return
+        await self.receive_json(content, **kwargs)

@@ -189,3 +189,9 @@ def authorization_for(user) -> str:
     """The Authorization header of an API token made directly, as if the user had signed in."""
     token, _ = Token.objects.get_or_create(user=user)
     return f"Token {token.key}"
+
+
+def run_admin_action(client, changelist: str, action: str, *pks, **fields):
+    """Choose rows `pks` on an admin change list and run `action` on them; the page it ends on."""
+    body = {"action": action, "_selected_action": list(pks), **fields}
+    return client.post(changelist, body, follow=True)

@@ -21,6 +21,18 @@ from cameras.api.incident_serializers import (
 from cameras.wall.incidents import docked_cameras
 
 
+def work_action(name: str, change: str, description: str):
+    """`POST /incidents/{id}/<name>/`: a dispatcher's `change` to the incident on the agency's walls."""
+
+    def work(self, request, pk=None):
+        return self._work(request, change)
+
+    # DRF names the route and the schema's operation after the function.
+    work.__name__ = name
+    work = action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])(work)
+    return extend_schema(request=None, responses={200: IncidentSerializer}, description=description)(work)
+
+
 @extend_schema_view(
     list=extend_schema(
         parameters=[
@@ -88,25 +100,18 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             raise ValidationError({"detail": error.messages}) from error
         return Response(self._with_cameras(incident))
 
-    @extend_schema(
-        request=None,
-        responses={200: IncidentSerializer},
-        description="A dispatcher takes the incident in hand: its alert stops on every wall of the agency. "
+    acknowledge = work_action(
+        "acknowledge",
+        "acknowledged",
+        "A dispatcher takes the incident in hand: its alert stops on every wall of the agency. "
         "Audited once; acknowledging again changes nothing. 400 for a closed incident.",
     )
-    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
-    def acknowledge(self, request, pk=None):
-        return self._work(request, "acknowledged")
-
-    @extend_schema(
-        request=None,
-        responses={200: IncidentSerializer},
-        description="Take the incident off the agency's walls; CAD keeps it open and viewing opened for it "
+    dismiss = work_action(
+        "dismiss",
+        "dismissed",
+        "Take the incident off the agency's walls; CAD keeps it open and viewing opened for it "
         "goes on until CAD closes it. Audited once. 400 for a closed incident.",
     )
-    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
-    def dismiss(self, request, pk=None):
-        return self._work(request, "dismissed")
 
     def list(self, request, *args, **kwargs):
         if membership_of(request.user) is None and not request.user.is_superuser:

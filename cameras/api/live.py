@@ -15,6 +15,7 @@ from cameras.media.services import MediaRefused, check_live_url_renewal
 from cameras.media.signing import hls_url_for, signed_hls_url
 from cameras.relay.demand import add_demand, release_demand, viewer_holder
 from cameras.viewing.services import do_close_viewing_sessions_of, do_open_viewing_session
+from rtcc.api import valid_input
 from rtcc.validators import IdField
 
 
@@ -96,10 +97,9 @@ class CameraLiveViewSet(viewsets.GenericViewSet):
         The player keeps playing and no new view starts: same session, no new audit line.
         """
         camera = self.get_object()
-        form = LiveRenewalSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        hls_url = valid_input(LiveRenewalSerializer, request)["hls_url"]
         try:
-            grant = check_live_url_renewal(request.user, camera.pk, form.validated_data["hls_url"])
+            grant = check_live_url_renewal(request.user, camera.pk, hls_url)
         except MediaRefused as error:
             return Response({"detail": error.reason}, status=error.status)
         add_demand(camera.pk, viewer_holder(request.user.pk, grant.session_id))

@@ -61,6 +61,11 @@ class PullCameraCreateSerializer(serializers.ModelSerializer):
 class NearQuerySerializer(serializers.Serializer):
     near = serializers.CharField(required=False)
     radius = serializers.FloatField(required=False, min_value=1, max_value=100_000, default=1000)
+    around = serializers.CharField(required=False)
+    q = serializers.CharField(required=False, max_length=100, default="")
+
+    def validate_around(self, value: str) -> tuple[float, float]:
+        return self.validate_near(value)
 
     def validate_near(self, value: str) -> tuple[float, float]:
         try:

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from agencies.permissions import AgencyRolePermission
 from cameras import services
 from cameras.access import cameras_visible_to
+from cameras.api.rows import camera_rows, counted_rows
 from cameras.api.serializers import (
     CameraSerializer,
     MapQuerySerializer,
@@ -14,8 +15,8 @@ from cameras.api.serializers import (
     NearQuerySerializer,
     PullCameraCreateSerializer,
 )
-from cameras.map import SECRET_FIELDS, map_items
-from rtcc.geo import within
+from cameras.map import map_items
+from cameras.search import search_cameras
 
 
 @extend_schema_view(
@@ -23,6 +24,8 @@ from rtcc.geo import within
         parameters=[
             OpenApiParameter("near", OpenApiTypes.STR, description="<lat>,<lon>: nearest first"),
             OpenApiParameter("radius", OpenApiTypes.FLOAT, description="metres around `near` (default 1000)"),
+            OpenApiParameter("around", OpenApiTypes.STR, description="<lat>,<lon>: nearest first, no radius"),
+            OpenApiParameter("q", OpenApiTypes.STR, description="text in the name or address"),
         ]
     ),
     create=extend_schema(request=PullCameraCreateSerializer, responses={201: CameraSerializer}),
@@ -43,13 +46,21 @@ class CameraViewSet(
         cameras = cameras_visible_to(self.request.user)
         if self.action != "list":
             return cameras
-        cameras = cameras.defer(*SECRET_FIELDS)
         query = NearQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
-        near = query.validated_data.get("near")
-        if near:
-            return within(cameras, near[0], near[1], query.validated_data["radius"])
-        return cameras
+        return search_cameras(
+            cameras,
+            near=query.validated_data.get("near"),
+            radius=query.validated_data["radius"],
+            around=query.validated_data.get("around"),
+            text=query.validated_data["q"],
+        )
+
+    def list(self, request, *args, **kwargs):
+        cameras = self.get_queryset()
+        return self.paginator.counted_page(
+            request, lambda offset, limit: counted_rows(cameras, offset, limit)
+        )
 
     def create(self, request, *args, **kwargs):
         form = PullCameraCreateSerializer(data=request.data)
@@ -77,7 +88,8 @@ class CameraViewSet(
         """What a map viewport shows, clustered on the server: at most 500 cameras and clusters."""
         query = MapQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        cameras, clusters = map_items(request.user, query.viewport())
-        items = CameraSerializer(cameras, many=True).data + clusters
+        lone, clusters = map_items(request.user, query.viewport())
+        cameras = camera_rows(lone)
+        items = cameras + clusters
         total = len(cameras) + sum(cluster["count"] for cluster in clusters)
         return Response({"total": total, "items": items})

@@ -4,7 +4,8 @@ An agency sees only its own requests and, on each, only the answer: never who ow
 camera or who else was asked.
 """
 
-from django.core.exceptions import PermissionDenied
+import re
+
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -12,10 +13,16 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from agencies.access import VIEWING_ROLES, has_role, scope_to_agency
+from agencies.access import VIEWING_ROLES, scope_to_agency
 from agencies.permissions import AgencyRolePermission
 from cameras.footage.models import FootageRequest
-from cameras.footage.services import do_create_footage_request, do_expire_lapsed_requests, do_mark_delivered
+from cameras.footage.services import (
+    check_may_fetch_footage,
+    do_create_footage_request,
+    do_expire_lapsed_requests,
+    do_mark_delivered,
+)
+from rtcc.api import case_window, valid_input
 from rtcc.validators import IdField
 
 REQUEST_FIELDS = [
@@ -84,17 +91,9 @@ class FootageRequestViewSet(
         request=FootageRequestInputSerializer, responses={201: FootageRequestSerializer(many=True)}
     )
     def create(self, request, *args, **kwargs):
-        form = FootageRequestInputSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        data = form.validated_data
+        data = valid_input(FootageRequestInputSerializer, request)
         created = do_create_footage_request(
-            request.user,
-            camera_ids=data["cameras"],
-            start=data["start"],
-            end=data["end"],
-            case_number=data["case_number"],
-            reason=data["reason"],
-            request=request,
+            request.user, camera_ids=data["cameras"], **case_window(data), request=request
         )
         requests = self.get_queryset().filter(pk__in=[row.pk for row in created]).order_by("pk")
         return Response(FootageRequestSerializer(requests, many=True).data, status=status.HTTP_201_CREATED)
@@ -103,17 +102,23 @@ class FootageRequestViewSet(
     @action(detail=True, methods=["get"], url_path="clip")
     def clip(self, request, pk=None):
         footage_request = self.get_object()
-        if not has_role(request.user, *VIEWING_ROLES):
-            raise PermissionDenied("Your role does not allow fetching footage.")
+        check_may_fetch_footage(request.user)
         export = footage_request.exports.filter(deleted_at__isnull=True).first()
         if export is None or not export.absolute_path.is_file():
             raise Http404("No clip for this request.")
         do_mark_delivered(request.user, export, request=request)
-        response = FileResponse(
-            open(export.absolute_path, "rb"),  # noqa: SIM115 -- FileResponse closes it
-            content_type="video/mp4",
-            as_attachment=True,
-            filename=f"{footage_request.case_number}-camera{footage_request.camera_id}-{footage_request.pk}.mp4",
-        )
-        response["X-Content-SHA256"] = export.sha256
-        return response
+        name = f"{footage_request.case_number}-camera{footage_request.camera_id}-{footage_request.pk}.mp4"
+        return clip_download(export, name)
+
+
+def clip_download(export, filename: str) -> FileResponse:
+    """The export's MP4 as an attachment, its SHA-256 in a header to check it against the manifest."""
+    response = FileResponse(
+        open(export.absolute_path, "rb"),  # noqa: SIM115 -- FileResponse closes it
+        content_type="video/mp4",
+        as_attachment=True,
+        # A case number is typed by a person: only safe characters reach the header.
+        filename=re.sub(r"[^A-Za-z0-9._-]+", "_", filename),
+    )
+    response["X-Content-SHA256"] = export.sha256
+    return response

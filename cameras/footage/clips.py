@@ -42,11 +42,16 @@ def exports_dir(camera_id: int) -> Path:
     return Path(settings.MEDIA_ROOT) / "exports" / str(camera_id)
 
 
-def segment_start(path: Path) -> datetime | None:
+def parse_stamp(name: str) -> datetime | None:
+    """The UTC time a segment's or a playlist's name (YYYYmmddTHHMMSSZ) stands for; None if it is none."""
     try:
-        return datetime.strptime(path.stem, SEGMENT_NAME_FORMAT).replace(tzinfo=UTC)
+        return datetime.strptime(name, SEGMENT_NAME_FORMAT).replace(tzinfo=UTC)
     except ValueError:
         return None
+
+
+def segment_start(path: Path) -> datetime | None:
+    return parse_stamp(path.stem)
 
 
 def list_segments(camera_id: int) -> list[Segment]:
@@ -92,6 +97,31 @@ def gaps_in(segments: list[Segment], start: datetime, end: datetime) -> list[dic
     return gaps
 
 
+def ffmpeg_argv(*arguments: str) -> list[str]:
+    """ffmpeg quiet but for errors, overwriting its output, reading no keyboard, with `arguments`."""
+    return [find_ffmpeg().path, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *arguments]
+
+
+def run_ffmpeg(argv: list[str], output: Path, doing: str, *, inputs_to_remove: tuple[Path, ...] = ()) -> None:
+    """Run ffmpeg to make `output`; ClipError saying what failed (`doing`: "cut the clip").
+
+    On any failure `output` is removed; `inputs_to_remove` (files written for this run) go either way.
+    """
+    try:
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=FFMPEG_TIMEOUT_S, check=False)
+        if result.returncode != 0 or output.stat().st_size == 0:
+            raise ClipError(f"ffmpeg could not {doing}: {result.stderr.strip()[-300:] or 'no output'}")
+    except subprocess.TimeoutExpired:
+        output.unlink(missing_ok=True)
+        raise ClipError(f"ffmpeg took too long to {doing}.") from None
+    except BaseException:
+        output.unlink(missing_ok=True)
+        raise
+    finally:
+        for path in inputs_to_remove:
+            path.unlink(missing_ok=True)
+
+
 @dataclass(frozen=True)
 class Clip:
     path: Path  # a temporary file; the caller moves it into place or deletes it
@@ -113,45 +143,26 @@ def cut_clip(camera_id: int, start: datetime, end: datetime) -> Clip:
     os.close(descriptor)
     output = Path(output)
     listing = output.with_suffix(".txt")
-    try:
-        # Our own file names only, never user input; quotes are escaped as the concat format asks.
-        listing.write_text("".join("file '{}'\n".format(str(s.path).replace("'", "'\\''")) for s in segments))
-        argv = [
-            find_ffmpeg().path,
-            "-hide_banner",
-            "-nostdin",
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "concat",
-            "-safe",
-            "0",
-            "-i",
-            str(listing),
-            "-map",
-            "0",
-            "-c",
-            "copy",
-            "-bsf:a",
-            "aac_adtstoasc",
-            "-movflags",
-            "+faststart",
-            str(output),
-        ]
-        try:
-            result = subprocess.run(
-                argv, capture_output=True, text=True, timeout=FFMPEG_TIMEOUT_S, check=False
-            )
-        except subprocess.TimeoutExpired:
-            raise ClipError("Cutting the clip took too long.") from None
-        if result.returncode != 0 or output.stat().st_size == 0:
-            raise ClipError(f"ffmpeg could not cut the clip: {result.stderr.strip()[-300:] or 'no output'}")
-    except BaseException:
-        output.unlink(missing_ok=True)
-        raise
-    finally:
-        listing.unlink(missing_ok=True)
+    # Our own file names only, never user input; quotes are escaped as the concat format asks.
+    listing.write_text("".join("file '{}'\n".format(str(s.path).replace("'", "'\\''")) for s in segments))
+    argv = ffmpeg_argv(
+        "-f",
+        "concat",
+        "-safe",
+        "0",
+        "-i",
+        str(listing),
+        "-map",
+        "0",
+        "-c",
+        "copy",
+        "-bsf:a",
+        "aac_adtstoasc",
+        "-movflags",
+        "+faststart",
+        str(output),
+    )
+    run_ffmpeg(argv, output, "cut the clip", inputs_to_remove=(listing,))
     return Clip(
         path=output,
         sha256=sha256_of(output),

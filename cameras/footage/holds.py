@@ -15,6 +15,7 @@ from agencies.services import do_record_access
 from cameras.footage.clips import Segment
 from cameras.footage.models import EvidenceHold
 from cameras.models import Camera
+from rtcc.validators import required_case_and_reason
 
 # Who places and releases holds: those who answer for an agency's evidence.
 HOLD_ROLES = (Membership.Role.ADMIN, Membership.Role.SUPERVISOR)
@@ -31,20 +32,14 @@ def check_may_hold(actor, camera: Camera) -> None:
 
 
 def check_hold_input(start, end, case_number: str, reason: str) -> tuple[str, str]:
-    case_number, reason = (case_number or "").strip(), (reason or "").strip()
     errors = {}
     if start is None or end is None or end <= start:
         errors["end"] = "The window ends after it starts."
     elif start > timezone.now():
         errors["start"] = "A hold keeps recordings already made: start it in the past."
-    if not case_number:
-        errors["case_number"] = "A hold is for a case: give its number."
-    elif len(case_number) > 64:
-        errors["case_number"] = "A case number has at most 64 characters."
-    if not reason:
-        errors["reason"] = "Say why the recordings must be kept."
-    elif len(reason) > 500:
-        errors["reason"] = "Keep the reason under 500 characters."
+    case_number, reason = required_case_and_reason(
+        errors, case_number, reason, missing_reason="Say why the recordings must be kept."
+    )
     if errors:
         raise ValidationError(errors)
     return case_number, reason

@@ -1,5 +1,6 @@
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.db import models
@@ -12,6 +13,14 @@ ANSWER_WITHIN = timedelta(days=7)
 
 def default_answer_by():
     return timezone.now() + ANSWER_WITHIN
+
+
+def case_window_constraints(prefix: str) -> list:
+    """A window of recordings that ends after it starts, asked for under a case number."""
+    return [
+        models.CheckConstraint(condition=Q(end__gt=F("start")), name=f"{prefix}_window_ordered"),
+        models.CheckConstraint(condition=~Q(case_number=""), name=f"{prefix}_needs_case_number"),
+    ]
 
 
 class FootageRequest(models.Model):
@@ -47,10 +56,7 @@ class FootageRequest(models.Model):
             models.Index(fields=["camera", "status", "-created_at"]),
             models.Index(fields=["agency", "-created_at"]),
         ]
-        constraints = [
-            models.CheckConstraint(condition=Q(end__gt=F("start")), name="footage_window_ordered"),
-            models.CheckConstraint(condition=~Q(case_number=""), name="footage_needs_case_number"),
-        ]
+        constraints = case_window_constraints("footage")
 
     def __str__(self):
         return f"{self.case_number}: {self.camera} {self.start:%Y-%m-%d %H:%M}"
@@ -97,15 +103,27 @@ class EvidenceHoldQuerySet(models.QuerySet):
         return self.filter(released_at__isnull=True)
 
 
-class EvidenceHold(models.Model):
-    """A case's hold on a camera's recordings of a window: retention deletes none of it until released."""
+class CaseWindow(models.Model):
+    """A window of a camera's recordings taken for a case, and why (holds and exports)."""
 
-    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="evidence_holds")
-    camera = models.ForeignKey("cameras.Camera", on_delete=models.PROTECT, related_name="evidence_holds")
     start = models.DateTimeField()
     end = models.DateTimeField()
     case_number = models.CharField(max_length=64)
     reason = models.CharField(max_length=500)
+
+    class Meta:
+        abstract = True
+
+    def covers(self, start, end) -> bool:
+        """Does the window overlap [start, end)?"""
+        return self.start < end and start < self.end
+
+
+class EvidenceHold(CaseWindow):
+    """A case's hold on a camera's recordings of a window: retention deletes none of it until released."""
+
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="evidence_holds")
+    camera = models.ForeignKey("cameras.Camera", on_delete=models.PROTECT, related_name="evidence_holds")
     placed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
@@ -124,14 +142,35 @@ class EvidenceHold(models.Model):
             models.Index(fields=["camera", "released_at"]),
             models.Index(fields=["agency", "released_at"]),
         ]
-        constraints = [
-            models.CheckConstraint(condition=Q(end__gt=F("start")), name="hold_window_ordered"),
-            models.CheckConstraint(condition=~Q(case_number=""), name="hold_needs_case_number"),
-        ]
+        constraints = case_window_constraints("hold")
 
     def __str__(self):
         return f"Hold {self.case_number}: {self.camera} {self.start:%Y-%m-%d %H:%M}–{self.end:%H:%M}"
 
-    def covers(self, start, end) -> bool:
-        """Does the hold's window overlap [start, end)?"""
-        return self.start < end and start < self.end
+
+class RecordingExport(CaseWindow):
+    """A watermarked clip an agency cut from its own camera's hub recordings, with its SHA-256 manifest."""
+
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="recording_exports")
+    camera = models.ForeignKey("cameras.Camera", on_delete=models.PROTECT, related_name="recording_exports")
+    exported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="recording_exports"
+    )
+    file_path = models.CharField(max_length=500, help_text="Relative to MEDIA_ROOT.")
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    manifest = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        # Newest first, per agency (the list, the report) and per camera (its history).
+        indexes = [models.Index(fields=[owner, "-created_at"]) for owner in ("agency", "camera")]
+        constraints = case_window_constraints("recording_export")
+
+    def __str__(self):
+        return f"{self.camera} for {self.case_number} ({self.sha256[:12]})"
+
+    @property
+    def absolute_path(self):
+        return Path(settings.MEDIA_ROOT) / self.file_path

@@ -11,7 +11,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from agencies.access import VIEWING_ROLES, membership_of
+from agencies.access import VIEWING_ROLES, has_role, membership_of
 from agencies.models import AccessEvent
 from agencies.services import do_record_access
 from cameras.access import cameras_visible_to
@@ -19,26 +19,22 @@ from cameras.footage.clips import ClipError, cut_clip, exports_dir
 from cameras.footage.models import FootageExport, FootageRequest
 from cameras.models import Consent
 from cameras.premises import premises_refusal
+from rtcc.validators import required_case_and_reason
 
 logger = logging.getLogger(__name__)
 
 MIN_WINDOW = timedelta(minutes=15)
 MAX_WINDOW = timedelta(hours=12)
 MAX_CAMERAS = 50
-SHARING_LEVELS = {Consent.Level.ON_REQUEST, Consent.Level.LIVE}
+# Registry owners were told the police "may contact you": a request is that contact, and the
+# owner still decides. Only an owner who shares nothing (or revoked) is never asked.
+SHARING_LEVELS = {Consent.Level.REGISTRY, Consent.Level.ON_REQUEST, Consent.Level.LIVE}
 
 
 def check_footage_window(start, end, case_number: str, reason: str, *, retention_days: int) -> None:
     """Raise ValidationError, naming the field, for a request that cannot be made."""
     errors = {}
-    if not (case_number or "").strip():
-        errors["case_number"] = "A case number is required."
-    elif len(case_number.strip()) > 64:
-        errors["case_number"] = "A case number has at most 64 characters."
-    if not (reason or "").strip():
-        errors["reason"] = "Say why the footage is needed."
-    elif len(reason.strip()) > 500:
-        errors["reason"] = "Keep the reason under 500 characters."
+    required_case_and_reason(errors, case_number, reason, missing_reason="Say why the footage is needed.")
     if start is None or end is None:
         errors["end"] = "Give both start and end."
     elif not (MIN_WINDOW <= end - start <= MAX_WINDOW):
@@ -61,17 +57,27 @@ def requestable_consent(camera, now) -> bool:
     return consent.expires_at is None or now < consent.expires_at
 
 
+def footage_staff_agency(actor, refusal: str):
+    """The agency of `actor` if they work with video in it and it is not suspended; PermissionDenied otherwise."""
+    membership = membership_of(actor)
+    if membership is None or membership.role not in VIEWING_ROLES:
+        raise PermissionDenied(refusal)
+    if membership.agency.is_suspended:
+        raise PermissionDenied(membership.agency.suspension_refusal())
+    return membership.agency
+
+
+def check_may_fetch_footage(user) -> None:
+    if not has_role(user, *VIEWING_ROLES):
+        raise PermissionDenied("Your role does not allow fetching footage.")
+
+
 @transaction.atomic
 def do_create_footage_request(
     actor, *, camera_ids, start, end, case_number: str, reason: str, request=None
 ) -> list[FootageRequest]:
-    """One pending request per camera; every camera must share footage on request or live."""
-    membership = membership_of(actor)
-    if membership is None or membership.role not in VIEWING_ROLES:
-        raise PermissionDenied("Only agency staff who work with video can request footage.")
-    agency = membership.agency
-    if agency.is_suspended:
-        raise PermissionDenied(agency.suspension_refusal())
+    """One pending request per camera; every camera's owner must be on the registry or share more."""
+    agency = footage_staff_agency(actor, "Only agency staff who work with video can request footage.")
     check_footage_window(start, end, case_number, reason, retention_days=agency.retention_days)
     camera_ids = list(dict.fromkeys(camera_ids or []))
     if not camera_ids:

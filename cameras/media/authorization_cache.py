@@ -199,22 +199,29 @@ def stored_decision(name: str) -> Decision | None:
 
 def authorize_live_request(token: str, camera_id: int, request) -> MediaGrant:
     """`check_live_media` for a playlist or segment request, answered from Redis when it can be."""
+    return authorize_live(
+        token, camera_id, request.user, request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
+    )
+
+
+def authorize_live(token: str, camera_id: int, user, session_cookie: str) -> MediaGrant:
+    """`check_live_media` for `user` holding `token` (a request, or a wall's video socket)."""
     grant = read_token(token, camera_id)
     if grant is None or settings.RTCC_MEDIA_AUTH_CACHE_SECONDS == 0:
-        return check_live_media(token, camera_id, request.user)
-    name = decision_key(token, request.COOKIES.get(settings.SESSION_COOKIE_NAME, ""))
+        return check_live_media(token, camera_id, user)
+    name = decision_key(token, session_cookie)
     try:
         decision = stored_decision(name)
     except RedisError:
         log.warning("media authorization: Redis unreachable, checking against the database")
-        return check_live_media(token, camera_id, request.user)
+        return check_live_media(token, camera_id, user)
     if decision is None:
-        decision = decide_and_store(name, grant, token, camera_id, request)
+        decision = decide_and_store(name, grant, token, camera_id, user)
     decision.apply()
     return grant
 
 
-def decide_and_store(name: str, grant: MediaGrant, token: str, camera_id: int, request) -> Decision:
+def decide_and_store(name: str, grant: MediaGrant, token: str, camera_id: int, user) -> Decision:
     scopes = scopes_of(grant)
     try:
         generations = current_generations(scopes)
@@ -222,7 +229,7 @@ def decide_and_store(name: str, grant: MediaGrant, token: str, camera_id: int, r
         generations = None
     now = timezone.now()
     try:
-        check_live_media(token, camera_id, request.user)
+        check_live_media(token, camera_id, user)
         status, reason = 200, ""
     except MediaRefused as error:
         status, reason = error.status, error.reason

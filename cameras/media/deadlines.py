@@ -1,7 +1,7 @@
 """When a stored media decision must end though nothing was written: the next time boundary.
 
-A decision may outlive no schedule window opening or closing, no consent or viewing session
-expiring, no contract day starting or ending, and never `RTCC_MEDIA_AUTH_CACHE_SECONDS`.
+A decision may outlive no schedule window opening or closing, no consent, viewing session or
+share between agencies beginning or ending, no contract day starting or ending, and never `RTCC_MEDIA_AUTH_CACHE_SECONDS`.
 """
 
 from datetime import datetime, timedelta
@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from cameras.media.signing import MediaGrant
 from cameras.models import Camera, Consent
+from cameras.sharing.rules import next_share_turn
 from cameras.viewing.models import ViewingSession
 
 
@@ -24,6 +25,9 @@ def deadline(grant: MediaGrant, now: datetime) -> datetime:
         if expires_at is not None:
             limits.append(expires_at)
     camera = Camera.objects.select_related("agency").filter(pk=grant.camera_id).first()
+    share_turn = next_share_turn(grant.camera_id, now)
+    if share_turn is not None:
+        limits.append(share_turn)
     consent = Consent.objects.current().filter(camera_id=grant.camera_id).first()
     if camera is not None and consent is not None:
         if consent.expires_at is not None:

@@ -11,7 +11,10 @@ list; it follows the checks of `check_live_media` one by one:
 - the agency row (any field: suspension, time zone), its contracts, its premises rules,
   and its incidents, which incident-radius consents are checked against: the agency's
   generation, which covers all its cameras and members at once;
-- per-camera grants (django-guardian), to a user or a group: everything, as they are rare.
+- per-camera grants (django-guardian), to a user or a group: everything, as they are rare;
+- shares between agencies: the receiving agency's generation and each shared camera's,
+  bumped by `cameras.sharing.services` on giving and revoking (a share's window ending is
+  a deadline, `cameras/media/deadlines.py`).
 
 Model signals catch every `save()` and `delete()`, in the admin as in the services; the
 few changes made with a queryset UPDATE bump where they are made.
@@ -39,52 +42,35 @@ from cameras.viewing.models import ViewingSession
 User = get_user_model()
 
 
-@receiver([post_save, post_delete], sender=Camera, dispatch_uid="media-auth-camera")
-def camera_changed(sender, instance, **kwargs):
-    # A camera's status and frame times are written with UPDATE (cameras/relay/status.py), so
-    # a relay's heartbeat does not land here; an edit, a move or a delete does.
-    bump_on_commit(camera_scope(instance.pk))
+# Each model whose rows decide media requests, and how a row names the scope it belongs to. A
+# camera's status and frame times are written with UPDATE (cameras/relay/status.py), so a
+# relay's heartbeat does not bump; an edit, a move or a delete does.
+SCOPE_OF_ROW = {
+    Camera: lambda row: camera_scope(row.pk),
+    Consent: lambda row: camera_scope(row.camera_id),
+    Agency: lambda row: agency_scope(row.pk),
+    Contract: lambda row: agency_scope(row.agency_id),
+    PremisesRule: lambda row: agency_scope(row.agency_id),
+    Incident: lambda row: agency_scope(row.agency_id),
+    Membership: lambda row: user_scope(row.user_id),
+    User: lambda row: user_scope(row.pk),
+    ViewingSession: lambda row: user_scope(row.user_id),
+}
 
 
-@receiver([post_save, post_delete], sender=Consent, dispatch_uid="media-auth-consent")
-def consent_changed(sender, instance, **kwargs):
-    bump_on_commit(camera_scope(instance.camera_id))
+def row_changed(sender, instance, **kwargs):
+    bump_on_commit(SCOPE_OF_ROW[sender](instance))
 
 
-@receiver([post_save, post_delete], sender=Agency, dispatch_uid="media-auth-agency")
-def agency_changed(sender, instance, **kwargs):
-    bump_on_commit(agency_scope(instance.pk))
-
-
-@receiver([post_save, post_delete], sender=Contract, dispatch_uid="media-auth-contract")
-def contract_changed(sender, instance, **kwargs):
-    bump_on_commit(agency_scope(instance.agency_id))
-
-
-@receiver([post_save, post_delete], sender=PremisesRule, dispatch_uid="media-auth-premises-rule")
-def premises_rule_changed(sender, instance, **kwargs):
-    bump_on_commit(agency_scope(instance.agency_id))
-
-
-@receiver([post_save, post_delete], sender=Incident, dispatch_uid="media-auth-incident")
-def incident_changed(sender, instance, **kwargs):
-    bump_on_commit(agency_scope(instance.agency_id))
+for model in SCOPE_OF_ROW:
+    for signal in (post_save, post_delete):
+        signal.connect(row_changed, sender=model, dispatch_uid=f"media-auth-{model._meta.label_lower}")
 
 
 @receiver(incident_closed, dispatch_uid="media-auth-incident-closed")
 def incident_was_closed(sender, incident, **kwargs):
     # Closed with a conditional UPDATE (agencies/incidents.py): no post_save.
     bump_on_commit(agency_scope(incident.agency_id))
-
-
-@receiver([post_save, post_delete], sender=Membership, dispatch_uid="media-auth-membership")
-def membership_changed(sender, instance, **kwargs):
-    bump_on_commit(user_scope(instance.user_id))
-
-
-@receiver([post_save, post_delete], sender=User, dispatch_uid="media-auth-user")
-def user_changed(sender, instance, **kwargs):
-    bump_on_commit(user_scope(instance.pk))
 
 
 @receiver(m2m_changed, sender=User.groups.through, dispatch_uid="media-auth-user-groups")
@@ -97,11 +83,6 @@ def user_groups_changed(sender, instance, action, reverse, pk_set, **kwargs):
             bump_on_commit(everything_scope())
     else:
         bump_on_commit(user_scope(instance.pk))
-
-
-@receiver([post_save, post_delete], sender=ViewingSession, dispatch_uid="media-auth-viewing-session")
-def viewing_session_changed(sender, instance, **kwargs):
-    bump_on_commit(user_scope(instance.user_id))
 
 
 @receiver([post_save, post_delete], sender=UserObjectPermission, dispatch_uid="media-auth-user-grant")

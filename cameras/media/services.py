@@ -7,6 +7,7 @@ from agencies.access import VIEWING_ROLES, agency_of, has_role
 from cameras.access import cameras_visible_to
 from cameras.consent import is_agency_camera, live_refusal
 from cameras.media.signing import MediaGrant, read_token, token_in
+from cameras.sharing.rules import foreign_refusal
 from cameras.viewing.models import ViewingSession
 
 
@@ -17,8 +18,8 @@ class MediaRefused(Exception):
         self.reason = reason
 
 
-def check_may_watch(user, camera_id: int):
-    """The camera if `user` may watch its live video now; MediaRefused otherwise."""
+def check_may_watch(user, camera_id: int, scope: str = "live"):
+    """The camera if `user` may watch its live video now (its recordings, with `scope` "recorded"); MediaRefused otherwise."""
     if not getattr(user, "is_active", False):
         raise MediaRefused(403, "Sign in as an agency user.")
     if not (user.is_superuser or has_role(user, *VIEWING_ROLES)):
@@ -29,7 +30,7 @@ def check_may_watch(user, camera_id: int):
     camera = cameras_visible_to(user).filter(pk=camera_id).first()
     if camera is None:
         raise MediaRefused(404, "No such camera.")
-    refusal = live_refusal(camera)
+    refusal = live_refusal(camera) or foreign_refusal(user, camera, scope)
     if refusal:
         raise MediaRefused(403, refusal)
     return camera
@@ -58,10 +59,15 @@ def check_live_media(token: str, camera_id: int, request_user=None) -> MediaGran
     grant = read_token(token, camera_id)
     if grant is None:
         raise MediaRefused(403, "This video link is invalid or has expired; open the camera again.")
+    return check_grant(grant, camera_id, request_user)
+
+
+def check_grant(grant: MediaGrant, camera_id: int, request_user=None, scope: str = "live") -> MediaGrant:
+    """`grant` if its user may still have this camera's media now (`scope`: live or recorded); MediaRefused otherwise."""
     if getattr(request_user, "is_authenticated", False) and request_user.pk != grant.user_id:
         raise MediaRefused(403, "This video link was issued to someone else.")
     user = get_user_model().objects.filter(pk=grant.user_id).first()
-    camera = check_may_watch(user, camera_id)
+    camera = check_may_watch(user, camera_id, scope)
     if grant.session_id is None:
         if not is_agency_camera(camera):
             raise MediaRefused(403, "A private camera is watched only within a viewing session.")

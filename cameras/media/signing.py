@@ -33,11 +33,16 @@ def hls_url_for(camera, user, session) -> tuple[str, datetime]:
     return signed_hls_url(MediaGrant(camera.pk, user.pk, session.pk if session is not None else None))
 
 
+def sign_grant(grant: MediaGrant, salt: str = SALT) -> str:
+    """A URL-safe token carrying `grant`; `salt` keeps live and recorded links apart."""
+    return signing.dumps(
+        {"c": grant.camera_id, "u": grant.user_id, "s": grant.session_id}, salt=salt, compress=False
+    )
+
+
 def signed_hls_url(grant: MediaGrant) -> tuple[str, datetime]:
     """(playlist URL, expiry) carrying `grant`, valid from now."""
-    token = signing.dumps(
-        {"c": grant.camera_id, "u": grant.user_id, "s": grant.session_id}, salt=SALT, compress=False
-    )
+    token = sign_grant(grant)
     url = reverse("media-live", kwargs={"camera_id": grant.camera_id, "token": token, "name": "index.m3u8"})
     return url, timezone.now() + url_lifetime()
 
@@ -53,10 +58,10 @@ def token_in(url: str, camera_id: int) -> str | None:
     return match.kwargs["token"]
 
 
-def read_token(token: str, camera_id: int) -> MediaGrant | None:
+def read_token(token: str, camera_id: int, salt: str = SALT) -> MediaGrant | None:
     """The grant the token carries if it is genuine, unexpired and for this camera; else None."""
     try:
-        data = signing.loads(token, salt=SALT, max_age=url_lifetime())
+        data = signing.loads(token, salt=salt, max_age=url_lifetime())
         grant = MediaGrant(int(data["c"]), int(data["u"]), None if data["s"] is None else int(data["s"]))
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         return None

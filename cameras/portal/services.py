@@ -90,13 +90,9 @@ def do_register_camera(
     if refusal:
         raise ValidationError({"premises": refusal})
     camera.save()
+    detail = {"change": "registered", "premises": premises}
     do_record_access(
-        owner,
-        AccessEvent.Action.CAMERA_CHANGE,
-        camera,
-        agency=agency,
-        request=request,
-        detail={"change": "registered", "premises": premises},
+        owner, AccessEvent.Action.CAMERA_CHANGE, camera, agency=agency, request=request, detail=detail
     )
     do_set_consent(owner, camera, Consent.Level.REGISTRY, note="registered", request=request)
     return camera

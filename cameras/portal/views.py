@@ -24,6 +24,7 @@ from cameras.portal import services as owner_services
 from cameras.premises import policy_conflicts, premises_refusal
 from cameras.relay.layout import snapshot_path
 from cameras.services import do_revoke_consent, do_set_consent
+from cameras.sharing.rules import agencies_with_access
 
 RECEIPTS_SHOWN = 500
 DAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -172,6 +173,8 @@ def camera_detail(request, pk):
             "live_refusal": live_refusal(camera) if consent and consent.level == Consent.Level.LIVE else None,
             "can_stream_live": streams_through_device(camera),
             "mask_count": camera.privacy_masks.count(),
+            # Counted from the rows that give access, never declared.
+            "agencies_with_access": list(agencies_with_access(Camera.objects.filter(pk=camera.pk))),
             "policy_conflict": premises_refusal(camera, consent.level) if consent else "",
             # Said before the owner chooses, not only once a choice is refused.
             "live_forbidden": premises_refusal(camera, Consent.Level.LIVE),

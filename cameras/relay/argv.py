@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import ffmpeg
 
 from cameras.relay import layout
+from cameras.relay.fragments import MOVFLAGS
 
 IO_TIMEOUT_US = 5_000_000
 HLS_SEGMENT_S = 1
@@ -172,10 +173,13 @@ def build_command(
     input_path: str | None = None,
     transcode: bool = False,
     gate_url: str = "",
+    fragments_fd: int | None = None,
 ) -> Command:
     """The argument list for `spec`; `input_path` is the pipe the concat list will come through.
 
     Masks always mean a transcode; `transcode` forces one for a source that is not H.264.
+    `fragments_fd`: a pipe for the wall's low-latency fragments (cameras/relay/fragments.py),
+    the same stream copy as HLS; a transcoding relay serves HLS only.
     """
     source = source_for(spec, gate_url)
     transcode = transcode or bool(spec.masks)
@@ -238,6 +242,17 @@ def build_command(
             outputs.append(
                 ffmpeg.output(
                     video, str(recordings / layout.RECORDING_PATTERN), vcodec="copy", **recording_options()
+                )
+            )
+        if fragments_fd is not None:
+            outputs.append(
+                ffmpeg.output(
+                    video,
+                    f"pipe:{int(fragments_fd)}",
+                    vcodec="copy",
+                    f="mp4",
+                    movflags=MOVFLAGS,
+                    flush_packets=1,
                 )
             )
     outputs.append(

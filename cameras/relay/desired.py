@@ -14,20 +14,24 @@ from cameras.consent import active_contract_agency_ids, live_refusals
 from cameras.models import Camera
 
 
-def desired_cameras(now: datetime | None = None, demanded=frozenset()) -> dict:
+def desired_cameras(now: datetime | None = None, demanded=frozenset(), among=None) -> dict:
     """{camera id: Camera} of every camera that should have a relay at `now`, in a few queries.
 
-    `demanded`: the ids of on-demand cameras someone needs now.
+    `demanded`: the ids of on-demand cameras someone needs now. `among`: decide only these
+    camera ids (a relay node's pass between full reconciles); None: every camera.
     """
     now = now or timezone.now()
+    cameras = Camera.objects.all() if among is None else Camera.objects.filter(pk__in=list(among))
     candidates = list(
-        Camera.objects.filter(
+        cameras.filter(
             Q(relay_mode=Camera.RelayMode.CONTINUOUS) | Q(pk__in=list(demanded)),
             enabled=True,
             source__in=[Camera.Source.PUSH, Camera.Source.PULL],
             agency_id__in=Subquery(active_contract_agency_ids(now)),
             agency__suspended_at__isnull=True,
         )
+        # A box its owner paused sends nothing, so nothing waits for it (devices/pause.py).
+        .filter(Q(device__isnull=True) | Q(device__paused_at__isnull=True))
         .select_related("agency")
         .prefetch_related("privacy_masks")
     )

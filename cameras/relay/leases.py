@@ -22,37 +22,49 @@ def lease_duration() -> timedelta:
     return timedelta(seconds=settings.RTCC_RELAY_LEASE_SECONDS)
 
 
-def claim(node_id: int, camera_id: int, now=None) -> bool:
-    """Take the camera's lease for the node if it is free or lapsed (or already ours)."""
+def claim(node_id: int, camera_id: int, now=None, *, srt_port: int | None = None) -> bool:
+    """Take the camera's lease for the node if it is free or lapsed (or already ours), with the
+    port the node listens on for it (a pushed camera)."""
     now = now or timezone.now()
     expires = now + lease_duration()
-    taken = (
-        RelayLease.objects.filter(camera_id=camera_id)
-        .filter(Q(expires_at__lte=now) | Q(node_id=node_id))
-        .update(
-            node_id=node_id,
-            acquired_at=now,
-            expires_at=expires,
-            status="",
-            pid=None,
-            process_started_at=None,
-            restarts=0,
-            fps=0,
-            bitrate_kbps=0,
-            last_error="",
-        )
-    )
+    try:
+        with transaction.atomic():
+            taken = claim_existing(node_id, camera_id, now, expires, srt_port)
+    except IntegrityError:
+        # The node's own stale lease of another camera still names this port: not this time.
+        return False
     if taken:
         return True
     try:
         with transaction.atomic():
             RelayLease.objects.create(
-                camera_id=camera_id, node_id=node_id, acquired_at=now, expires_at=expires
+                camera_id=camera_id, node_id=node_id, acquired_at=now, expires_at=expires, srt_port=srt_port
             )
     except IntegrityError:
         # Another node inserted it first (or the camera was deleted).
         return False
     return True
+
+
+# What a lease says of its holder's ffmpeg, reset when another node (or a new life) takes it.
+NO_PROCESS_YET = {
+    "status": "",
+    "pid": None,
+    "process_started_at": None,
+    "restarts": 0,
+    "fps": 0,
+    "bitrate_kbps": 0,
+    "last_error": "",
+}
+
+
+def claim_existing(node_id: int, camera_id: int, now, expires, srt_port: int | None) -> int:
+    holder = {"node_id": node_id, "acquired_at": now, "expires_at": expires, "srt_port": srt_port}
+    return (
+        RelayLease.objects.filter(camera_id=camera_id)
+        .filter(Q(expires_at__lte=now) | Q(node_id=node_id))
+        .update(**holder, **NO_PROCESS_YET)
+    )
 
 
 def renew(node_id: int, camera_ids, now=None) -> set[int]:
@@ -91,6 +103,12 @@ def held_elsewhere(node_id: int, now=None) -> set[int]:
         .exclude(node_id=node_id)
         .values_list("camera_id", flat=True)
     )
+
+
+def lapsed(now=None) -> set[int]:
+    """Cameras whose lease ran out unrenewed (their node died or hung): to be placed again."""
+    now = now or timezone.now()
+    return set(RelayLease.objects.filter(expires_at__lte=now).values_list("camera_id", flat=True))
 
 
 def is_held(camera_id: int, now=None) -> bool:

@@ -40,6 +40,9 @@ class RelayLease(models.Model):
     acquired_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
 
+    # The UDP port of the holder's range it listens on for a pushed camera (cameras/relay/ports.py).
+    srt_port = models.PositiveIntegerField(null=True, blank=True)
+
     # What the holder last saw of its ffmpeg, for `manage.py relays`.
     status = models.CharField(max_length=16, blank=True)
     pid = models.PositiveIntegerField(null=True, blank=True)
@@ -53,9 +56,11 @@ class RelayLease(models.Model):
         ordering = ["camera_id"]
         indexes = [models.Index(fields=["node", "expires_at"]), models.Index(fields=["expires_at"])]
         constraints = [
+            # A node never gives one port to two cameras.
+            models.UniqueConstraint(fields=["node", "srt_port"], name="lease_one_camera_per_node_port"),
             models.CheckConstraint(
                 condition=Q(expires_at__gte=models.F("acquired_at")), name="lease_expires_after_acquired"
-            )
+            ),
         ]
 
     def __str__(self):

@@ -17,26 +17,28 @@ import shutil
 import socket
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
+from django.db.backends.signals import connection_created
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from cameras.consent import live_refusal
 from cameras.models import Camera
 from cameras.relay import leases
+from cameras.relay.boxes import tell_boxes
 from cameras.relay.demand import DemandUnknown, demanded_camera_ids
 from cameras.relay.desired import desired_cameras
 from cameras.relay.layout import live_dir, snapshot_path
 from cameras.relay.models import RelayLease, RelayNode
 from cameras.relay.orphans import ffmpeg_dying_with_parent
-from cameras.relay.ports import srt_port
+from cameras.relay.ports import PortPool, check_port_range
 from cameras.relay.process import RelayProcess, RelaySpec
-from cameras.relay.status import IDLE_REASON, do_set_camera_status, record_frames, send_events
-from cameras.relay.wake import WakeListener
+from cameras.relay.status import IDLE_REASON, PAUSED_REASON, do_set_camera_status, record_frames, send_events
+from cameras.relay.wake import WakeListener, wake_nodes
 from rtcc.ffmpeg import find_ffmpeg
 
 logger = logging.getLogger(__name__)
@@ -54,6 +56,16 @@ ACTIVE_STATUSES = ["starting", "live", "stalled", "backoff"]
 
 class NodeNameInUse(RuntimeError):
     pass
+
+
+def limit_statement_time(sender, connection, **kwargs) -> None:
+    """In a relay node, every PostgreSQL statement ends within RTCC_RELAY_STATEMENT_SECONDS."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('statement_timeout', %s, false)",
+                [f"{settings.RTCC_RELAY_STATEMENT_SECONDS}s"],
+            )
 
 
 def backoff_seconds(failures: int, cap: float, rng=random) -> float:
@@ -81,7 +93,7 @@ def assigned_node(camera_id: int, capacity: dict[str, int], load: dict[str, int]
     return None
 
 
-def relay_spec(camera):
+def relay_spec(camera, srt_port: int | None = None):
     masks = tuple((m.x, m.y, m.width, m.height) for m in camera.privacy_masks.all())
     # An on-demand camera is watched, never kept: no recording at the hub.
     record = camera.relay_mode == Camera.RelayMode.CONTINUOUS
@@ -92,7 +104,7 @@ def relay_spec(camera):
     return RelaySpec(
         camera_id=camera.pk,
         source="push",
-        srt_port=srt_port(camera.pk),
+        srt_port=srt_port,
         passphrase=camera.srt_passphrase,
         stream_id=camera.stream_id,
         masks=masks,
@@ -154,8 +166,14 @@ class RelayNodeRunner:
         self.pass_started = time.monotonic()
         # Cameras this node marked `no_capacity`; cleared when they are relayed or no longer wanted.
         self.unplaced: set[int] = set()
+        # Cameras that fell to this node while its port range was full.
+        self.portless: set[int] = set()
+        # The reconcile period (of RTCC_RELAY_RECONCILE_SECONDS, counted on the clock) of the
+        # last pass that read the whole desired state; None: none yet.
+        self.reconciled_period: int | None = None
         # Set by `drain()` (a deploy): run nothing, take nothing, until the process restarts.
         self.draining = False
+        self.ports = PortPool(*settings.RTCC_SRT_PORT_RANGE)
 
     # Life cycle
 
@@ -190,7 +208,20 @@ class RelayNodeRunner:
                 raise NodeNameInUse(f"relay node name {self.name!r} is in use by a live node")
             time.sleep(0.5)
 
+    @staticmethod
+    def limit_database_time() -> None:
+        """Every connection this process opens from now on limits its statements' time."""
+        connection_created.connect(limit_statement_time, dispatch_uid="relay-statement-timeout")
+        close_old_connections()
+        connection.close()  # the next query opens a limited one
+
+    def check_ports(self) -> None:
+        """Raise PortRangeRefused, with what to do, when this node's port range cannot be used."""
+        check_port_range(self.ports.low, self.ports.high)
+
     def run(self) -> None:
+        self.check_ports()
+        self.limit_database_time()
         self.register()
         logger.info("relay node %s running (pid %s)", self.name, self.pid)
         self.listener = WakeListener(self.wake)
@@ -230,11 +261,13 @@ class RelayNodeRunner:
         return {
             "node": self.name,
             "capacity": self.capacity,
+            "srt_port_range": f"{self.ports.low}-{self.ports.high}",
             "load": len(relays),
             "draining": self.draining,
             "cameras": [
                 {
                     "camera": relay.camera_id,
+                    "srt_port": relay.spec.srt_port,
                     "status": relay.status,
                     "reason": relay.reason,
                     "restarts": relay.restarts,
@@ -252,6 +285,8 @@ class RelayNodeRunner:
             for camera_id in list(self.relays):
                 if leases.release(self.node.pk, camera_id):
                     do_set_camera_status(camera_id, "offline", "The relay node stopped.")
+                    wake_nodes(camera_id)  # another node takes it over at once
+            tell_boxes(self.pushed())
             RelayNode.objects.filter(pk=self.node.pk, pid=self.pid).update(stopped_at=timezone.now())
         except Exception:
             logger.exception("relay node %s: could not release its leases", self.name)
@@ -267,35 +302,41 @@ class RelayNodeRunner:
         # their local deadlines count from here too, not from after the scan below.
         self.pass_started = time.monotonic()
         at = at or now
-        if self.listener is not None:
-            self.listener.take()
+        pushed_before = self.pushed()
         beat = RelayNode.objects.filter(pk=self.node.pk, pid=self.pid, hostname=self.hostname).update(
             heartbeat_at=now, stopped_at=None, capacity=self.capacity
         )
         if not beat:
             raise NodeNameInUse(self.name)
-        desired = {} if self.draining else desired_cameras(at, self.current_demand())
+        desired = {} if self.draining else self.desired_now(at, now)
         # Renew first: stopping relays below can take seconds, and the leases of the
         # relays that keep running must not lapse meanwhile.
         held = leases.renew(self.node.pk, self.relays.keys(), now)
         lost = [self.relays.pop(c) for c in list(self.relays) if c not in held]
         for relay in lost:
             logger.warning("relay node %s lost the lease of camera %s", self.name, relay.camera_id)
+            # Lapsed but perhaps not yet taken: free it, so its port is ours to give again,
+            # and say so, as the lapsed lease no longer does, so that another node places it.
+            if leases.release(self.node.pk, relay.camera_id):
+                wake_nodes(relay.camera_id)
+            self.ports.give_back(relay.camera_id)
         for relay in self.relays.values():
             relay.lease_valid_until = self.pass_started + self.lease_seconds - LEASE_SAFETY_SECONDS
             relay.fenced = False
         unwanted = [self.relays.pop(c) for c in list(self.relays) if c not in desired]
         self.stop_processes(lost + unwanted)
         for relay in unwanted:
+            self.ports.give_back(relay.camera_id)
             clear_live_window(relay.camera_id)
             if not leases.release(self.node.pk, relay.camera_id):
                 continue
             if self.draining:
                 do_set_camera_status(relay.camera_id, "starting", "Moving to another relay node.")
+                wake_nodes(relay.camera_id)  # the other nodes place it now, not at their reconcile
             else:
                 do_set_camera_status(relay.camera_id, *status_after_stop(relay.camera_id, at))
         for camera_id, relay in self.relays.items():
-            spec = relay_spec(desired[camera_id])
+            spec = relay_spec(desired[camera_id], self.ports.held.get(camera_id))
             if spec != relay.spec:
                 # A new privacy mask, URL or passphrase must apply now, not at the next fault.
                 self.stop_process(relay)
@@ -304,10 +345,42 @@ class RelayNodeRunner:
         self.claim_new(desired, now)
         for relay in list(self.relays.values()):
             self.supervise(relay)
+        self.tell_boxes_of_changes(pushed_before)
         self.write_stats()
         if time.monotonic() - self.swept_at > 5:
             self.swept_at = time.monotonic()
             sweep_orphaned_statuses(now)
+
+    def desired_now(self, at: datetime, now: datetime) -> dict:
+        """The desired state this pass decides on, with work in proportion to what changed.
+
+        Once per reconcile period, and when a wake message names no camera (an agency-wide
+        change), every camera. Otherwise only those whose answer can have changed: the ones this
+        node relays (so a revoke, an expiry, a closing schedule or a demand that ran out stops
+        them within a pass), the ones wake messages named (consent, a demand opened or closed, a
+        camera edited), the ones whose lease lapsed (a node died) and the ones waiting for
+        capacity or a port. What only the clock changes (a schedule window opening) waits for the next
+        period, which is aligned to the clock: with 60 s, at each whole minute.
+        """
+        woken, everything = self.listener.take() if self.listener is not None else (set(), False)
+        demanded = self.current_demand()
+        period = int(at.timestamp() // settings.RTCC_RELAY_RECONCILE_SECONDS)
+        if everything or period != self.reconciled_period:
+            desired = desired_cameras(at, demanded)
+            self.reconciled_period = period
+            return desired
+        among = self.relays.keys() | woken | self.unplaced | self.portless | leases.lapsed(now)
+        return desired_cameras(at, demanded, among=among)
+
+    def pushed(self) -> dict[int, object]:
+        """{camera id: spec} of the pushed cameras this node relays: what their boxes were told."""
+        return {c: r.spec for c, r in self.relays.items() if r.spec.source == "push"}
+
+    def tell_boxes_of_changes(self, before: dict) -> None:
+        """Boxes whose cameras this node started, stopped or re-specified read their orders again."""
+        after = self.pushed()
+        changed = {c for c in before.keys() | after.keys() if before.get(c) != after.get(c)}
+        tell_boxes(changed)
 
     def current_demand(self) -> set[int]:
         try:
@@ -342,6 +415,7 @@ class RelayNodeRunner:
         load[self.name] = len(self.relays)
         elsewhere = leases.held_elsewhere(self.node.pk, now)
         unplaced = set()
+        self.portless = set()
         for camera_id in wanted:
             if camera_id in elsewhere:
                 continue
@@ -351,10 +425,23 @@ class RelayNodeRunner:
                     unplaced.add(camera_id)  # one node says so, not every node
                 continue
             load[node] = load.get(node, 0) + 1  # taken there, as that node will see it
-            if node != self.name or not leases.claim(self.node.pk, camera_id, now):
+            if node != self.name:
+                if camera_id in self.unplaced:
+                    # Only this node knew it waited for room: the node that has room now must hear of it.
+                    wake_nodes(camera_id)
                 continue
             camera = desired[camera_id]
-            relay = Relay(camera_id=camera_id, agency_id=camera.agency_id, spec=relay_spec(camera))
+            port = None
+            if camera.source == Camera.Source.PUSH:
+                port = self.ports.take(camera_id)
+                if port is None:
+                    do_set_camera_status(camera_id, Camera.Status.ERROR, self.no_port_reason())
+                    self.portless.add(camera_id)  # decided again every pass until a port frees
+                    continue
+            if not leases.claim(self.node.pk, camera_id, now, srt_port=port):
+                self.ports.give_back(camera_id)
+                continue
+            relay = Relay(camera_id=camera_id, agency_id=camera.agency_id, spec=relay_spec(camera, port))
             relay.lease_valid_until = self.pass_started + self.lease_seconds - LEASE_SAFETY_SECONDS
             self.relays[camera_id] = relay
             self.start_process(relay, "starting", "Starting the relay.")
@@ -396,6 +483,7 @@ class RelayNodeRunner:
                 "relay node %s could not renew camera %s in time; stopping it", self.name, camera_id
             )
             self.stop_process(self.relays.pop(camera_id))
+            self.ports.give_back(camera_id)
 
     # Processes
 
@@ -450,7 +538,10 @@ class RelayNodeRunner:
         if process is None:
             if time.monotonic() >= relay.restart_at:
                 if relay.quiet_restart:
+                    # Counted like any restart: a listener that restarts every few seconds must not
+                    # look like one that never restarted.
                     relay.quiet_restart = False
+                    relay.restarts += 1
                     self.start_process(relay, relay.status, relay.reason)
                     return
                 relay.restarts += 1
@@ -467,7 +558,9 @@ class RelayNodeRunner:
             framed = process.progress is not None and process.progress.frames > 0
             self.stop_process(relay)
             detail = f" ({relay.last_error})" if relay.last_error else ""
-            if code is not None and code < 0:
+            if relay.spec.source == "push" and PORT_IN_USE in relay.last_error:
+                self.move_port(relay)
+            elif code is not None and code < 0:
                 self.schedule_restart(relay, "backoff", f"ffmpeg was killed (signal {-code}).")
             elif relay.spec.source == "push" and not framed:
                 # A listener that timed out waiting for its device: listen again at once,
@@ -501,6 +594,29 @@ class RelayNodeRunner:
         self.stop_process(relay)
         seen = f" since {timezone.localtime(last_frame):%H:%M:%S}" if last_frame else ""
         self.schedule_restart(relay, "stalled", f"No video{seen} for over {self.stall_seconds} s.")
+
+    def no_port_reason(self) -> str:
+        return (
+            f"No free SRT port in this relay node's range {self.ports.low}-{self.ports.high} "
+            "(RTCC_SRT_PORT_RANGE); the camera starts when one frees up."
+        )
+
+    def move_port(self, relay: Relay) -> None:
+        """ffmpeg could not bind the camera's port (another program took it): say so, move the
+        camera to another port of the range (its box is told) and restart, counted, with backoff."""
+        old = relay.spec.srt_port
+        self.ports.refuse(relay.camera_id)
+        port = self.ports.take(relay.camera_id)
+        if port is None:
+            self.schedule_restart(
+                relay, "error", f"SRT port {old} is in use by another program. {self.no_port_reason()}"
+            )
+            return
+        relay.spec = replace(relay.spec, srt_port=port)
+        leases.record_process(self.node.pk, relay.camera_id, srt_port=port)
+        self.schedule_restart(
+            relay, "error", f"SRT port {old} is in use by another program; the camera moves to port {port}."
+        )
 
     # Storing what we see
 
@@ -574,14 +690,18 @@ def clear_live_window(camera_id: int) -> None:
     shutil.rmtree(live_dir(camera_id), ignore_errors=True)
 
 
+# The reason `cameras.relay.process` gives when ffmpeg cannot bind its listening port.
+PORT_IN_USE = "port is already in use"
 NO_CAPACITY_REASON = "Every relay node is at its capacity; the camera starts when one has room."
 
 
 def status_after_stop(camera_id: int, now) -> tuple[str, str]:
     """Why a relay stopped: the consent rule's refusal, or nobody demanding an on-demand camera."""
-    camera = Camera.objects.select_related("agency").filter(pk=camera_id).first()
+    camera = Camera.objects.select_related("agency", "device").filter(pk=camera_id).first()
     if camera is None:
         return "stopped", "The camera was removed."
+    if camera.device is not None and camera.device.paused_at is not None:
+        return "offline", PAUSED_REASON
     refusal = live_refusal(camera, now)
     if not refusal and camera.relay_mode == Camera.RelayMode.ON_DEMAND:
         return "idle", IDLE_REASON

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from cameras.relay import layout
 from cameras.relay.argv import build_command, source_for
+from cameras.relay.fragments import FragmentPublisher
 from cameras.relay.gate import Gate
 from cameras.relay.http_gate import HttpGate
 from cameras.relay.progress import Progress, ProgressParser, number
@@ -156,6 +157,7 @@ class RelayProcess(ChildProcess):
         self.transcode = False
         self.source_codec = ""
         self.codec_error = ""
+        self.fragments: FragmentPublisher | None = None
 
     def __repr__(self):
         return f"RelayProcess(camera {self.spec.camera_id}, pid {self.pid}, running {self.is_running})"
@@ -189,6 +191,9 @@ class RelayProcess(ChildProcess):
             seen is not None and time.monotonic() - seen < TRANSCODE_MEMORY_S
         )
         pipe = SecretPipe() if needs_pipe else None
+        # The wall's low-latency fragments come through a pipe of their own; a transcoding
+        # relay serves HLS only (a second encoder for them would double its cost).
+        fragments_read, fragments_write = (None, None) if self.transcode else os.pipe()
         try:
             command = build_command(
                 spec,
@@ -196,8 +201,10 @@ class RelayProcess(ChildProcess):
                 input_path=str(pipe.path) if pipe else None,
                 transcode=self.transcode,
                 gate_url=self.gate.url if self.gate else "",
+                fragments_fd=fragments_write,
             )
         except ValueError as error:
+            close_fds(fragments_read, fragments_write)
             self.close_gate()
             raise RelayStartError(str(error)) from None
         if pipe is not None:
@@ -212,21 +219,45 @@ class RelayProcess(ChildProcess):
                 stderr=subprocess.PIPE,
                 start_new_session=True,  # its own process group, killed as one
                 close_fds=True,
+                pass_fds=(fragments_write,) if fragments_write is not None else (),
                 env=relay_environment(),
             )
         except OSError as error:
+            close_fds(fragments_read, fragments_write)
             if pipe is not None:
                 pipe.close()
             self.close_gate()
             raise RelayStartError(f"ffmpeg could not be started: {error.strerror}") from None
+        close_fds(fragments_write)  # ffmpeg holds it: the reader sees the end when ffmpeg exits
         self.started_at = timezone.now()
         logger.info("relay of camera %s started as pid %s", spec.camera_id, self.process.pid)
         self.threads = [
             threading.Thread(target=self.read_progress, name=f"relay-{spec.camera_id}-progress", daemon=True),
             threading.Thread(target=self.read_stderr, name=f"relay-{spec.camera_id}-stderr", daemon=True),
         ]
+        if fragments_read is not None:
+            self.fragments = FragmentPublisher(spec.camera_id)
+            self.threads.append(
+                threading.Thread(
+                    target=self.read_fragments,
+                    args=(os.fdopen(fragments_read, "rb", buffering=0),),
+                    name=f"relay-{spec.camera_id}-fragments",
+                    daemon=True,
+                )
+            )
         for thread in self.threads:
             thread.start()
+
+    def read_fragments(self, stream) -> None:
+        # Like the progress reader, it must outlive any fault: ffmpeg blocks on a full pipe.
+        with stream:
+            try:
+                self.fragments.run(stream)
+            except Exception:
+                logger.exception("relay of camera %s: fragments stopped", self.spec.camera_id)
+                while stream.read(65536):
+                    pass
+        self.fragments.clear()
 
     def prepare_directories(self) -> None:
         live = layout.live_dir(self.spec.camera_id)
@@ -403,6 +434,12 @@ def signal_group(pid: int, signum: int) -> None:
         os.killpg(pid, signum)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def close_fds(*fds: int | None) -> None:
+    for fd in fds:
+        if fd is not None:
+            os.close(fd)
 
 
 def relay_environment() -> dict[str, str]:

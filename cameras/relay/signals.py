@@ -1,16 +1,14 @@
 """Receivers that wake the relay nodes when what may be relayed changes."""
 
+from django.db import transaction
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from agencies.suspension import agency_suspension_changed
+from billing.models import Contract
+from cameras.models import Camera, Consent
 from cameras.relay.wake import wake_nodes
-from cameras.services import cameras_access_changed, consent_changed
-
-
-@receiver(consent_changed, dispatch_uid="relay-consent-changed")
-def wake_relay_nodes_on_consent(sender, camera_id, **kwargs):
-    # Sent after commit already: a node woken now reads the new consent.
-    wake_nodes(camera_id)
+from cameras.services import cameras_access_changed
 
 
 @receiver(agency_suspension_changed, dispatch_uid="relay-agency-suspended")
@@ -22,3 +20,21 @@ def wake_relay_nodes_on_suspension(sender, agency_id, **kwargs):
 @receiver(cameras_access_changed, dispatch_uid="relay-cameras-access-changed")
 def wake_relay_nodes_on_rule(sender, camera_ids, **kwargs):
     wake_nodes()
+
+
+# Between full reconciles a node decides only the cameras it relays and the ones a wake names
+# (cameras/relay/node.py: desired_now). Every consent row and camera saved, through the services
+# (`do_set_consent` appends a Consent row) or outside them (the admin, a test), is named here once.
+
+
+@receiver(post_save, sender=Camera, dispatch_uid="relay-camera-saved")
+@receiver(post_save, sender=Consent, dispatch_uid="relay-consent-saved")
+def wake_relay_nodes_on_save(sender, instance, **kwargs):
+    camera_id = instance.pk if sender is Camera else instance.camera_id
+    transaction.on_commit(lambda: wake_nodes(camera_id))
+
+
+@receiver(post_save, sender=Contract, dispatch_uid="relay-contract-saved")
+def wake_relay_nodes_on_contract(sender, instance, **kwargs):
+    # A contract decides for every camera of its agency: every node reads everything again.
+    transaction.on_commit(wake_nodes)

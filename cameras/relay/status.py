@@ -10,10 +10,14 @@ from django.utils import timezone
 
 from cameras.events import agency_group, send_to_agency
 from cameras.models import Camera
+from cameras.sharing.fanout import fan_out
+from cameras.wall.batches import batch_by_agency
 
 logger = logging.getLogger(__name__)
 
 IDLE_REASON = "Sent only while someone watches; opening it starts the video."
+# The box's owner paused it (its local switch): stored as `offline` with this reason, and shown so.
+PAUSED_REASON = "Paused by its owner on the edge box; the agency cannot turn it back on."
 AT_REST = {Camera.Status.OFFLINE, Camera.Status.STOPPED}
 
 
@@ -23,7 +27,12 @@ def shown_status(camera: Camera, refusal: str) -> tuple[str, str]:
     Stored statuses say what the relays did; an on-demand camera nobody has opened yet was
     never relayed, and "offline" would tell a dispatcher it cannot be opened.
     """
-    if camera.relay_mode == Camera.RelayMode.ON_DEMAND and not refusal and camera.status in AT_REST:
+    if (
+        camera.relay_mode == Camera.RelayMode.ON_DEMAND
+        and not refusal
+        and camera.status in AT_REST
+        and camera.status_reason != PAUSED_REASON
+    ):
         return Camera.Status.IDLE, IDLE_REASON
     return camera.status, camera.status_reason
 
@@ -74,18 +83,19 @@ def record_frames(camera_id: int, last_frame_at, *, snapshot_taken: bool) -> dic
 
 
 def send_events(events: list[tuple[int, dict]]) -> None:
-    """Send (agency id, event) pairs after commit in one trip through the channel layer."""
+    """Send (agency id, event) pairs after commit: one `cameras.batch` message per agency."""
     if not events:
         return
 
-    async def send_all():
+    async def send_all(batches):
         layer = get_channel_layer()
-        for agency_id, event in events:
-            await layer.group_send(agency_group(agency_id), event)
+        for agency_id, batch in batches.items():
+            await layer.group_send(agency_group(agency_id), batch)
 
     def send():
         try:
-            async_to_sync(send_all)()
+            # Shared cameras' events go to the receiving agencies too, in their batches.
+            async_to_sync(send_all)(batch_by_agency(list(fan_out(events))))
         except Exception:  # a down channel layer must not stop the relays
             logger.warning("could not send %s relay events", len(events), exc_info=True)
 

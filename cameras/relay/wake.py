@@ -50,14 +50,17 @@ class WakeListener(threading.Thread):
         super().__init__(name="relay-wake", daemon=True)
         self.event = event
         self.camera_ids: set[int] = set()
+        self.everything = False
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self.subscribed = threading.Event()
 
-    def take(self) -> set[int]:
+    def take(self) -> tuple[set[int], bool]:
+        """The camera ids named since the last call, and whether a message named none (re-read all)."""
         with self.lock:
             ids, self.camera_ids = self.camera_ids, set()
-        return ids
+            everything, self.everything = self.everything, False
+        return ids, everything
 
     def stop(self) -> None:
         self.stopping.set()
@@ -85,8 +88,10 @@ class WakeListener(threading.Thread):
                     camera_id = None if camera_id is None else int(camera_id)
                 except (ValueError, KeyError, TypeError):
                     continue
-                if camera_id is not None:
-                    with self.lock:
+                with self.lock:
+                    if camera_id is None:
+                        self.everything = True
+                    else:
                         self.camera_ids.add(camera_id)
                 self.event.set()
         finally:

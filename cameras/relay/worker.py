@@ -18,6 +18,7 @@ from celery import bootsteps
 from celery.worker.control import control_command, inspect_command
 
 from cameras.relay.node import RelayNodeRunner
+from cameras.relay.ports import PortRangeRefused
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,13 @@ class RelayNodeStep(bootsteps.StartStopStep):
     def start(self, parent):
         global current
         self.runner = current = RelayNodeRunner(parent.hostname)
+        try:
+            self.runner.check_ports()
+        except PortRangeRefused as error:
+            # Refused before the worker serves anything: a node on such a range would leave
+            # cameras at "starting" for ever (a port the kernel gave to some outgoing connection).
+            logger.critical("relay node %s refuses to start: %s", parent.hostname, error)
+            raise
         self.thread = threading.Thread(target=self.run, name="relay-node", daemon=True)
         self.thread.start()
 

@@ -10,6 +10,8 @@ from agencies.suspension import suspension_history
 from cameras.footage.deletion_orders import certificates_of
 from cameras.footage.models import EvidenceHold
 from cameras.models import Camera, Consent
+from cameras.sharing.rules import agencies_with_access
+from cameras.transparency.sharing import shares_of
 from cameras.viewing.hours import hours_by, sessions_in
 
 # The newest orders on the page; the annual reports list each year's in full.
@@ -21,6 +23,14 @@ def _viewing(agency: Agency, since) -> dict:
     totals = hours_by(sessions, "agency_id", since, None)
     count, hours = totals.get(agency.pk, (0, 0.0))
     return {"viewing_sessions": count, "viewing_hours": round(hours, 1)}
+
+
+def _shares(agency: Agency, since) -> dict:
+    given, received = shares_of(agency, since, None)
+    return {
+        "given": list(given.reverse()[:SHOWN_ORDERS]),
+        "received": list(received.reverse()[:SHOWN_ORDERS]),
+    }
 
 
 def figures_for(agency: Agency, days: int = 30) -> dict:
@@ -47,6 +57,9 @@ def figures_for(agency: Agency, days: int = 30) -> dict:
         "exports": accesses.get(AccessEvent.Action.EXPORT, 0),
         "footage_requests": accesses.get(AccessEvent.Action.FOOTAGE_REQUEST, 0),
         "retention_days": agency.retention_days,
+        # Counted from the shares and grants in force, the rows the access rule reads.
+        "agencies_with_access": list(agencies_with_access(cameras)),
+        "shares": _shares(agency, since),
         "holds_in_force": EvidenceHold.objects.in_force().filter(agency=agency).count(),
         # Every order ever made stays listed: a council's decision does not age out after 30 days.
         "suspensions": list(suspension_history(agency)[:SHOWN_ORDERS]),

@@ -12,12 +12,13 @@ from django.utils import timezone
 
 from agencies.audit import verify_chain
 from agencies.audit_query import chain_head
-from agencies.models import AccessEvent, Agency
+from agencies.models import AccessEvent, Agency, OversightRecord
 from agencies.suspension import suspension_history
 from billing.models import Contract, Invoice, InvoiceLine
 from cameras.footage.deletion_orders import certificates_of
-from cameras.footage.models import EvidenceHold, FootageExport, FootageRequest
+from cameras.footage.models import EvidenceHold, FootageExport, FootageRequest, RecordingExport
 from cameras.models import Camera
+from cameras.transparency.sharing import sharing
 from cameras.viewing.hours import hours_by, sessions_in
 from rtcc.geo import AREA_CELL_DEGREES, area_cell
 
@@ -65,6 +66,10 @@ def footage(agency: Agency, since, until) -> dict:
         **{f"requests_{status}": statuses.get(status, 0) for status in FootageRequest.Status.values},
         "exports": exports.count(),
         "exports_delivered": exports.filter(delivered=True).count(),
+        # Clips the agency cut from its own cameras' recordings (the wall's export), not asked of anyone.
+        "agency_camera_exports": RecordingExport.objects.filter(
+            agency=agency, created_at__gte=since, created_at__lt=until
+        ).count(),
     }
 
 
@@ -94,6 +99,7 @@ def audit(agency: Agency, since, until) -> dict:
     return {
         "refused_attempts": sum(refused.values()),
         "refused_by_action": dict(sorted(refused.items())),
+        "admin_overrides": events.filter(action=AccessEvent.Action.PLATFORM_OVERRIDE).count(),
         "retention_deletions": {"runs": deletions.count(), "segments": segments, "bytes": bytes_deleted},
         "audit_lines": events.count(),
         "chain": {
@@ -136,6 +142,19 @@ def orders(agency: Agency, since, until) -> dict:
             "released": holds.filter(released_at__gte=since, released_at__lt=until).count(),
             "in_force_at_end": holds.filter(placed_at__lt=until).exclude(released_at__lt=until).count(),
         },
+    }
+
+
+def oversight_records(agency: Agency, year: int) -> dict:
+    """Complaints, violations and breaches the agency's admins recorded, by the date they happened."""
+    counts = Counter(
+        OversightRecord.objects.filter(agency=agency, occurred_on__year=year).values_list("kind", flat=True)
+    )
+    kinds = OversightRecord.Kind
+    return {
+        "complaints": counts.get(kinds.COMPLAINT, 0),
+        "violations": counts.get(kinds.VIOLATION, 0),
+        "breaches": counts.get(kinds.BREACH, 0),
     }
 
 
@@ -186,7 +205,9 @@ def annual_report(agency: Agency, year: int, now: datetime.datetime | None = Non
         "viewing": viewing(agency, since, until, now),
         "footage": footage(agency, since, until),
         "cameras_by_area": {"cell_degrees": AREA_CELL_DEGREES, "cells": camera_cells(agency, until)},
+        "sharing": sharing(agency, since, until, now),
         "audit": audit(agency, since, until),
+        "records": oversight_records(agency, year),
         "orders": orders(agency, since, until),
         "retention_days": agency.retention_days,
         "cost": cost(agency, year),

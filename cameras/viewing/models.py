@@ -18,6 +18,7 @@ class ViewingSession(models.Model):
         CONSENT_REVOKED = "consent_revoked", "Consent revoked"
         WALL_CLOSED = "wall_closed", "Wall closed"
         SUSPENDED = "suspended", "Agency suspended"
+        SHARE_ENDED = "share_ended", "Share ended"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="viewing_sessions"

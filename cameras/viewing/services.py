@@ -20,6 +20,7 @@ from agencies.services import do_record_access
 from cameras.consent import is_agency_camera, live_refusal, live_refusals
 from cameras.media.authorization_cache import bump_on_commit, user_scope
 from cameras.relay.demand import release_demand, viewer_holder
+from cameras.sharing.rules import foreign_refusal
 from cameras.viewing.models import ViewingSession
 from cameras.viewing.presence import walls_gone
 
@@ -74,7 +75,7 @@ def check_purpose(user, *, purpose: str, incident_id=None, case_number: str = ""
 
 
 def do_open_viewing_session(
-    user, camera, *, purpose: str, incident_id=None, case_number: str = "", request=None
+    user, camera, *, purpose: str, incident_id=None, case_number: str = "", request=None, scope: str = "live"
 ) -> ViewingSession | None:
     """Open (or keep using) the caller's viewing session on `camera` for this purpose.
 
@@ -96,7 +97,8 @@ def do_open_viewing_session(
     audit_start = functools.partial(
         why.audit, user, AccessEvent.Action.VIEW_START, camera, agency, request=request
     )
-    refusal = live_refusal(camera, now)
+    # `scope`: "live", or "recorded" for playback; another agency's camera needs a share with it.
+    refusal = live_refusal(camera, now) or foreign_refusal(user, camera, scope, now)
     if refusal:
         audit_start(outcome=AccessEvent.Outcome.DENIED, detail={"reason": refusal})
         # Raised after the denial is stored: the audit keeps refused looks too.
@@ -172,7 +174,8 @@ def do_end_sessions_that_lapsed(now=None, camera_ids=None, agency_id=None) -> in
     """End open sessions past their expiry, on a camera that may no longer be seen live, or of a wall gone.
 
     Run on every consent change (for that camera), on an agency's suspension (its sessions and
-    those on its cameras) and by the beat (for all), so an owner's receipt never shows a look
+    those on its cameras), on a share's end (another agency's sessions on its cameras) and
+    by the beat (for all), so an owner's receipt never shows a look
     as open after the owner revoked it or the session ran out.
     """
     now = now or timezone.now()
@@ -192,6 +195,13 @@ def do_end_sessions_that_lapsed(now=None, camera_ids=None, agency_id=None) -> in
             reason = ViewingSession.EndReason.SUSPENDED
         elif refusals[session.camera_id]:
             reason = ViewingSession.EndReason.CONSENT_REVOKED
+        elif session.agency_id != session.camera.agency_id and foreign_refusal(
+            session.user,
+            session.camera,
+            None,
+            now,  # a session may be live or playback: any scope keeps it
+        ):
+            reason = ViewingSession.EndReason.SHARE_ENDED
         elif session.expires_at <= now:
             reason = ViewingSession.EndReason.EXPIRED
         elif session.user_id in gone:

@@ -1,3 +1,5 @@
+import functools
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -30,11 +32,8 @@ def _wall_member(request):
     return membership
 
 
-@login_required
-def wall(request):
-    """The dispatchers' video wall; its state arrives over the WebSocket."""
-    membership = _wall_member(request)
-    config = {
+def _wall_config(request, membership) -> dict:
+    return {
         "tileUrl": settings.RTCC_MAP_TILE_URL,
         "centre": [membership.agency.lat, membership.agency.lon],
         "grids": Grid.values,
@@ -43,7 +42,25 @@ def wall(request):
         "hls": HLS_PLAYER,
         "purpose": current_wall_purpose(request),
     }
-    return render(request, "cameras/wall.html", {"wall_config": config})
+
+
+@login_required
+def wall(request):
+    """The dispatchers' video wall; its state arrives over the WebSocket."""
+    membership = _wall_member(request)
+    return render(request, "cameras/wall.html", {"wall_config": _wall_config(request, membership)})
+
+
+@login_required
+def wall_tile(request, camera_id: int):
+    """One tile of the wall in a window of its own, for another monitor.
+
+    It decides nothing: the camera comes over the wall's socket only if the user may see it,
+    and its video opens its own view under the wall's purpose, checked as any tile's.
+    """
+    membership = _wall_member(request)
+    config = {**_wall_config(request, membership), "tileCamera": camera_id}
+    return render(request, "cameras/wall_tile.html", {"wall_config": config})
 
 
 def _json_error(error: Exception, status: int) -> JsonResponse:
@@ -52,101 +69,82 @@ def _json_error(error: Exception, status: int) -> JsonResponse:
     return JsonResponse({"detail": " ".join(getattr(error, "messages", [str(error)]))}, status=status)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def layouts(request):
-    """GET: the user's layouts and the agency's shared ones. POST: save one by name."""
-    try:
-        _wall_member(request)
-        if request.method == "GET":
-            return JsonResponse(
-                {"layouts": [layout.as_dict() for layout in services.layouts_for(request.user)]}
-            )
+def wall_json(view):
+    """A JSON endpoint of the wall: for wall members only, every refusal a 4xx with its reason."""
+
+    @functools.wraps(view)
+    def answer(request, *args, **kwargs):
         try:
-            body = jsonlimits.request_json(request, empty={})
+            _wall_member(request)
+            return view(request, *args, **kwargs)
+        except Layout.DoesNotExist:
+            return JsonResponse({"detail": "Not found."}, status=404)
         except jsonlimits.JSONRefused as error:
             return JsonResponse({"detail": str(error)}, status=400)
-        if not isinstance(body, dict):
-            return JsonResponse({"detail": "Send a JSON object."}, status=400)
-        shared = body.get("shared", False)
-        if not isinstance(shared, bool):
-            return JsonResponse({"errors": {"shared": ["Shared is true or false."]}}, status=400)
-        layout = services.do_save_layout(
-            request.user,
-            name=body.get("name"),
-            grid=body.get("grid"),
-            tiles=body.get("tiles", []),
-            shared=shared,
-        )
-    except PermissionDenied as error:
-        return _json_error(error, 403)
-    except ValidationError as error:
-        return _json_error(error, 400)
+        except PermissionDenied as error:
+            return _json_error(error, 403)
+        except ValidationError as error:
+            return _json_error(error, 400)
+
+    return answer
+
+
+def _json_object(request) -> dict:
+    """The request's JSON object; no body is an empty one."""
+    body = jsonlimits.request_json(request, empty={})
+    if not isinstance(body, dict):
+        raise ValidationError("Send a JSON object.")
+    return body
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@wall_json
+def layouts(request):
+    """GET: the user's layouts and the agency's shared ones. POST: save one by name."""
+    if request.method == "GET":
+        return JsonResponse({"layouts": [layout.as_dict() for layout in services.layouts_for(request.user)]})
+    body = _json_object(request)
+    shared = body.get("shared", False)
+    if not isinstance(shared, bool):
+        raise ValidationError({"shared": ["Shared is true or false."]})
+    layout = services.do_save_layout(
+        request.user, name=body.get("name"), grid=body.get("grid"), tiles=body.get("tiles", []), shared=shared
+    )
     return JsonResponse(layout.as_dict(), status=201)
 
 
 @login_required
 @require_http_methods(["DELETE"])
+@wall_json
 def layout_detail(request, layout_id: int):
-    try:
-        _wall_member(request)
-        layout = services.editable_layout(request.user, layout_id)
-    except Layout.DoesNotExist:
-        return JsonResponse({"detail": "Not found."}, status=404)
-    except PermissionDenied as error:
-        return _json_error(error, 403)
-    services.do_delete_layout(request.user, layout)
+    services.do_delete_layout(request.user, services.editable_layout(request.user, layout_id))
     return HttpResponse(status=204)
 
 
 @login_required
 @require_POST
+@wall_json
 def layout_push(request, layout_id: int):
     """Send a layout to every wall of the agency, under a name and until it expires."""
-    try:
-        _wall_member(request)
-        layout = services.editable_layout(request.user, layout_id)
-        # The options are optional: a POST with no JSON body pushes under the layout's name for 12 hours.
-        try:
-            body = (
-                jsonlimits.request_json(request, empty={})
-                if request.content_type == "application/json"
-                else {}
-            )
-        except jsonlimits.JSONRefused as error:
-            return JsonResponse({"detail": str(error)}, status=400)
-        if not isinstance(body, dict):
-            return JsonResponse({"detail": "Send a JSON object."}, status=400)
-        push = services.do_push_layout(
-            request.user, layout, name=body.get("name"), minutes=body.get("expires_in_minutes")
-        )
-    except Layout.DoesNotExist:
-        return JsonResponse({"detail": "Not found."}, status=404)
-    except PermissionDenied as error:
-        return _json_error(error, 403)
-    except ValidationError as error:
-        return _json_error(error, 400)
+    layout = services.editable_layout(request.user, layout_id)
+    # The options are optional: a POST with no JSON body pushes under the layout's name for 12 hours.
+    body = _json_object(request) if request.content_type == "application/json" else {}
+    push = services.do_push_layout(
+        request.user, layout, name=body.get("name"), minutes=body.get("expires_in_minutes")
+    )
     return JsonResponse(push.as_dict(), status=201)
 
 
 @login_required
 @require_http_methods(["GET", "PUT", "DELETE"])
+@wall_json
 def wall_purpose(request):
     """The wall's working purpose for this sign-in: read (GET), state (PUT) or end (DELETE)."""
-    try:
-        _wall_member(request)
-        if request.method == "GET":
-            return JsonResponse({"purpose": current_wall_purpose(request)})
-        if request.method == "DELETE":
-            do_clear_wall_purpose(request)
-            return HttpResponse(status=204)
-        try:
-            body = jsonlimits.request_json(request, empty={})
-        except jsonlimits.JSONRefused as error:
-            return JsonResponse({"detail": str(error)}, status=400)
-        purpose = do_set_wall_purpose(request, body)
-    except PermissionDenied as error:
-        return _json_error(error, 403)
-    except ValidationError as error:
-        return _json_error(error, 400)
+    if request.method == "GET":
+        return JsonResponse({"purpose": current_wall_purpose(request)})
+    if request.method == "DELETE":
+        do_clear_wall_purpose(request)
+        return HttpResponse(status=204)
+    purpose = do_set_wall_purpose(request, jsonlimits.request_json(request, empty={}))
     return JsonResponse({"purpose": purpose})

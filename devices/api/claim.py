@@ -3,11 +3,10 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from devices.api.serializers import ClaimedSerializer, ClaimSerializer
+from devices.api.views import LabelView
 from devices.services import ClaimLimited, do_claim_device
-from rtcc.api import ClientRateThrottle
 from rtcc.schema import error_answer
 
 
@@ -16,29 +15,19 @@ class TooManyClaims(exceptions.APIException):
     default_code = "too_many_claims"
 
 
-class ClaimView(APIView):
+TOO_MANY_ATTEMPTS = error_answer("Too many wrong attempts; wait 15 minutes.")
+
+
+class ClaimView(LabelView):
     """Claim a box: it and its cameras become the caller's, each camera waiting for their consent."""
 
-    throttle_classes = [ClientRateThrottle]
-    throttle_scope = "auth"
+    label_serializer = ClaimSerializer
 
-    @extend_schema(
-        request=ClaimSerializer,
-        responses={
-            200: ClaimedSerializer,
-            429: error_answer("Too many wrong attempts; wait 15 minutes."),
-        },
-    )
+    @extend_schema(request=ClaimSerializer, responses={200: ClaimedSerializer, 429: TOO_MANY_ATTEMPTS})
     def post(self, request):
-        form = ClaimSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        label = self.read_label(request)
         try:
-            device = do_claim_device(
-                request.user,
-                form.validated_data["serial"],
-                form.validated_data["claim_code"],
-                request=request,
-            )
+            device = do_claim_device(request.user, label["serial"], label["claim_code"], request=request)
         except ClaimLimited as error:
             raise TooManyClaims(error.messages[0]) from None
         cameras = [

@@ -7,9 +7,14 @@ from devices.stock import MAX_BATCH
 MAX_CAMERAS_PER_DEVICE = 30
 
 
-class EnrollSerializer(serializers.Serializer):
+class LabelSerializer(serializers.Serializer):
+    """What is printed on a box's label: its serial and its claim code."""
+
     serial = serializers.CharField(max_length=64)
     claim_code = serializers.CharField(max_length=64)
+
+
+class EnrollSerializer(LabelSerializer):
     firmware_version = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
 
 
@@ -46,9 +51,12 @@ class PushTargetSerializer(serializers.Serializer):
     passphrase = serializers.CharField(help_text="SRT AES-256 passphrase (pbkeylen=32)")
 
 
-class DeviceCameraSerializer(serializers.Serializer):
+class CameraNameSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
+
+
+class DeviceCameraSerializer(CameraNameSerializer):
     stream_id = serializers.CharField(help_text="the SRT streamid to present")
     push = PushTargetSerializer(allow_null=True, help_text="where to push now; null: do not stream")
     refusal = serializers.CharField(help_text="why the camera may not stream now; empty when it may")
@@ -76,14 +84,13 @@ class StockedSerializer(serializers.Serializer):
     claim_code = serializers.CharField(help_text="shown this once; only its keyed digest is stored")
 
 
-class ClaimSerializer(serializers.Serializer):
-    serial = serializers.CharField(max_length=64)
-    claim_code = serializers.CharField(max_length=64)
+class ClaimSerializer(LabelSerializer):
+    """A resident types the label's serial and claim code into the portal."""
 
 
-class ClaimedCameraSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
+class ClaimedCameraSerializer(CameraNameSerializer):
+    """One camera of a claimed box, as its new owner first sees it."""
+
     consent_level = serializers.CharField(help_text="`none` until the owner decides")
 
 

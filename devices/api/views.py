@@ -14,7 +14,7 @@ from devices.api.serializers import (
 from devices.authentication import DeviceTokenAuthentication
 from devices.enrollment import HEARTBEAT_INTERVAL_S, device_cameras, do_enroll_device, do_record_heartbeat
 from devices.tokens import rotate_if_due
-from rtcc.api import ClientRateThrottle
+from rtcc.api import ClientRateThrottle, valid_input
 from rtcc.schema import error_answer
 
 
@@ -25,28 +25,33 @@ class IsDevice(BasePermission):
         return getattr(request, "device", None) is not None
 
 
-class EnrollView(APIView):
+class LabelView(APIView):
+    """Takes the serial and claim code printed on a box, so it is throttled as sign-in is."""
+
+    throttle_classes = [ClientRateThrottle]
+    throttle_scope = "auth"
+    label_serializer = EnrollSerializer
+
+    def read_label(self, request) -> dict:
+        return valid_input(self.label_serializer, request)
+
+
+LABEL_REFUSED = error_answer("The serial number or the claim code is not right, or already used.")
+
+
+class EnrollView(LabelView):
     """An edge device trades the serial and claim code on its label for a device token."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_classes = [ClientRateThrottle]
-    throttle_scope = "auth"
 
-    @extend_schema(
-        request=EnrollSerializer,
-        responses={
-            201: EnrolledSerializer,
-            403: error_answer("The serial number or the claim code is not right, or already used."),
-        },
-    )
+    @extend_schema(request=EnrollSerializer, responses={201: EnrolledSerializer, 403: LABEL_REFUSED})
     def post(self, request):
-        form = EnrollSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        label = self.read_label(request)
         device, token = do_enroll_device(
-            form.validated_data["serial"],
-            form.validated_data["claim_code"],
-            firmware_version=form.validated_data["firmware_version"],
+            label["serial"],
+            label["claim_code"],
+            firmware_version=label["firmware_version"],
             ip=client_ip(request),
         )
         answer = {

@@ -1,4 +1,6 @@
-"""rtcc-edge: the agent that runs on an edge device. It imports nothing from the hub's Django code,
-so it can ship on its own."""
+"""rtcc-edge: the agent that runs on an edge box. It imports nothing of the hub (neither Django nor
+the hub's apps): it ships on its own, as the small distribution of `pyproject.toml` here, whose
+modules import each other relatively so that they run as `devices.edge` in the hub's tree and as
+`rtcc_edge` on a box."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

@@ -1,169 +1,294 @@
-"""rtcc-edge: enroll with the hub, report every heartbeat, and push the cameras the hub asks for.
+"""rtcc-edge: the edge box's agent. It pushes a local camera to the hub only while the hub asks.
 
-The hub answers each heartbeat with the cameras that may stream now (their owners' consent
-is in force) and where to push them; the agent starts, restarts and stops one ffmpeg per
-camera to match. A camera the hub no longer lists stops within one heartbeat, on top of
-the hub refusing its stream.
+The hub's orders arrive over the control channel (`channel.py`; over HTTP heartbeats while the
+channel is down): which cameras to push now, to which relay node, port, passphrase and stream id.
+The agent starts one ffmpeg per ordered camera, restarts one that dies, and stops one the
+orders no longer list. It never pushes a camera the orders do not name, nor one that is not in
+its own configuration, and pushes nothing at all while its owner's switch is off (`switch.py`).
 """
 
-import argparse
 import json
 import logging
 import os
-import signal
-import sys
 import threading
-import urllib.error
-import urllib.request
+import time
 from pathlib import Path
 
-from devices.edge import __version__
-from devices.edge.push import Pusher, PushTarget
+from . import __version__, switch
+from .channel import ControlChannel
+from .config import LocalCamera
+from .hub import Hub, HubError
+from .push import Pusher, PushTarget
+from .recorder import Recorder, prune
+from .upload import upload_window
 
 logger = logging.getLogger("rtcc-edge")
 
-
-class HubError(Exception):
-    pass
+RESTART_AFTER_S = 1.0
+PRUNE_EVERY_S = 60.0
 
 
 class EdgeAgent:
-    def __init__(self, hub: str, serial: str, claim_code: str, cameras: dict[int, str], state_dir: Path):
-        self.hub = hub.rstrip("/")
-        self.serial, self.claim_code = serial, claim_code
-        self.local_cameras = cameras
-        self.token_file = state_dir / "device-token"
-        state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    def __init__(
+        self,
+        hub: str,
+        serial: str,
+        claim_code: str,
+        cameras: dict[int, str | LocalCamera],
+        state_dir: Path,
+        *,
+        record: bool = False,
+        keep_days: float = 7.0,
+        keep_gb: float = 20.0,
+    ):
+        self.hub = Hub(hub, serial, claim_code, state_dir)
+        self.state_dir = state_dir
+        self.local_cameras = {
+            camera_id: camera if isinstance(camera, LocalCamera) else LocalCamera(camera_id, camera)
+            for camera_id, camera in cameras.items()
+        }
+        self.lock = threading.RLock()
         self.pushers: dict[int, Pusher] = {}
+        self.wanted: dict[int, PushTarget] = {}
         self.push_failures: dict[int, int] = {}
-        self.hub_camera_ids: set[int] = (
-            set()
-        )  # reported on: the hub refuses health of a camera not on the box
+        # The cameras the hub listed: health is reported on these only (it refuses others).
+        self.hub_camera_ids: set[int] = set()
         self.interval = 30.0
+        self.interval_chosen = False
+        self.channel: ControlChannel | None = None
+        self.paused_seen = switch.paused_from(state_dir)
+        # The ring buffer: every local camera recorded on the box, whatever the hub asks.
+        self.record, self.keep_days, self.keep_bytes = record, keep_days, int(keep_gb * 1e9)
+        self.recordings = state_dir / "recordings"
+        self.recorders: dict[int, Recorder] = {}
+        self.pruned_at = 0.0
+        self.upload_orders: list[dict] = []
+        self.uploads_done: set[int] = set()
+        self.uploader: threading.Thread | None = None
 
-    def call(self, path: str, body: dict, token: str | None = None) -> dict:
-        headers = {"Content-Type": "application/json"}
-        if token:
-            headers["Authorization"] = f"Device {token}"
-        request = urllib.request.Request(f"{self.hub}{path}", json.dumps(body).encode(), headers)
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            detail = error.read().decode(errors="replace")[:300]
-            raise HubError(f"{path}: HTTP {error.code}: {detail}") from None
-        except (urllib.error.URLError, OSError) as error:
-            raise HubError(f"{path}: {error}") from None
-
-    def token(self) -> str:
-        if self.token_file.exists():
-            return self.token_file.read_text().strip()
-        answer = self.call("/api/v1/devices/enroll/", {"serial": self.serial, "claim_code": self.claim_code})
-        self.save_token(answer["device_token"])
-        logger.info("enrolled as %s", answer["serial"])
-        return answer["device_token"]
-
-    def save_token(self, token: str) -> None:
-        # Written beside and renamed over: a crash mid-write never leaves half a token.
-        partial = self.token_file.with_suffix(".new")
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(token)
-        partial.replace(self.token_file)
+    # What the box says
 
     def report(self) -> dict:
-        """What the hub stores of this box's health: the agent's version and each camera's push failures."""
+        """What the hub stores of this box's health: the agent's version, and for each camera its push
+        failures and, while it is pushed, the frames sent and the bitrate."""
         ids = sorted(self.hub_camera_ids & set(self.local_cameras))
-        cameras = [{"id": camera_id, "errors": self.push_failures.get(camera_id, 0)} for camera_id in ids]
+        cameras = []
+        for camera_id in ids:
+            health = {"id": camera_id, "errors": self.push_failures.get(camera_id, 0)}
+            pusher = self.pushers.get(camera_id)
+            if pusher is not None:
+                health |= {"frames": pusher.frames, "bitrate_kbps": round(pusher.bitrate_kbps, 1)}
+            cameras.append(health)
         return {"agent_version": __version__, "cameras": cameras}
 
+    def heartbeat_message(self) -> dict:
+        return {"type": "heartbeat", **self.report()}
+
+    def switch_message(self) -> dict:
+        return {"type": "pause" if self.paused_seen else "resume"}
+
+    def greeting(self) -> list[dict]:
+        """What the box says first on a new channel: its pause, if paused (a resume would also lift
+        a pause pressed in the portal while the box was away), and a heartbeat."""
+        return ([self.switch_message()] if self.paused_seen else []) + [self.heartbeat_message()]
+
+    # The HTTP fallback
+
     def heartbeat(self) -> dict:
-        try:
-            answer = self.call("/api/v1/devices/heartbeat/", self.report(), self.token())
-        except HubError as error:
-            if "HTTP 401" not in str(error):
-                raise
-            logger.warning("the hub no longer knows this token; enrolling again")
-            self.token_file.unlink(missing_ok=True)
-            answer = self.call("/api/v1/devices/heartbeat/", self.report(), self.token())
-        if answer.get("device_token"):
-            self.save_token(answer["device_token"])
-            logger.info("the hub rotated this device's token")
+        answer = self.hub.heartbeat(self.report())
+        if not self.interval_chosen:  # the hub's pace, unless this run was given its own
+            self.interval = float(answer.get("heartbeat_interval_s", self.interval))
         return answer
 
     def reconcile(self, answer: dict) -> None:
-        self.interval = float(answer.get("heartbeat_interval_s", self.interval))
+        """Follow a heartbeat answer's orders (the channel's fallback)."""
         self.hub_camera_ids = {camera["id"] for camera in answer.get("cameras", [])}
         wanted = {}
         for camera in answer.get("cameras", []):
             push = camera.get("push")
-            if push and camera["id"] in self.local_cameras:
+            if push:
                 wanted[camera["id"]] = PushTarget(
                     push["host"], push["port"], push["passphrase"], camera["stream_id"]
                 )
-        for camera_id in list(self.pushers):
-            pusher = self.pushers[camera_id]
-            if wanted.get(camera_id) != pusher.target or not pusher.is_running:
-                if not pusher.is_running:
+        self.push_to(wanted)
+
+    def token_refused(self) -> None:
+        try:
+            self.reconcile(self.heartbeat())
+        except HubError as error:
+            logger.warning("%s", error)
+
+    # What the hub says over the channel
+
+    def on_message(self, message: dict) -> None:
+        kind = message.get("type")
+        if kind == "orders":
+            self.follow_orders(message)
+        elif kind == "heartbeat.ok" and message.get("device_token"):
+            self.hub.save_token(message["device_token"])
+            logger.info("the hub rotated this device's token")
+        elif kind == "error":
+            logger.warning("the hub refused a message: %s", str(message.get("detail", ""))[:300])
+
+    def follow_orders(self, orders: dict) -> None:
+        # A pause pressed in the portal is written to the switch; a resume from the portal lifts
+        # only a pause from the portal. A pause made on the box stays until the box resumes.
+        local = switch.paused_from(self.state_dir)
+        if orders.get("paused") and not local and orders.get("paused_from") == switch.FROM_BOX:
+            # Paused on the box and resumed there while the channel was down: the hub learns it now.
+            if self.channel is not None:
+                self.channel.send({"type": "resume"})
+        elif orders.get("paused") and not local:
+            switch.pause(self.state_dir, switch.FROM_PORTAL)
+            logger.info("paused from the portal")
+        elif not orders.get("paused") and switch.paused_from(self.state_dir) == switch.FROM_PORTAL:
+            switch.resume(self.state_dir)
+            logger.info("resumed from the portal")
+        wanted = {}
+        for camera in orders.get("cameras", []):
+            try:
+                target = PushTarget(
+                    str(camera["host"]),
+                    int(camera["port"]),
+                    str(camera["passphrase"]),
+                    str(camera["stream_id"]),
+                )
+                wanted[int(camera["id"])] = target
+            except (KeyError, TypeError, ValueError):
+                logger.warning(
+                    "ignored a malformed order: %r", {k: v for k, v in camera.items() if k != "passphrase"}
+                )
+        self.hub_camera_ids |= set(wanted)
+        self.upload_orders = [u for u in orders.get("uploads", []) if isinstance(u, dict)]
+        self.push_to(wanted)
+
+    # Pushing
+
+    def push_to(self, wanted: dict[int, PushTarget]) -> None:
+        with self.lock:
+            self.wanted = {c: t for c, t in wanted.items() if c in self.local_cameras}
+            self.apply()
+
+    def apply(self) -> None:
+        """Make the running pushes match the orders: nothing while paused, else exactly the ordered cameras."""
+        with self.lock:
+            wanted = {} if switch.paused_from(self.state_dir) else self.wanted
+            for camera_id in list(self.pushers):
+                pusher = self.pushers[camera_id]
+                if wanted.get(camera_id) != pusher.target:
+                    pusher.stop()
+                    del self.pushers[camera_id]
+                    logger.info("camera %s: push stopped", camera_id)
+            now = time.monotonic()
+            for camera_id, target in wanted.items():
+                pusher = self.pushers.get(camera_id)
+                if (
+                    pusher is not None
+                    and not pusher.is_running
+                    and now - pusher.started_at >= RESTART_AFTER_S
+                ):
                     self.push_failures[camera_id] = self.push_failures.get(camera_id, 0) + 1
-                pusher.stop()
-                del self.pushers[camera_id]
-                logger.info("camera %s: push stopped", camera_id)
-        for camera_id, target in wanted.items():
-            if camera_id not in self.pushers:
-                pusher = Pusher(camera_id, self.local_cameras[camera_id], target)
-                pusher.start()
-                self.pushers[camera_id] = pusher
-                logger.info("camera %s: pushing to %s:%s", camera_id, target.host, target.port)
+                    pusher.stop()
+                    pusher = None
+                if pusher is None:
+                    pusher = Pusher(camera_id, self.local_cameras[camera_id].main, target)
+                    pusher.start()
+                    self.pushers[camera_id] = pusher
+                    logger.info("camera %s: pushing to %s:%s", camera_id, target.host, target.port)
+
+    def watch_switch(self) -> None:
+        """Notice `rtcc-edge pause` / `resume` from another process: stop at once, tell the hub."""
+        now = switch.paused_from(self.state_dir)
+        if now != self.paused_seen:
+            self.paused_seen = now
+            logger.info("paused by the owner" if now else "resumed by the owner")
+            if self.channel is not None:
+                self.channel.send(self.switch_message())
+        self.apply()
+
+    def keep_recording(self) -> None:
+        """Every local camera has its segment writer; the ring stays within its days and bytes."""
+        if not self.record:
+            return
+        now = time.monotonic()
+        for camera_id, camera in self.local_cameras.items():
+            recorder = self.recorders.get(camera_id)
+            if recorder is not None and (recorder.is_running or now - recorder.started_at < RESTART_AFTER_S):
+                continue
+            recorder = self.recorders[camera_id] = Recorder(
+                camera_id, camera.main, self.recordings / str(camera_id)
+            )
+            recorder.start()
+        if now - self.pruned_at >= PRUNE_EVERY_S:
+            self.pruned_at = now
+            share = self.keep_bytes // max(len(self.local_cameras), 1)
+            for camera_id in self.local_cameras:
+                prune(self.recordings / str(camera_id), keep_days=self.keep_days, keep_bytes=share)
+
+    def send_uploads(self) -> None:
+        """Upload the windows the hub asks for, one at a time, never while paused; resumed where they stopped."""
+        orders = [u for u in self.upload_orders if u.get("id") not in self.uploads_done]
+        if not orders or self.paused_seen or (self.uploader is not None and self.uploader.is_alive()):
+            return
+
+        def work():
+            for order in orders:
+                if switch.paused_from(self.state_dir):
+                    return
+                try:
+                    if upload_window(
+                        self.hub, self.recordings, order, lambda: bool(switch.paused_from(self.state_dir))
+                    ):
+                        self.uploads_done.add(order["id"])
+                except (HubError, OSError, KeyError, ValueError) as error:
+                    logger.warning("upload %s stopped: %s; it resumes later", order.get("id"), error)
+
+        self.uploader = threading.Thread(target=work, name="upload", daemon=True)
+        self.uploader.start()
+
+    def write_status(self) -> None:
+        status = {
+            "agent_version": __version__,
+            "paused": self.paused_seen,
+            "channel": "open" if self.channel is not None and self.channel.connected.is_set() else "closed",
+            "pushing": sorted(self.pushers),
+            "recording": sorted(c for c, r in self.recorders.items() if r.is_running),
+            "uploads_done": sorted(self.uploads_done),
+            "cameras": len(self.local_cameras),
+            "written_at": time.time(),
+        }
+        partial = self.state_dir / "status.json.new"
+        partial.write_text(json.dumps(status))
+        os.replace(partial, self.state_dir / "status.json")
+
+    # The main loop
 
     def run(self, stop: threading.Event, interval: float | None = None) -> None:
+        if interval:
+            self.interval, self.interval_chosen = interval, True
+        self.channel = ControlChannel(self, stop)
+        self.channel.start()
+        next_fallback = time.monotonic() + 3.0  # the channel's first chance to open
         try:
             while not stop.is_set():
-                try:
-                    self.reconcile(self.heartbeat())
-                except HubError as error:
-                    logger.warning("%s; trying again at the next heartbeat", error)
-                stop.wait(interval or self.interval)
+                if not self.channel.connected.is_set() and time.monotonic() >= next_fallback:
+                    try:
+                        self.reconcile(self.heartbeat())
+                    except HubError as error:
+                        logger.warning("%s; trying again at the next heartbeat", error)
+                    next_fallback = time.monotonic() + self.interval
+                self.watch_switch()
+                self.keep_recording()
+                self.send_uploads()
+                self.write_status()
+                stop.wait(0.5)
         finally:
             self.stop_all()
+            self.channel.join(5)
 
     def stop_all(self) -> None:
-        for pusher in self.pushers.values():
-            pusher.stop()
-        self.pushers.clear()
-
-
-def parse_camera(text: str) -> tuple[int, str]:
-    camera_id, _, source = text.partition("=")
-    if not camera_id.isdigit() or not source:
-        raise argparse.ArgumentTypeError(f"{text!r}: give a camera as <hub camera id>=<local stream URL>")
-    return int(camera_id), source
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="rtcc-edge", description=__doc__.splitlines()[0])
-    parser.add_argument("--hub", required=True, help="the hub's base URL, e.g. https://rtcc.example.gov")
-    parser.add_argument("--serial", required=True, help="the serial number on the device's label")
-    parser.add_argument("--claim-code", required=True, help="the claim code on the device's label")
-    parser.add_argument(
-        "--camera",
-        action="append",
-        type=parse_camera,
-        default=[],
-        metavar="ID=URL",
-        help="a local camera: the hub's camera id and its local RTSP/HTTP URL (repeat)",
-    )
-    parser.add_argument("--state-dir", type=Path, default=Path.home() / ".rtcc-edge")
-    parser.add_argument("--interval", type=float, help="seconds between heartbeats (default: the hub's)")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s rtcc-edge %(levelname)s: %(message)s")
-    agent = EdgeAgent(args.hub, args.serial, args.claim_code, dict(args.camera), args.state_dir)
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    agent.run(stop, args.interval)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+        with self.lock:
+            for process in [*self.pushers.values(), *self.recorders.values()]:
+                process.stop()
+            self.pushers.clear()
+            self.recorders.clear()

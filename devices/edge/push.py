@@ -4,6 +4,8 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
+import time
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -67,29 +69,54 @@ def push_arguments(ffmpeg: str, source: str, target: PushTarget) -> list[str]:
     ]  # fmt: skip
 
 
-class Pusher:
-    """A running push of one local camera; restart it by stopping and starting a new one."""
+class Child:
+    """An ffmpeg the agent runs in a session of its own: whether it runs, and stopping it with all it started."""
 
-    def __init__(self, camera_id: int, source: str, target: PushTarget, *, ffmpeg: str | None = None):
-        self.camera_id, self.source, self.target = camera_id, source, target
-        self.ffmpeg = ffmpeg or find_ffmpeg()
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        # The passphrase is on ffmpeg's command line: the device is single-purpose and runs
-        # nothing else, so no other user can read /proc there.
-        argv = push_arguments(self.ffmpeg, self.source, self.target)
-        self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, start_new_session=True)
+    process: subprocess.Popen | None = None
 
     @property
     def is_running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
     def stop(self, timeout: float = 5.0) -> None:
-        if self.process is not None and self.process.poll() is None:
+        if self.is_running:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+
+
+class Pusher(Child):
+    """A running push of one local camera; restart it by stopping and starting a new one."""
+
+    def __init__(self, camera_id: int, source: str, target: PushTarget, *, ffmpeg: str | None = None):
+        self.camera_id, self.source, self.target = camera_id, source, target
+        self.ffmpeg = ffmpeg or find_ffmpeg()
+        self.process: subprocess.Popen | None = None
+        self.started_at = 0.0
+        # From ffmpeg's -progress, for the health report: frames sent and the bitrate now.
+        self.frames, self.bitrate_kbps = 0, 0.0
+
+    def start(self) -> None:
+        # The passphrase is on ffmpeg's command line: the device is single-purpose and runs
+        # nothing else, so no other user can read /proc there.
+        argv = push_arguments(self.ffmpeg, self.source, self.target)
+        argv[1:1] = ["-progress", "pipe:1", "-nostats"]
+        self.started_at = time.monotonic()
+        self.process = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True, start_new_session=True
+        )
+        threading.Thread(target=self.read_progress, args=(self.process,), daemon=True).start()
+
+    def read_progress(self, process: subprocess.Popen) -> None:
+        for line in process.stdout:
+            key, _, value = line.strip().partition("=")
+            if key == "frame" and value.isdigit():
+                self.frames = int(value)
+            elif key == "bitrate" and value.endswith("kbits/s"):
+                try:
+                    self.bitrate_kbps = float(value.removesuffix("kbits/s"))
+                except ValueError:
+                    pass

@@ -9,7 +9,18 @@ export function cameraColour(camera) {
 }
 
 export function cameraStatusText(camera) {
-  return camera.live ? camera.status : "not shared live";
+  const status = camera.live ? camera.status : "not shared live";
+  const health = sourceHealthText(camera.source_health);
+  return health ? status + " · " + health : status;
+}
+
+// The box's latest report on the camera's source: its bitrate, or its last error. Text only:
+// a box writes it.
+export function sourceHealthText(health) {
+  if (!health) return "";
+  if (health.last_error) return "source: " + health.last_error;
+  if (typeof health.bitrate_kbps === "number") return Math.round(health.bitrate_kbps) + " kbit/s at the box";
+  return "";
 }
 
 export function statusTitle(status) {

@@ -3,6 +3,7 @@
 
 import { soundAlert } from "./alert.js";
 import { $, el } from "./dom.js";
+import { askableNear, footageControls, widened } from "./footage.js";
 import { arrange, tiles } from "./grid.js";
 import { api, reasonOf } from "./http.js";
 import { centreOn, renderIncidentMarkers } from "./map.js";
@@ -72,7 +73,16 @@ function card(incident) {
     el("p", { className: "since" }, ["Open for ", el("time", { className: "age", dateTime: incident.opened_at, text: age(incident) })]),
     el("ul", { className: "docked", ariaLabel: "Nearest cameras" }, docked),
     el("div", { className: "actions" }, [show, acknowledged, workButton(incident, "dismiss", "Dismiss")]),
+    ...footageOf(incident),
   ]);
+}
+
+/** "Request footage" from the owners of its private cameras, from 15 minutes before the call. */
+function footageOf(incident) {
+  const ids = askableNear(incident);
+  if (!ids.length) return [];
+  const window = () => widened(localTime(incident.opened_at) - 15 * 60000, Date.now());
+  return [el("div", { className: "footage" }, footageControls("incident-" + incident.id, ids, window))];
 }
 
 function cardFor(incident) {

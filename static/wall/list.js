@@ -69,7 +69,7 @@ export function renderList() {
       items.set(camera.id, item);
     }
     item.dataset.kind = cameraColour(camera);
-    item.firstChild.textContent = camera.name;
+    item.firstChild.textContent = camera.shared_by ? camera.name + " (shared by " + camera.shared_by + ")" : camera.name;
     item.lastChild.textContent = cameraStatusText(camera);
     const text = (camera.name + " " + (camera.address || "")).toLowerCase();
     item.hidden = Boolean(query) && !text.includes(query);

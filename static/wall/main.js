@@ -11,9 +11,11 @@ import { initAlert, sounds } from "./alert.js";
 import { initGrid, placeCamera, putOnSelected, renderCamera, renderTiles, tiles } from "./grid.js";
 import { closeLive } from "./http.js";
 import { incidentArrived, initIncidents, renderIncidents } from "./incidents.js";
+import { initFootage } from "./footage.js";
 import { applyPushed, initLayouts } from "./layouts.js";
 import { initList, renderList } from "./list.js";
 import { centreOn, initMap, renderCameraMarkers } from "./map.js";
+import { initPlayback, playback } from "./playback.js";
 import { incidentClosed, initPurpose } from "./purpose.js";
 import { initShortcuts } from "./shortcuts.js";
 import { connectWall, setConnection } from "./socket.js";
@@ -25,6 +27,28 @@ function cameraChanged(cameraId) {
   renderList();
   renderCameraMarkers();
 }
+
+// What a status or snapshot event changes in the camera it names; false for a camera not known.
+const applyCamera = {
+  "camera.status"(event) {
+    const camera = state.cameras.get(event.camera_id);
+    if (!camera) return false;
+    Object.assign(camera, {
+      status: event.status,
+      status_reason: event.status_reason || "",
+      last_frame_at: event.last_frame_at || camera.last_frame_at,
+      snapshot_version: event.snapshot_version ?? camera.snapshot_version,
+    });
+    return true;
+  },
+  "camera.snapshot"(event) {
+    const camera = state.cameras.get(event.camera_id);
+    if (!camera) return false;
+    camera.snapshot_version = event.snapshot_version;
+    if (event.last_frame_at) camera.last_frame_at = event.last_frame_at;
+    return true;
+  },
+};
 
 const handlers = {
   state(event) {
@@ -40,22 +64,21 @@ const handlers = {
     renderCameraMarkers();
   },
   "camera.status"(event) {
-    const camera = state.cameras.get(event.camera_id);
-    if (!camera) return;
-    Object.assign(camera, {
-      status: event.status,
-      status_reason: event.status_reason || "",
-      last_frame_at: event.last_frame_at || camera.last_frame_at,
-      snapshot_version: event.snapshot_version ?? camera.snapshot_version,
-    });
-    cameraChanged(camera.id);
+    if (applyCamera[event.type](event)) cameraChanged(event.camera_id);
   },
   "camera.snapshot"(event) {
-    const camera = state.cameras.get(event.camera_id);
-    if (!camera) return;
-    camera.snapshot_version = event.snapshot_version;
-    if (event.last_frame_at) camera.last_frame_at = event.last_frame_at;
-    cameraChanged(camera.id);
+    if (applyCamera[event.type](event)) cameraChanged(event.camera_id);
+  },
+  // One relay pass: the tiles it touched are redrawn each once, the list and the map once.
+  "cameras.batch"(event) {
+    const changed = new Set();
+    for (const one of event.events || []) {
+      if (Object.hasOwn(applyCamera, one.type) && applyCamera[one.type](one)) changed.add(one.camera_id);
+    }
+    if (!changed.size) return;
+    changed.forEach((cameraId) => renderCamera(cameraId));
+    renderList();
+    renderCameraMarkers();
   },
   // A re-grant brings the camera back live: its tile opens under the wall's purpose, no prompt.
   "camera.update"(event) {
@@ -108,6 +131,8 @@ initShortcuts();
 initGrid();
 initView();
 initLayouts();
+initFootage();
+initPlayback();
 connectWall(
   (event) => { if (Object.hasOwn(handlers, event.type)) handlers[event.type](event); },
   () => { state.connected = false; },
@@ -118,6 +143,7 @@ window.rtccWall = {
   state,
   tiles,
   sounds,
+  playback,
   latency() {
     return tiles.filter((tile) => tile.player && tile.player.playingDate).map((tile) => ({
       camera: tile.cameraId,

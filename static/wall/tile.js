@@ -6,13 +6,18 @@
  */
 
 import { statusTitle } from "./cameras.js";
+import { askable } from "./footage.js";
 import { openLive, reasonOf, renewLive } from "./http.js";
+import { socketVideoAvailable } from "./live_socket.js";
+import { MsePlayer, prefersHls } from "./mse_player.js";
 import { Player } from "./player.js";
 import { askPurpose, livePurpose, needPurpose, purposeRefused } from "./purpose.js";
 import { localTime, state } from "./state.js";
 
 export const MAX_PLAYERS = 16; // browsers hold ~6 connections per host; beyond this, snapshots
+const MAX_SOCKET_PLAYERS = 64; // over the one video socket, the connection limit does not apply
 const STALE_MS = 4000; // a player whose time stands still this long is stale
+const SOCKET_START_MS = 10000;
 const MAX_LAG_MS = 6000; // older pictures are a replay of a stopped stream, not live
 // Relay statuses from which opening an on-demand camera starts it (cameras/relay/demand.py).
 const STARTS_WHEN_OPENED = new Set(["idle", "starting"]);
@@ -51,6 +56,7 @@ export class Tile {
     this.retryTimer = null;
     this.renewTimer = null;
     this.snapshotTimer = null;
+    this.errorTimer = null;
     this.requests = new AbortController();
     this.disposed = false;
     this.wire(actions);
@@ -99,7 +105,9 @@ export class Tile {
   get wantsPlayer() {
     if (document.hidden || !this.visible || state.mapTile === this.index) return false;
     if (state.enlarged !== null) return state.enlarged === this.index;
-    return this.index < MAX_PLAYERS;
+    if (this.index < MAX_PLAYERS) return true;
+    // Beyond 16 only over the socket: a camera that fell back to HLS shows its snapshot there.
+    return this.index < MAX_SOCKET_PLAYERS && socketVideoAvailable() && !prefersHls(this.cameraId);
   }
 
   render() {
@@ -115,6 +123,9 @@ export class Tile {
       this.img.removeAttribute("src");
     }
     el.dataset.cameraId = cameraId ? String(cameraId) : "";
+    // What the tile's playback and footage buttons offer (playback.js): hub recordings, an owner to ask.
+    el.dataset.recorded = camera && camera.relay_mode === "continuous" ? "yes" : "no";
+    el.dataset.askable = askable(camera) ? "yes" : "no";
     el.querySelector(".open-live").hidden = true;
     el.classList.toggle("focused", state.focus === this.index);
     el.tabIndex = state.focus === this.index ? 0 : -1;
@@ -263,9 +274,42 @@ export class Tile {
     this.lastAdvance = Date.now();
     this.playingSince = null;
     this.expiresAt = localTime(live.expires_at);
-    this.player = new Player(this.video, () => this.scheduleRetry());
+    this.player = this.newPlayer();
     this.player.start(live.hls_url);
     this.scheduleRenewal();
+  }
+
+  /** The wall's video socket when it works (mse_player.js), else hls.js on the same link. */
+  newPlayer() {
+    if (socketVideoAvailable() && !prefersHls(this.cameraId)) {
+      const closed = (reason) => this.streamClosed(reason);
+      return new MsePlayer(this.video, this.cameraId, () => this.scheduleRetry(), closed, () => this.toHls());
+    }
+    return new Player(this.video, () => this.scheduleRetry());
+  }
+
+  /** The server ended the camera's stream (revoked, session over): dark at once, then ask again.
+   * Asking opens the view anew, which says why it may not (and then stays dark) or plays. */
+  streamClosed(reason) {
+    this.stop();
+    this.error = reason || "The live view ended.";
+    this.render();
+    this.retries += 1;
+    clearTimeout(this.errorTimer);
+    this.errorTimer = setTimeout(() => { this.errorTimer = null; this.error = null; this.render(); },
+      Math.min(10000, 1000 * 2 ** Math.min(this.retries - 1, 4)));
+  }
+
+  /** The socket gave no picture: the same view, on the same link, through hls.js (no new view opened). */
+  toHls() {
+    const socketPlayer = this.player;
+    if (!socketPlayer) return;
+    socketPlayer.destroy();
+    this.player = null;
+    if (!this.wantsPlayer) { this.render(); return; } // beyond 16 tiles: its snapshot
+    this.lastAdvance = Date.now();
+    this.player = new Player(this.video, () => this.scheduleRetry());
+    this.player.start(socketPlayer.url);
   }
 
   // Half-way through a link's life, a new one for the same view: no reconnect, no new audit line.
@@ -352,7 +396,9 @@ export class Tile {
     if (this.waiting) this.render(); // an on-demand camera that never starts is asked for again
     if (this.player && !this.retryTimer) {
       this.noteProgress();
-      if (now - this.lastAdvance > STALE_MS) {
+      // A socket player starting on a loaded wall (64 tiles opening at once) gets longer.
+      const starting = this.player.kind === "socket" && !this.playingSince;
+      if (now - this.lastAdvance > (starting ? SOCKET_START_MS : STALE_MS)) {
         this.scheduleRetry();
       } else if (this.expiresAt - now < 2000) {
         this.stop(); // the link lapses and was not renewed: open the view again
@@ -387,6 +433,7 @@ export class Tile {
     this.stop();
     this.requests.abort();
     clearTimeout(this.snapshotTimer);
+    clearTimeout(this.errorTimer);
     clearInterval(this.watchdog);
     this.observer.disconnect();
     this.img.removeAttribute("src");

@@ -31,12 +31,14 @@ def stop(process: subprocess.Popen) -> None:
             process.wait(timeout=10)
 
 
-def start_daphne(log_path: Path, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
-    """Daphne serving the project on a free port against the test database; (process, base URL).
+def start_daphne(
+    log_path: Path, env: dict[str, str] | None = None, port: int | None = None
+) -> tuple[subprocess.Popen, str]:
+    """Daphne serving the project on a free port (or `port`) against the test database; (process, base URL).
 
     `env` adds settings (`RTCC_…`) to the server's environment.
     """
-    port = free_port()
+    port = port or free_port()
     env = {**os.environ, **(env or {}), "DATABASE_URL": database_url_for_children()}
     log = log_path.open("ab")
     process = subprocess.Popen(

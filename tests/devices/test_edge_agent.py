@@ -1,7 +1,9 @@
-"""The edge agent against a running hub: it pushes what the hub allows and stops on revocation."""
+"""The edge agent against a running hub over HTTP only (the control channel's fallback: this live
+server speaks no WebSocket): it pushes what the hub orders and stops on revocation."""
 
 import subprocess
 import threading
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -13,12 +15,14 @@ from django.utils import timezone
 
 from agencies.models import Agency
 from billing.models import Contract, Package
-from cameras.models import Camera, Consent
-from cameras.relay.ports import srt_port
+from cameras.models import Consent
+from cameras.relay.models import RelayLease, RelayNode
 from cameras.services import do_revoke_consent
 from devices.edge.agent import EdgeAgent
 from devices.models import Device
 from rtcc.ffmpeg import find_ffmpeg
+from tests.peers.fixtures import free_port
+from tests.personas import make_camera
 from tests.relay_fleet.fleet import wait_for
 
 
@@ -27,16 +31,7 @@ def claimed_box_with_a_camera(agency, owner, serial: str, code: str = "Q7Z4-PL2M
     device = Device(serial=serial, owner=owner, agency=agency, state=Device.State.CLAIMED)
     device.set_claim_code(code)
     device.save()
-    camera = Camera.objects.create(
-        agency=agency,
-        owner=owner,
-        name="Porch",
-        lat=41.88,
-        lon=-87.63,
-        source=Camera.Source.PUSH,
-        device=device,
-    )
-    return device, camera
+    return device, make_camera(agency, "Porch", owner=owner, lat=41.88, lon=-87.63, device=device)
 
 
 @pytest.mark.ffmpeg
@@ -57,10 +52,20 @@ class EdgeAgentTests(LiveServerTestCase):
         self.owner = get_user_model().objects.create_user("rita")
         _, self.camera = claimed_box_with_a_camera(agency, self.owner, "EDGE-42")
         Consent.objects.create(camera=self.camera, level=Consent.Level.LIVE, set_by=self.owner)
+        # The bare listener below stands in for a relay node holding the camera's lease.
+        now = timezone.now()
+        self.port = free_port()
+        RelayLease.objects.create(
+            srt_port=self.port,
+            camera=self.camera,
+            node=RelayNode.objects.create(name="listener", srt_host="127.0.0.1"),
+            acquired_at=now,
+            expires_at=now + timedelta(hours=1),
+        )
 
     def start_hub_listener(self, output_dir) -> subprocess.Popen:
         """A bare ffmpeg SRT listener standing in for the relay node: the peer the agent talks to."""
-        url = f"srt://127.0.0.1:{srt_port(self.camera.pk)}?mode=listener&passphrase={self.camera.srt_passphrase}&pbkeylen=32"
+        url = f"srt://127.0.0.1:{self.port}?mode=listener&passphrase={self.camera.srt_passphrase}&pbkeylen=32"
         argv = [find_ffmpeg().path, "-hide_banner", "-loglevel", "error", "-nostdin", "-i", url, "-c", "copy",
                 "-f", "hls", "-hls_time", "1", str(output_dir / "index.m3u8")]  # fmt: skip
         return subprocess.Popen(argv, stdin=subprocess.DEVNULL)

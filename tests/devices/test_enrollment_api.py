@@ -1,8 +1,11 @@
+from datetime import timedelta
 from decimal import Decimal
 
 from django.utils import timezone
 
 from billing.models import Contract, Package
+from cameras.relay.models import RelayLease, RelayNode
+from devices.enrollment import NOT_RELAYED
 from devices.models import Device
 from tests.personas import Personas
 
@@ -79,7 +82,7 @@ class EnrollmentTests(EnrollmentCase):
 
 
 class HeartbeatPushTargetTests(EnrollmentCase):
-    def test_a_camera_that_may_stream_gets_its_push_target(self):
+    def test_a_camera_that_may_stream_gets_its_push_target_while_a_node_listens(self):
         package = Package.objects.create(slug="live", name="Live", price_per_device_year=Decimal("750"))
         today = timezone.localdate()
         Contract.objects.create(
@@ -98,9 +101,23 @@ class HeartbeatPushTargetTests(EnrollmentCase):
         self.registry_camera.save(update_fields=["device"])
         token = self.enroll().json()["device_token"]
         cameras = {c["id"]: c for c in self.heartbeat(token).json()["cameras"]}
+        self.assertIsNone(cameras[self.live_camera.pk]["push"])
+        self.assertEqual(cameras[self.live_camera.pk]["refusal"], NOT_RELAYED)
+
+        node = RelayNode.objects.create(name="relay1", srt_host="10.0.0.7")
+        now = timezone.now()
+        RelayLease.objects.create(
+            camera=self.live_camera,
+            node=node,
+            acquired_at=now,
+            expires_at=now + timedelta(seconds=15),
+            srt_port=20001,
+        )
+        cameras = {c["id"]: c for c in self.heartbeat(token).json()["cameras"]}
         push = cameras[self.live_camera.pk]["push"]
         self.assertEqual(push["passphrase"], self.live_camera.srt_passphrase)
-        self.assertGreater(push["port"], 1024)
+        self.assertEqual(push["host"], "10.0.0.7")
+        self.assertEqual(push["port"], 20001)
         self.assertIsNone(cameras[self.registry_camera.pk]["push"])
         self.assertEqual(
             cameras[self.registry_camera.pk]["refusal"], "The owner does not share this camera live."

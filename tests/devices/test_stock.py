@@ -10,6 +10,7 @@ from agencies.models import AccessEvent
 from devices.models import Device
 from devices.states import do_change_state
 from tests.admin_forms import read_form, submit
+from tests.api.raw_bodies import assert_raw_bodies_answered
 from tests.personas import PASSWORD, Personas, make_agency_admin, make_user
 
 User = get_user_model()
@@ -78,13 +79,7 @@ class BatchApiTests(StockCase):
             (b'{"serials": ' + b"[" * 100 + b"]" * 100 + b"}", 400, "nested deeper"),
             (b'{"serials": [' + ",".join(f'"S-{n}"' for n in range(501)).encode() + b"]}", 400, "500"),
         ]
-        for body, status, reason in cases:
-            with self.subTest(body=body[:40]):
-                response = client.generic(
-                    "POST", "/api/v1/devices/batches/", body, content_type="application/json"
-                )
-                self.assertEqual(response.status_code, status, response.content[:300])
-                self.assertIn(reason, response.content.decode())
+        assert_raw_bodies_answered(self, client, "/api/v1/devices/batches/", cases)
         self.assertEqual(Device.objects.filter(agency=self.riverside).count(), 1)
 
     def test_only_agency_admins_stock_devices(self):

@@ -7,7 +7,7 @@ from django.utils import timezone
 from agencies.models import AccessEvent
 from devices.models import Device, hash_token
 from tests.devices.test_enrollment_api import EnrollmentCase
-from tests.personas import make_agency_admin
+from tests.personas import make_agency_admin, run_admin_action
 
 
 class TokenTests(EnrollmentCase):
@@ -48,11 +48,7 @@ class TokenTests(EnrollmentCase):
     def test_revoke_from_the_admin_action(self):
         token = self.enroll().json()["device_token"]
         self.client.force_login(self.admin)
-        response = self.client.post(
-            "/admin/devices/device/",
-            {"action": "revoke_tokens", "_selected_action": [self.box.pk]},
-            follow=True,
-        )
+        response = run_admin_action(self.client, "/admin/devices/device/", "revoke_tokens", self.box.pk)
         self.assertContains(response, "1 device(s) revoked")
         self.assertEqual(self.heartbeat(token).status_code, 401)
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 from billing.models import DeviceSubscription, Invoice, Package
 from billing.services import do_draft_invoice
 from devices.models import Device
-from tests.personas import Personas, make_active_contract
+from tests.personas import Personas, make_active_contract, run_admin_action
 
 
 class InvoiceTests(Personas):
@@ -52,9 +52,7 @@ class InvoiceTests(Personas):
 
     def test_admin_action_drafts_invoices(self):
         self.client.force_login(self.admin)
-        response = self.client.post(
-            "/admin/billing/contract/",
-            {"action": "draft_invoice_for_this_year", "_selected_action": [self.contract.pk]},
-            follow=True,
+        response = run_admin_action(
+            self.client, "/admin/billing/contract/", "draft_invoice_for_this_year", self.contract.pk
         )
         self.assertContains(response, "Drafted INV-RPD-9-")

@@ -52,15 +52,9 @@ def test_demo_answers_then_stops_every_child(tmp_path, stop_signal):
     env.update(
         RTCC_VAR_DIR=str(tmp_path), RTCC_DEMO_PASSWORD="demo-password-123", RTCC_DEMO_TOTP_SECRET=DEMO_SECRET
     )
-    demo = subprocess.Popen(
-        [sys.executable, "manage.py", "demo", "--port", str(port), "--no-cameras"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    argv = [sys.executable, "manage.py", "demo", "--port", str(port), "--no-cameras"]
+    output = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True}
+    demo = subprocess.Popen(argv, cwd=ROOT, env=env, start_new_session=True, **output)
     try:
         assert wait_for_http(f"http://127.0.0.1:{port}/", time.monotonic() + 120, demo) == 200
         code = f"{totp(base64.b32decode(DEMO_SECRET)):06d}"

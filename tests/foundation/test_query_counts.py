@@ -52,11 +52,12 @@ class MediaRequestQueryTests(Personas):
         self.playlist = live.json()["hls_url"]
 
     @override_settings(RTCC_MEDIA_AUTH_CACHE_SECONDS=0)
-    def test_playlist_and_segment_checked_in_the_database_each_cost_six_queries(self):
+    def test_playlist_and_segment_checked_in_the_database_each_cost_seven_queries(self):
         Client().get(self.playlist)  # django-guardian caches a content type for the process
-        # The user, their membership, the camera as they may see it, the contract, the consent, the session.
+        # The user, their membership, their per-camera grants, the camera as they may see it, the
+        # contract, the consent, the session.
         for url in [self.playlist, self.playlist.replace("index.m3u8", "seg-1.ts")]:
-            with self.assertNumQueries(6):
+            with self.assertNumQueries(7):
                 self.assertEqual(Client().get(url).status_code, 200, url)
 
     def test_playlist_and_segment_in_the_steady_state_cost_no_query(self):
@@ -137,5 +138,6 @@ class WallConnectQueryTests(WallPersonas):
         await self.open_incidents(9, first=1)
         state, ten = await self.connect_with_queries()
         self.assertEqual([len(incident["cameras"]) for incident in state["incidents"]], [4] * 10)
-        # Session 3; cameras 3; incidents 1 and their docking 3; the pushed layout 1.
-        self.assertEqual((one, ten), (11, 11))
+        # Session 3; cameras 4 (with the per-camera grants); incidents 1 and their docking 3; the
+        # pushed layout 1.
+        self.assertEqual((one, ten), (12, 12))

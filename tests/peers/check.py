@@ -49,6 +49,10 @@ def gstreamer_missing() -> str:
     return ""
 
 
+def nginx_missing() -> str:
+    return "" if shutil.which("nginx") or os.access("/usr/sbin/nginx", os.X_OK) else "no nginx on PATH"
+
+
 @dataclass(frozen=True)
 class Peer:
     name: str
@@ -71,6 +75,7 @@ PEERS = (
         ),
         gstreamer_missing,
     ),
+    Peer("nginx", "nginx", ("nginx",), nginx_missing),
 )
 
 

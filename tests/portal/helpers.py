@@ -17,6 +17,15 @@ from rtcc.ffmpeg import find_ffmpeg
 SEGMENT_SECONDS = 10
 
 
+def post_footage_request(
+    client, cameras, start, end, *, case_number="RPD-2026-0042", reason="Burglary on 1st St"
+):
+    """The API call a dispatcher makes to ask owners for recorded footage of a window."""
+    body = {"cameras": cameras, "start": start.isoformat(), "end": end.isoformat()}
+    body.update(case_number=case_number, reason=reason)
+    return client.post("/api/v1/footage-requests/", body, format="json")
+
+
 class MediaRootMixin:
     """Each test gets its own MEDIA_ROOT, removed afterwards."""
 
@@ -73,3 +82,10 @@ def record_segments(camera_id: int, first_start, count: int) -> list[Path]:
         shutil.copyfile(source, target)
         placed.append(target)
     return placed
+
+
+def record_minute_with_a_gap(camera_id: int, first_start) -> list[Path]:
+    """A minute of recording whose third 10 s segment was lost: 0-20 s, a gap, then 30-60 s."""
+    return record_segments(camera_id, first_start, 2) + record_segments(
+        camera_id, first_start + timedelta(seconds=3 * SEGMENT_SECONDS), 3
+    )

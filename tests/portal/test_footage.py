@@ -10,7 +10,7 @@ from agencies.models import AccessEvent
 from cameras.footage.models import FootageExport, FootageRequest
 from cameras.models import Consent
 from tests.personas import Personas, make_camera
-from tests.portal.helpers import MediaRootMixin, record_segments
+from tests.portal.helpers import MediaRootMixin, post_footage_request, record_segments
 
 
 class FootageCase(MediaRootMixin, Personas):
@@ -33,16 +33,8 @@ class FootageCase(MediaRootMixin, Personas):
     ):
         start, end = self.window(minutes)
         with self.captureOnCommitCallbacks(execute=True):
-            return self.api(user or self.dispatcher).post(
-                "/api/v1/footage-requests/",
-                {
-                    "cameras": cameras,
-                    "start": start.isoformat(),
-                    "end": end.isoformat(),
-                    "case_number": case_number,
-                    "reason": reason,
-                },
-                format="json",
+            return post_footage_request(
+                self.api(user or self.dispatcher), cameras, start, end, case_number=case_number, reason=reason
             )
 
     def make_request(self, camera=None) -> FootageRequest:
@@ -91,25 +83,22 @@ class CreateFootageRequestTests(FootageCase):
 
     def test_window_in_the_future_is_400(self):
         start = timezone.now() + timedelta(minutes=5)
-        response = self.api(self.dispatcher).post(
-            "/api/v1/footage-requests/",
-            {
-                "cameras": [self.on_request_camera.pk],
-                "start": start.isoformat(),
-                "end": (start + timedelta(hours=1)).isoformat(),
-                "case_number": "X-1",
-                "reason": "r",
-            },
-            format="json",
+        response = post_footage_request(
+            self.api(self.dispatcher), [self.on_request_camera.pk], start, start + timedelta(hours=1)
         )
         self.assertEqual(response.status_code, 400)
         self.assertIn("end", response.json())
 
-    def test_registry_or_revoked_camera_cannot_be_asked_and_nothing_is_saved(self):
-        response = self.ask([self.on_request_camera.pk, self.registry_camera.pk])
+    def test_revoked_camera_cannot_be_asked_and_nothing_is_saved(self):
+        response = self.ask([self.on_request_camera.pk, self.revoked_camera.pk])
         self.assertEqual(response.status_code, 400)
-        self.assertIn("does not take footage requests", json.dumps(response.json()))
+        self.assertIn("No private camera of your agency", json.dumps(response.json()))
         self.assertFalse(FootageRequest.objects.exists())
+
+    def test_a_registry_camera_can_be_asked_its_owner_decides(self):
+        response = self.ask([self.registry_camera.pk])
+        self.assertEqual(response.status_code, 201, response.content)
+        self.assertEqual(FootageRequest.objects.get().status, FootageRequest.Status.PENDING)
 
     def test_other_agency_cameras_are_unknown(self):
         response = self.ask([self.on_request_camera.pk], user=self.outsider)

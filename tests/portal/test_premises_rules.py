@@ -14,6 +14,7 @@ from cameras.relay.desired import desired_cameras
 from cameras.services import do_set_consent
 from cameras.viewing.models import ViewingSession
 from tests.personas import Personas, make_camera
+from tests.portal.helpers import post_footage_request
 from tests.wall.fixtures import make_contract
 
 ORDINANCE = "Metro ordinance BL2020-197 <b>13.08</b>: no live access to single-family homes."
@@ -149,16 +150,8 @@ class PremisesRuleTests(Personas):
         self.rule.save()
         Consent.objects.create(camera=self.registry_camera, level=Consent.Level.ON_REQUEST)
         start = timezone.now() - timedelta(hours=2)
-        response = self.api(self.dispatcher).post(
-            "/api/v1/footage-requests/",
-            {
-                "cameras": [self.registry_camera.pk],
-                "start": start.isoformat(),
-                "end": (start + timedelta(minutes=30)).isoformat(),
-                "case_number": "RPD-3",
-                "reason": "Burglary",
-            },
-            format="json",
+        response = post_footage_request(
+            self.api(self.dispatcher), [self.registry_camera.pk], start, start + timedelta(minutes=30)
         )
         self.assertEqual(response.status_code, 400)
         self.assertIn("premises rules", json.dumps(response.json()))

@@ -21,9 +21,10 @@ from django.utils import timezone
 from agencies.models import Agency
 from billing.models import Contract, Package
 from cameras.models import Camera, Consent
+from cameras.relay.demand import demand_key
 from cameras.relay.layout import live_dir
-from cameras.relay.ports import push_target
-from cameras.simulator import SimulatedCamera
+from cameras.relay.wake import redis_client
+from cameras.simulator import LeaseFollowingCamera
 from cameras.viewing.models import ViewingSession
 from devices.models import Device
 from rtcc.ffmpeg import running_ffmpegs
@@ -123,6 +124,21 @@ class NodeProcess:
         self.log.close()
 
 
+class RelayWorker(NodeProcess):
+    """`celery -A rtcc worker --relay -n NAME@test` in its own process group; stopped as a node is."""
+
+    def __init__(self, name: str):  # not super().__init__: that starts `manage.py relay_node`
+        self.name = f"{name}@test"
+        argv = [
+            *(sys.executable, "-m", "celery", "-A", "rtcc", "worker", "--relay"),
+            *("-n", self.name, "-Q", "relays-test", "-c", "1", "--without-mingle", "--without-gossip"),
+            *("--loglevel", "WARNING"),
+        ]
+        self.start(argv, f"celery-relay-{name}.log", {})
+
+    stop_wait_seconds = 30  # a warm shutdown lets the pool and the relay thread finish
+
+
 def open_session(user, agency: Agency, camera: Camera, purpose: str, case_number: str) -> ViewingSession:
     """A viewing session for a case, open for the next hour."""
     return ViewingSession.objects.create(
@@ -172,6 +188,11 @@ class FleetTestCase(TransactionTestCase):
             serial="EDGE-FLEET", owner=self.resident, agency=self.agency, state=Device.State.ONLINE
         )
 
+    def forget_demand(self) -> None:
+        """No demand from an earlier test, and none left for the next."""
+        redis_client().delete(demand_key())
+        self.addCleanup(redis_client().delete, demand_key())
+
     def add_camera(self, name: str, level: str | None = Consent.Level.NONE, **extra) -> Camera:
         extra.setdefault("device", self.edge_box)
         return make_camera(self.agency, name, owner=self.resident, level=level, **extra)
@@ -182,16 +203,9 @@ class FleetTestCase(TransactionTestCase):
         return node
 
     def start_device(self, camera: Camera):
-        """A simulated edge device pushing a test pattern to the camera's SRT port."""
-        host, port = push_target(camera)
-        device = SimulatedCamera(
-            camera.name,
-            host=host,
-            port=port,
-            passphrase=camera.srt_passphrase,
-            stream_id=camera.stream_id,
-            fps=10,
-        )
+        """A simulated edge device pushing a test pattern to the port a node leased for the camera,
+        once one has, and again whenever its push ends, as a box following its orders would."""
+        device = LeaseFollowingCamera(camera, follow=True, fps=10)
         device.start()
         self.addCleanup(device.stop)
         return device

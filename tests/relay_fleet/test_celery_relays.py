@@ -2,7 +2,6 @@
 simulated box: the bootstep relays, `inspect relays` reports, `relay_drain` moves every
 camera, and a SIGKILLed worker's cameras come back on the other, never twice at once."""
 
-import sys
 import time
 
 import pytest
@@ -10,29 +9,9 @@ import pytest
 from cameras.models import Camera, Consent
 from cameras.relay.models import RelayLease
 from rtcc.celery import app
-from tests.relay_fleet.fleet import (
-    FleetTestCase,
-    NodeProcess,
-    ffmpeg_pids_by_camera,
-    wait_for,
-)
+from tests.relay_fleet.fleet import FleetTestCase, RelayWorker, ffmpeg_pids_by_camera, wait_for
 
 pytestmark = pytest.mark.ffmpeg
-
-
-class RelayWorker(NodeProcess):
-    """`celery -A rtcc worker --relay -n NAME@test` in its own process group; stopped as a node is."""
-
-    def __init__(self, name: str):  # not super().__init__: that starts `manage.py relay_node`
-        self.name = f"{name}@test"
-        argv = [
-            *(sys.executable, "-m", "celery", "-A", "rtcc", "worker", "--relay"),
-            *("-n", self.name, "-Q", "relays-test", "-c", "1", "--without-mingle", "--without-gossip"),
-            *("--loglevel", "WARNING"),
-        ]
-        self.start(argv, f"celery-relay-{name}.log", {})
-
-    stop_wait_seconds = 30  # a warm shutdown lets the pool and the relay thread finish
 
 
 def ask(command: str, destination: str, timeout: float = 5.0) -> dict:
@@ -66,6 +45,7 @@ class CeleryRelayTests(FleetTestCase):
         report = wait_for(lambda: ask("relays", first).get("cameras"), 20, "inspect relays never answered")
         self.assertEqual([entry["camera"] for entry in report], [camera.pk])
         self.assertEqual(report[0]["status"], "live")
+        self.assertEqual(report[0]["srt_port"], RelayLease.objects.get(camera=camera).srt_port)
 
         self.assertIn("draining 1 relays", ask("relay_drain", first).get("ok", ""))
         second = next(name for name in workers if name != first)

@@ -169,17 +169,18 @@ class LeaseTests(Personas):
         self.assertEqual(sweep_orphaned_relays(), 0, "idempotent")
         self.assertEqual(Camera.objects.get(pk=self.camera_id).status, Camera.Status.OFFLINE)
 
-    def test_relays_command_lists_node_camera_and_stats(self):
-        leases.claim(self.one.pk, self.camera_id)
+    def test_relays_command_lists_node_camera_port_and_stats(self):
+        leases.claim(self.one.pk, self.camera_id, srt_port=20007)
         leases.record_process(
             self.one.pk, self.camera_id, status="live", fps=15.0, bitrate_kbps=812, restarts=2, last_error=""
         )
         out = StringIO()
         call_command("relays", stdout=out)
         lines = out.getvalue().splitlines()
-        self.assertEqual(lines[0].split()[:3], ["node", "camera", "status"])
+        self.assertEqual(lines[0].split()[:4], ["node", "camera", "port", "status"])
         row = next(line for line in lines if line.startswith("one "))
         self.assertIn(f"{self.camera_id} Rita's porch", row)
+        self.assertIn("20007", row)
         self.assertIn("15.0", row)
         self.assertIn("812", row)
         self.assertIn("1 relays; nodes: one (alive", out.getvalue())
@@ -201,12 +202,13 @@ class LeaseTests(Personas):
         call_command("relays", stdout=out)
         self.assertIn(f"1 cameras may be seen but no node relays them: [{self.camera_id}]", out.getvalue())
 
-    @override_settings(RTCC_SRT_PORT_BASE=40000, RTCC_SRT_HOST="srt.example.org")
-    def test_push_target_is_the_port_base_plus_id_on_the_holding_node(self):
-        self.assertEqual(push_target(self.live_camera), ("srt.example.org", 40000 + self.camera_id))
+    @override_settings(RTCC_SRT_HOST="srt.example.org")
+    def test_push_target_is_the_leased_port_on_the_holding_node_and_nothing_before(self):
+        self.assertIsNone(push_target(self.live_camera))
+        leases.claim(self.one.pk, self.camera_id, srt_port=20005)
+        self.assertEqual(push_target(self.live_camera), ("srt.example.org", 20005))
         RelayNode.objects.filter(pk=self.one.pk).update(srt_host="10.0.0.7")
-        leases.claim(self.one.pk, self.camera_id)
-        self.assertEqual(push_target(self.live_camera), ("10.0.0.7", 40000 + self.camera_id))
+        self.assertEqual(push_target(self.live_camera), ("10.0.0.7", 20005))
 
 
 def test_backoff_grows_to_its_cap_with_jitter():

@@ -41,10 +41,14 @@ DEAD_REDIS = {
 }
 
 
+def daily_window(start, end) -> list[dict]:
+    """A schedule window every day from `start` to `end` (local times)."""
+    return [{"days": list(range(7)), "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}]
+
+
 def window_around(local, hours: int) -> list[dict]:
     """A schedule window every day from `hours` before `local` to `hours` after it."""
-    start, end = local - timedelta(hours=hours), local + timedelta(hours=hours)
-    return [{"days": list(range(7)), "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}]
+    return daily_window(local - timedelta(hours=hours), local + timedelta(hours=hours))
 
 
 class StoredDecisionTests(LiveMediaTestCase):
@@ -64,6 +68,13 @@ class StoredDecisionTests(LiveMediaTestCase):
     def assert_refused_next(self, statuses=frozenset({403})):
         self.assertIn(Client().get(self.url).status_code, statuses)
         self.assertIn(Client().get(self.segment_url).status_code, statuses)
+
+    def assert_change_refuses_next(self, change, statuses=frozenset({403})):
+        """Served without SQL before `change` commits; refused at the very next request after."""
+        self.assert_served_without_sql()
+        with self.captureOnCommitCallbacks(execute=True):
+            change()
+        self.assert_refused_next(statuses)
 
     def test_steady_state_playlist_and_segment_cost_no_sql(self):
         self.assert_served_without_sql()
@@ -89,10 +100,9 @@ class StoredDecisionTests(LiveMediaTestCase):
         self.assertEqual(other.get(self.url).status_code, 403)
 
     def test_consent_revoke_refuses_the_next_request(self):
-        self.assert_served_without_sql()
-        with self.captureOnCommitCallbacks(execute=True):
-            do_revoke_consent(self.resident, self.live_camera)
-        self.assert_refused_next({403, 404})
+        self.assert_change_refuses_next(
+            lambda: do_revoke_consent(self.resident, self.live_camera), {403, 404}
+        )
 
     def test_contract_end_refuses_the_next_request(self):
         self.assert_served_without_sql()
@@ -103,16 +113,11 @@ class StoredDecisionTests(LiveMediaTestCase):
         self.assert_refused_next()
 
     def test_membership_removal_refuses_the_next_request(self):
-        self.assert_served_without_sql()
-        with self.captureOnCommitCallbacks(execute=True):
-            do_remove_membership(self.admin, Membership.objects.get(user=self.dispatcher))
-        self.assert_refused_next({403, 404})
+        membership = Membership.objects.get(user=self.dispatcher)
+        self.assert_change_refuses_next(lambda: do_remove_membership(self.admin, membership), {403, 404})
 
     def test_viewing_session_close_refuses_the_next_request(self):
-        self.assert_served_without_sql()
-        with self.captureOnCommitCallbacks(execute=True):
-            do_close_viewing_session(self.session)
-        self.assert_refused_next()
+        self.assert_change_refuses_next(lambda: do_close_viewing_session(self.session))
 
     def test_agency_change_refuses_the_next_request(self):
         # The owner shares two hours around now, on the agency's clock; the agency then
@@ -129,29 +134,22 @@ class StoredDecisionTests(LiveMediaTestCase):
         self.assert_refused_next()
 
     def test_a_premises_rule_forbidding_live_refuses_the_next_request(self):
-        self.assert_served_without_sql()
-        with self.captureOnCommitCallbacks(execute=True):
-            PremisesRule.objects.create(
+        self.assert_change_refuses_next(
+            lambda: PremisesRule.objects.create(
                 agency=self.riverside,
                 premises=self.live_camera.premises,
                 highest_level=Consent.Level.ON_REQUEST,
                 reason="Ordinance 9.64: no live video from homes.",
             )
-        self.assert_refused_next()
+        )
 
     def test_camera_edit_refuses_the_next_request(self):
-        self.assert_served_without_sql()
         self.live_camera.enabled = False
-        with self.captureOnCommitCallbacks(execute=True):
-            self.live_camera.save(update_fields=["enabled"])
-        self.assert_refused_next()
+        self.assert_change_refuses_next(lambda: self.live_camera.save(update_fields=["enabled"]))
 
     def test_deactivated_user_is_refused_at_the_next_request(self):
-        self.assert_served_without_sql()
         self.dispatcher.is_active = False
-        with self.captureOnCommitCallbacks(execute=True):
-            self.dispatcher.save(update_fields=["is_active"])
-        self.assert_refused_next()
+        self.assert_change_refuses_next(lambda: self.dispatcher.save(update_fields=["is_active"]))
 
     def test_closing_the_incident_of_a_radius_consent_refuses_the_next_request(self):
         with self.captureOnCommitCallbacks(execute=True):
@@ -201,9 +199,7 @@ class DeadlineTests(LiveMediaTestCase):
         now = timezone.now().replace(second=20, microsecond=0)
         local = timezone.localtime(now, self.live_camera.tz)
         closes = local.replace(second=0) + timedelta(minutes=3)
-        schedule = [
-            {"days": list(range(7)), "start": f"{local - timedelta(hours=1):%H:%M}", "end": f"{closes:%H:%M}"}
-        ]
+        schedule = daily_window(local - timedelta(hours=1), closes)
         do_set_consent(self.resident, self.live_camera, Consent.Level.LIVE, schedule=schedule)
         self.assertEqual(deadline(self.grant(self.session), now), closes)
 
@@ -212,10 +208,12 @@ class DeadlineTests(LiveMediaTestCase):
         now = timezone.now().replace(second=20, microsecond=0)
         local = timezone.localtime(now, self.live_camera.tz)
         opens = local.replace(second=0) + timedelta(minutes=2)
-        schedule = [
-            {"days": list(range(7)), "start": f"{opens:%H:%M}", "end": f"{opens + timedelta(hours=1):%H:%M}"}
-        ]
-        do_set_consent(self.resident, self.live_camera, Consent.Level.LIVE, schedule=schedule)
+        do_set_consent(
+            self.resident,
+            self.live_camera,
+            Consent.Level.LIVE,
+            schedule=daily_window(opens, opens + timedelta(hours=1)),
+        )
         self.assertEqual(deadline(self.grant(self.session), now), opens)
 
     def test_consent_expiry_ends_the_decision(self):

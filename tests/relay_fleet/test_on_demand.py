@@ -8,8 +8,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from cameras.models import Camera, Consent
-from cameras.relay.demand import add_demand, demand_key
-from cameras.relay.wake import redis_client
+from cameras.relay.demand import add_demand
 from cameras.services import do_revoke_consent
 from tests.personas import authorization_for
 from tests.relay_fleet.fleet import FleetTestCase, ffmpeg_pids_by_camera, wait_for
@@ -23,8 +22,7 @@ LINGER = "2"
 class OnDemandRelayTests(FleetTestCase):
     def setUp(self):
         super().setUp()
-        redis_client().delete(demand_key())
-        self.addCleanup(redis_client().delete, demand_key())
+        self.forget_demand()
         self.camera = self.add_camera("Rita's porch", level=Consent.Level.LIVE, relay_mode="on_demand")
         self.device = self.start_device(self.camera)
         self.start_node("solo", RTCC_RELAY_LINGER_SECONDS=LINGER)

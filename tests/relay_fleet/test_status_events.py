@@ -41,11 +41,21 @@ class StatusEventTests(Personas):
     def test_new_snapshot_bumps_the_version_and_tells_the_wall(self):
         frame_at = timezone.now()
         with self.captureOnCommitCallbacks(execute=True):
-            event = record_frames(self.live_camera.pk, frame_at, snapshot_taken=True)
-            send_events([(self.riverside.pk, event)])
+            events = [
+                (self.riverside.pk, record_frames(camera.pk, frame_at, snapshot_taken=True))
+                for camera in (self.live_camera, self.street_camera)
+            ]
+            send_events(events)
+        # The relay pass reaches the agency as one message (cameras/wall/batches.py).
         self.assertEqual(
             self.receive(),
-            {"type": "camera.snapshot", "camera_id": self.live_camera.pk, "snapshot_version": 1},
+            {
+                "type": "cameras.batch",
+                "events": [
+                    {"type": "camera.snapshot", "camera_id": self.live_camera.pk, "snapshot_version": 1},
+                    {"type": "camera.snapshot", "camera_id": self.street_camera.pk, "snapshot_version": 1},
+                ],
+            },
         )
         self.assertIsNone(record_frames(self.live_camera.pk, frame_at, snapshot_taken=False))
         camera = Camera.objects.get(pk=self.live_camera.pk)

@@ -50,7 +50,9 @@ def internal(www):
 
 
 def copied(relay) -> bool:
-    return [relay.argv[i + 1] for i, arg in enumerate(relay.argv) if arg == "-vcodec"] == ["copy"]
+    """Every output (HLS, and the wall's fragments where a pipe is given) is a stream copy."""
+    codecs = [relay.argv[i + 1] for i, arg in enumerate(relay.argv) if arg == "-vcodec"]
+    return bool(codecs) and set(codecs) == {"copy"}
 
 
 def relayed(relay, camera_id) -> bool:

@@ -1,18 +1,23 @@
 """`manage.py simulate_cameras` pushes each push camera's stream to its relay and stops on SIGTERM."""
 
+import dataclasses
 import io
 import os
 import signal
 import tempfile
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
+from django.utils import timezone
 
-from cameras.management.commands.simulate_cameras import Command
-from cameras.relay.process import RelayProcess, RelaySpec
+from cameras.relay.models import RelayLease, RelayNode
+from cameras.relay.node import relay_spec
+from cameras.relay.ports import push_target
+from cameras.relay.process import RelayProcess
+from cameras.simulator import LeaseFollowingCamera
 from tests.peers.fixtures import free_port, holds_within
 from tests.personas import Personas
 
@@ -36,16 +41,7 @@ class SimulateCamerasTests(Personas):
         camera = self.live_camera
         port = free_port()
         with tempfile.TemporaryDirectory() as media, self.settings(MEDIA_ROOT=Path(media)):
-            relay = RelayProcess(
-                RelaySpec(
-                    camera_id=camera.pk,
-                    source="push",
-                    srt_port=port,
-                    passphrase=camera.srt_passphrase,
-                    stream_id=camera.stream_id,
-                    record=False,
-                )
-            )
+            relay = RelayProcess(dataclasses.replace(relay_spec(camera, port), record=False))
             relay.start()
             before = set(children_of(os.getpid()))
             previous = signal.getsignal(signal.SIGTERM)
@@ -75,14 +71,17 @@ class SimulateCamerasTests(Personas):
                 signal.signal(signal.SIGTERM, previous)
                 relay.stop()
 
-    def test_devices_call_the_cameras_push_target_unless_told_otherwise(self):
+    def test_devices_push_only_to_the_port_a_relay_node_leased_unless_told_otherwise(self):
         camera = self.live_camera
-        defaults = {"host": None, "port_base": None}
-        assert Command().target(camera, defaults) == (
-            settings.RTCC_SRT_HOST,
-            settings.RTCC_SRT_PORT_BASE + camera.pk,
+        device = LeaseFollowingCamera(camera)
+        device.start()  # no node listens for it: nothing starts
+        assert not device.is_running and device.process is None
+        now = timezone.now()
+        RelayLease.objects.create(
+            camera=camera,
+            node=RelayNode.objects.create(name="relay1", srt_host="10.9.8.7"),
+            acquired_at=now,
+            expires_at=now + timedelta(seconds=30),
+            srt_port=31234,
         )
-        assert Command().target(camera, {"host": "10.9.8.7", "port_base": 40000}) == (
-            "10.9.8.7",
-            40000 + camera.pk,
-        )
+        assert push_target(camera) == ("10.9.8.7", 31234)

@@ -10,7 +10,7 @@ from django.db import connection
 
 from agencies.models import AccessEvent
 from billing.models import Contract, Invoice, InvoiceLine, Package
-from cameras.footage.models import FootageExport, FootageRequest
+from cameras.footage.models import FootageExport, FootageRequest, RecordingExport
 from cameras.models import Camera
 from cameras.viewing.models import ViewingSession
 from tests.personas import Personas, make_camera
@@ -53,6 +53,16 @@ class AnnualReportTests(Personas):
                     request=request, camera=cls.live_camera, file_path="x.mp4", sha256="0" * 64, size=10,
                     manifest={}, created_at=at(4, 3),
                 )  # fmt: skip
+        for created_at in (
+            at(5, 2),
+            at(6, 2),
+            at(1, 1) - datetime.timedelta(days=1),
+        ):  # the last one, the year before
+            RecordingExport.objects.create(
+                agency=cls.riverside, camera=cls.street_camera, exported_by=cls.dispatcher, start=at(5, 1),
+                end=at(5, 1, 13), case_number="25-200", reason="collision", file_path="e.mp4", sha256="1" * 64,
+                size=10, manifest={}, created_at=created_at,
+            )  # fmt: skip
         events = [
             (AccessEvent.Action.VIEW_START, AccessEvent.Outcome.DENIED, {}),
             (AccessEvent.Action.LIVE_URL, AccessEvent.Outcome.DENIED, {}),
@@ -141,6 +151,7 @@ class AnnualReportTests(Personas):
         self.assertEqual(
             (footage["requests_approved"], footage["requests_declined"], footage["exports"]), (2, 1, 2)
         )
+        self.assertEqual(footage["agency_camera_exports"], 2)
 
     def test_cameras_are_counted_by_cell_without_an_address(self):
         report = self.fetch().json()
@@ -197,3 +208,33 @@ class AnnualReportTests(Personas):
             (period["start"], period["end"], period["last_day"], period["complete"]),
             ("2025-01-01T00:00:00-06:00", "2026-01-01T00:00:00-06:00", "2025-12-31", True),
         )
+
+    def test_the_remaining_counts_equal_the_rows(self):
+        report = self.fetch().json()
+        start, end = at(1, 1, 0), datetime.datetime(YEAR + 1, 1, 1, tzinfo=CHICAGO)
+        lines = self.raw(
+            "SELECT action, outcome FROM agencies_accessevent WHERE agency_id = %s AND at >= %s AND at < %s",
+            self.riverside.pk,
+            start,
+            end,
+        )
+        self.assertEqual(report["audit"]["audit_lines"], len(lines))
+        refused: dict = {}
+        for action, outcome in lines:
+            if outcome == "denied":
+                refused[action] = refused.get(action, 0) + 1
+        self.assertEqual(report["audit"]["refused_by_action"], refused)
+        delivered = self.raw("SELECT COUNT(*) FROM cameras_footageexport WHERE delivered = %s", True)
+        self.assertEqual(report["footage"]["exports_delivered"], delivered[0][0])
+        billed = self.raw(
+            "SELECT i.id FROM billing_invoice i WHERE i.status IN ('issued', 'paid') AND i.period_start >= %s "
+            "AND i.period_start <= %s",
+            datetime.date(YEAR, 1, 1),
+            datetime.date(YEAR, 12, 31),
+        )
+        self.assertEqual(report["cost"]["invoices"], len(billed))
+        invoice_lines = self.raw(
+            "SELECT COUNT(*) FROM billing_invoiceline WHERE invoice_id IN (%s, %s)", *[i for (i,) in billed]
+        )
+        self.assertEqual(report["cost"]["invoice_lines"], invoice_lines[0][0])
+        self.assertEqual((report["cost"]["invoices"], report["audit"]["audit_lines"]), (2, 4))

@@ -1,15 +1,17 @@
 """The public pages and the console in a real Chromium on a 390 px phone: nothing runs off the side."""
 
+from datetime import timedelta
+
 import pytest
 from django.conf import settings
 from django.contrib.staticfiles.testing import StaticLiveServerTestCase
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import sync_playwright
 
-from agencies.models import AccessEvent, Agency, Membership
+from agencies.models import AccessEvent, Agency, Membership, OversightRecord
+from cameras.sharing.models import CameraShare
 from tests.browser.chromium import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, keep_to_loopback
-from tests.personas import make_user
+from tests.personas import SignedInClient, make_camera, make_user
 
 PHONE = {"width": 390, "height": 844}
 
@@ -23,23 +25,39 @@ class PhoneWidthTests(StaticLiveServerTestCase):
             use_policy="Live views need an incident or a case number.",
         )  # fmt: skip
         auditor = make_user("otto-oversight", agency, Membership.Role.OVERSIGHT)
+        # A share given and one received, with long words, so the sharing tables must fit too.
+        other = Agency.objects.create(
+            slug="lakeview-so", name="Lakeview County Sheriff's Office", lat=41.9, lon=-87.6
+        )
+        for giver, receiver in ((agency, other), (other, agency)):
+            share = CameraShare.objects.create(
+                from_agency=giver, to_agency=receiver, ends_at=timezone.now() + timedelta(days=30),
+                purpose="Interagency marathon and waterfront festival security operations",
+                authority="Mutual-aid-memorandum-of-understanding-2026-0004", recorded=True,
+            )  # fmt: skip
+            share.cameras.set([make_camera(giver, "Waterfront promenade at the northern pier entrance")])
+        OversightRecord.objects.create(
+            agency=agency, kind="breach", occurred_on=timezone.localdate(), summary="s"
+        )
         for number in range(3):
             AccessEvent.objects.create(
                 agency=agency, actor=auditor, actor_name=auditor.username, action=AccessEvent.Action.VIEW_START,
                 target_label="A camera with a rather long name on a long street", purpose=f"case {number}",
             )  # fmt: skip
-        client = Client()
+        # A full sign-in (password and authenticator): otherwise every page is the authenticator's prompt.
+        client = SignedInClient()
         client.force_login(auditor)
         self.session = client.cookies[settings.SESSION_COOKIE_NAME].value
         ARTIFACTS.mkdir(exist_ok=True)
 
     def test_public_pages_and_the_console_fit_a_phone(self):
         year = timezone.now().year
+        # Each page and a heading it must show, so that a redirect elsewhere cannot pass for it.
         paths = {
-            "transparency": "/transparency/",
-            "report": f"/transparency/riverside-pd/report/{year}",
-            "heads": "/transparency/riverside-pd/heads",
-            "oversight": "/oversight/",
+            "transparency": ("/transparency/", "Transparency"),
+            "report": (f"/transparency/riverside-pd/report/{year}", "annual surveillance report"),
+            "heads": ("/transparency/riverside-pd/heads", "Riverside PD"),
+            "oversight": ("/oversight/", "Oversight"),
         }
         widths = {}
         with sync_playwright() as playwright:
@@ -58,9 +76,10 @@ class PhoneWidthTests(StaticLiveServerTestCase):
                     ]
                 )
                 page = context.new_page()
-                for name, path in paths.items():
+                for name, (path, heading) in paths.items():
                     response = page.goto(self.live_server_url + path)
-                    self.assertEqual(response.status, 200, path)
+                    self.assertEqual((response.status, response.url), (200, self.live_server_url + path))
+                    self.assertIn(heading, page.locator("h1").first.inner_text())
                     page.screenshot(path=str(ARTIFACTS / f"phone-{name}.png"), full_page=True)
                     widths[name] = page.evaluate("document.documentElement.scrollWidth")
             finally:

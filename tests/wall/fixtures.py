@@ -58,10 +58,35 @@ def session_cookie(user) -> str:
     return client.cookies["sessionid"].value
 
 
-def wall_socket(cookie: str | None = None, origin: str | None = "http://testserver") -> WebsocketCommunicator:
+def wall_socket(
+    cookie: str | None = None, origin: str | None = "http://testserver", path: str = "/ws/wall/"
+) -> WebsocketCommunicator:
     headers = [(b"host", b"testserver")]
     if origin is not None:
         headers.append((b"origin", origin.encode()))
     if cookie is not None:
         headers.append((b"cookie", f"sessionid={cookie}".encode()))
-    return WebsocketCommunicator(application, "/ws/wall/", headers=headers)
+    return WebsocketCommunicator(application, path, headers=headers)
+
+
+SOCKET_TIMEOUT = 10
+
+
+class WallSockets:
+    """A mixin for tests of the wall's socket: `connected` opens one for a user and takes its state."""
+
+    async def connected(self, user, query: str = ""):
+        from asgiref.sync import sync_to_async
+
+        path = f"/ws/wall/?{query}" if query else "/ws/wall/"
+        socket = wall_socket(await sync_to_async(session_cookie)(user), path=path)
+        connected, _ = await socket.connect(timeout=SOCKET_TIMEOUT)
+        self.assertTrue(connected)
+        state = await socket.receive_json_from(timeout=SOCKET_TIMEOUT)
+        self.assertEqual(state["type"], "state")
+        return socket, state
+
+
+def snapshot(camera_id: int, version: int) -> dict:
+    """A relay's snapshot event for one camera, as it travels in a batch."""
+    return {"type": "camera.snapshot", "camera_id": camera_id, "snapshot_version": version}

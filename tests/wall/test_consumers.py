@@ -10,20 +10,12 @@ from cameras.models import Consent
 from cameras.services import do_revoke_consent, do_set_consent
 from cameras.wall.services import do_push_layout, do_save_layout, wall_state
 from tests.personas import make_camera
-from tests.wall.fixtures import WallPersonas, session_cookie, wall_socket
+from tests.wall.fixtures import WallPersonas, WallSockets, session_cookie, wall_socket
 
 TIMEOUT = 10
 
 
-class WallSocketTests(WallPersonas):
-    async def connected(self, user):
-        socket = wall_socket(await sync_to_async(session_cookie)(user))
-        connected, _ = await socket.connect(timeout=TIMEOUT)
-        self.assertTrue(connected)
-        state = await socket.receive_json_from(timeout=TIMEOUT)
-        self.assertEqual(state["type"], "state")
-        return socket, state
-
+class WallSocketTests(WallSockets, WallPersonas):
     async def test_anonymous_is_refused(self):
         socket = wall_socket()
         connected, code = await socket.connect(timeout=TIMEOUT)

@@ -6,6 +6,7 @@ import socket
 from django.core.management.base import BaseCommand, CommandError
 
 from cameras.relay.node import NodeNameInUse, RelayNodeRunner
+from cameras.relay.ports import PortRangeRefused
 
 
 class Command(BaseCommand):
@@ -26,5 +27,5 @@ class Command(BaseCommand):
             signal.signal(signum, lambda *_: runner.stop())
         try:
             runner.run()
-        except NodeNameInUse as error:
+        except (NodeNameInUse, PortRangeRefused) as error:
             raise CommandError(str(error)) from None

@@ -1,4 +1,4 @@
-"""List every relay of the fleet: node, camera, status, uptime, fps, bitrate, restarts, last error."""
+"""List every relay of the fleet: node, camera, SRT port, status, uptime, fps, bitrate, restarts, last error."""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -18,7 +18,7 @@ def demanded_or_none() -> set[int]:
         return set()
 
 
-COLUMNS = ("node", "camera", "status", "uptime", "fps", "kbit/s", "restarts", "last error")
+COLUMNS = ("node", "camera", "port", "status", "uptime", "fps", "kbit/s", "restarts", "last error")
 
 
 def uptime(started_at, now) -> str:
@@ -41,6 +41,7 @@ class Command(BaseCommand):
                 (
                     node,
                     f"{lease.camera_id} {lease.camera.name}",
+                    str(lease.srt_port or "-"),
                     lease.camera.status,
                     uptime(lease.process_started_at, now),
                     f"{lease.fps:.1f}",

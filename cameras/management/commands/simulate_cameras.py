@@ -7,8 +7,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from cameras.models import Camera
-from cameras.relay.ports import push_target
-from cameras.simulator import SimulatedCamera
+from cameras.simulator import LeaseFollowingCamera, SimulatedCamera
 
 RESTART_DELAY_S = 3.0  # a device whose relay went away calls again after a pause
 
@@ -33,7 +32,7 @@ class Command(BaseCommand):
             "--port-base",
             type=int,
             default=None,
-            help="call port-base + camera id instead of the push target",
+            help="call port-base + camera id instead of the port the relay node gives",
         )
         parser.add_argument("--width", type=int, default=320)
         parser.add_argument("--height", type=int, default=240)
@@ -54,7 +53,7 @@ class Command(BaseCommand):
                     device = devices.get(camera.pk)
                     if device is not None and device.is_running:
                         continue
-                    if device is not None and camera.pk not in restart_at:
+                    if device is not None and device.process is not None and camera.pk not in restart_at:
                         restart_at[camera.pk] = time.monotonic() + RESTART_DELAY_S
                     if time.monotonic() < restart_at.get(camera.pk, 0):
                         continue
@@ -78,18 +77,19 @@ class Command(BaseCommand):
         return list(queryset)
 
     def start_device(self, camera: Camera, options: dict, *, again: bool) -> SimulatedCamera:
-        host, port = self.target(camera, options)
-        device = SimulatedCamera.for_camera(
-            camera, host=host, port=port, width=options["width"], height=options["height"], fps=options["fps"]
-        )
+        size = {"width": options["width"], "height": options["height"], "fps": options["fps"]}
+        if options["port_base"] is None and options["host"] is None:
+            # As a box does: push only while a relay node listens, to the port it took.
+            device = LeaseFollowingCamera(camera, **size)
+            device.start()
+            if device.is_running and not again:
+                self.stdout.write(
+                    f"camera {camera.pk} {camera.name!r}: pushing to srt://{device.host}:{device.port}"
+                )
+            return device
+        host, port = options["host"] or "127.0.0.1", (options["port_base"] or 20000) + camera.pk
+        device = SimulatedCamera.for_camera(camera, host=host, port=port, **size)
         device.start()
         if not again:
             self.stdout.write(f"camera {camera.pk} {camera.name!r}: pushing to srt://{host}:{port}")
         return device
-
-    def target(self, camera: Camera, options: dict) -> tuple[str, int]:
-        if options["port_base"] is None:
-            host, port = push_target(camera)
-        else:
-            host, port = "127.0.0.1", (options["port_base"] or 20000) + camera.pk
-        return options["host"] or host, port

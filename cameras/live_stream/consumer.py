@@ -1,0 +1,135 @@
+"""A wall's video socket (`/ws/live/`): the low-latency fragments of every tile, multiplexed by camera.
+
+The page asks with small JSON messages:
+- `{"type": "open", "camera": <id>, "url": <the tile's signed live link>}` opens the camera's
+  stream, or renews the link it is checked with (the link's token carries the viewing session);
+- `{"type": "close", "camera": <id>}` ends it (a tile hidden, cleared or disposed);
+- `{"type": "resync", "camera": <id>}` starts it again at the newest keyframe (a player that stalled).
+It gets binary messages (cameras/live_stream/frames.py), `{"type": "opened", "camera"}` once a
+camera passed its check, and `{"type": "closed", "camera", "detail"}` when a camera's stream
+ends for a reason the tile shows (refused, revoked, ended).
+"""
+
+import asyncio
+import json
+import logging
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from agencies.signin.sockets import SignedInSocket
+from cameras.live_stream.access import CHECK_SECONDS, refused_streams
+from cameras.live_stream.streams import StreamReader
+from cameras.media.signing import token_in
+from rtcc import jsonlimits
+
+logger = logging.getLogger(__name__)
+
+CLOSE_UNAUTHENTICATED = 4401
+MAX_MESSAGE_CHARS = 4096
+MAX_STREAMS = 64  # an 8x8 wall
+
+
+def request_in(text) -> tuple[str, int, dict]:
+    """(type, camera id, the whole request) of a page's message; ValueError with the reason if none."""
+    if not isinstance(text, str) or len(text) > MAX_MESSAGE_CHARS:
+        raise ValueError(f"Send JSON text of at most {MAX_MESSAGE_CHARS} characters.")
+    content = jsonlimits.loads(text)  # JSONRefused is a ValueError, its text the reason
+    try:
+        return str(content["type"]), int(content["camera"]), content
+    except (KeyError, TypeError, ValueError):
+        raise ValueError('Send {"type", "camera"} as JSON.') from None
+
+
+class LiveStreamConsumer(SignedInSocket, AsyncWebsocketConsumer):
+    """One wall tab's video. Origin is checked by the ASGI stack, each camera by `refused_streams`."""
+
+    async def connect(self):
+        user = self.scope.get("user")
+        if not getattr(user, "is_authenticated", False):
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.tokens: dict[int, str] = {}
+        self.cookie = self.scope.get("cookies", {}).get(settings.SESSION_COOKIE_NAME, "")
+        self.reader = StreamReader(self.send_video)
+        await self.accept()
+        await self.watch_access()
+        self.tasks = [asyncio.ensure_future(self.reader.run()), asyncio.ensure_future(self.recheck())]
+
+    async def disconnect(self, code):
+        await self.unwatch_access()
+        for task in getattr(self, "tasks", []):
+            task.cancel()
+        if hasattr(self, "reader"):
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+            await self.reader.aclose()
+
+    async def receive(self, text_data=None, bytes_data=None):
+        # Anything but a small request is answered with a reason; the socket stays open.
+        try:
+            kind, camera_id, content = request_in(text_data)
+        except ValueError as error:
+            await self.send_json({"type": "error", "detail": str(error)})
+            return
+        if kind == "open":
+            await self.open_stream(camera_id, content.get("url"))
+        elif kind == "close":
+            self.forget(camera_id)
+        elif kind == "resync":
+            self.reader.restart(camera_id)
+
+    async def open_stream(self, camera_id: int, url) -> None:
+        token = token_in(url, camera_id) if isinstance(url, str) else None
+        if token is None:
+            await self.closed(camera_id, "This is not a live video link of this camera.")
+            return
+        if camera_id not in self.tokens and len(self.tokens) >= MAX_STREAMS:
+            await self.closed(camera_id, f"One wall streams at most {MAX_STREAMS} cameras.")
+            return
+        refused = await database_sync_to_async(refused_streams)(
+            self.scope["user"], self.cookie, {camera_id: token}
+        )
+        if camera_id in refused:
+            self.forget(camera_id)
+            await self.closed(camera_id, refused[camera_id])
+            return
+        self.tokens[camera_id] = token
+        self.reader.open(camera_id)
+        await self.send_json({"type": "opened", "camera": camera_id})
+
+    async def recheck(self) -> None:
+        """Every camera again, as every HLS request is: a revoke or an ended session stops it here."""
+        while True:
+            await asyncio.sleep(CHECK_SECONDS)
+            if not self.tokens:
+                continue
+            try:
+                refused = await database_sync_to_async(refused_streams)(
+                    self.scope["user"], self.cookie, dict(self.tokens)
+                )
+            except Exception:
+                # Access that cannot be checked is refused: a database down must not leave a
+                # revoked camera playing until the socket closes.
+                logger.warning("live stream: could not check access; closing every camera", exc_info=True)
+                refused = {
+                    camera_id: "Access could not be checked; open the camera again."
+                    for camera_id in self.tokens
+                }
+            for camera_id, reason in refused.items():
+                self.forget(camera_id)
+                await self.closed(camera_id, reason)
+
+    def forget(self, camera_id: int) -> None:
+        self.tokens.pop(camera_id, None)
+        self.reader.close(camera_id)
+
+    async def send_video(self, camera_id: int, message: bytes) -> None:
+        if camera_id in self.tokens:
+            await self.send(bytes_data=message)
+
+    async def closed(self, camera_id: int, detail: str) -> None:
+        await self.send_json({"type": "closed", "camera": camera_id, "detail": detail})
+
+    async def send_json(self, content) -> None:
+        await self.send(text_data=json.dumps(content))

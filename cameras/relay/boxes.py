@@ -1,0 +1,50 @@
+"""Telling edge boxes that their orders changed: which cameras to push now, where, and when to stop.
+
+A relay node calls `tell_boxes` whenever it starts or stops relaying a pushed camera (it took
+or gave up the camera's lease, or the push settings changed). The message names no camera and
+carries no secret: each box's control channel (`devices.consumers`) reads the box's orders from
+the database again and sends them whole. A lost message therefore costs at most one heartbeat
+of the box (its orders come with every heartbeat answer too), and never lets a box push what
+the hub did not ask for: the relay listens only while it holds the lease.
+"""
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from cameras.models import Camera
+
+logger = logging.getLogger(__name__)
+
+ORDERS_CHANGED = {"type": "box.orders"}
+
+
+def box_group(device_id: int) -> str:
+    """The Channels group of one box's control channel."""
+    return f"device.{device_id}"
+
+
+def tell_box(device_id: int) -> None:
+    """Tell the box's control channel, after commit, to read its orders again; a down layer is only logged."""
+
+    def send():
+        try:
+            async_to_sync(get_channel_layer().group_send)(box_group(device_id), dict(ORDERS_CHANGED))
+        except Exception:
+            logger.warning("could not tell box %s that its orders changed", device_id, exc_info=True)
+
+    transaction.on_commit(send)
+
+
+def tell_boxes(camera_ids) -> None:
+    """Tell the boxes of these cameras to read their orders again."""
+    camera_ids = list(camera_ids)
+    if not camera_ids:
+        return
+    device_ids = set(
+        Camera.objects.filter(pk__in=camera_ids, device__isnull=False).values_list("device_id", flat=True)
+    )
+    for device_id in sorted(device_ids):
+        tell_box(device_id)

@@ -1,0 +1,137 @@
+/* The wall's one video socket (/ws/live/): the fragments of every playing tile, by camera.
+ *
+ * One WebSocket carries every tile, so a wall is not capped by the browser's six connections
+ * per host. Each binary message is a 16-byte header (cameras/live_stream/frames.py: camera
+ * id, kind, keyframe, the node's clock in ms) and MP4 bytes. The socket reconnects with
+ * backoff and opens again every camera it carried; a camera the server refuses or ends comes
+ * back as {"type": "closed"} with the reason, and that tile's player is told.
+ */
+
+const HEADER_BYTES = 16;
+const KIND_INIT = 0;
+// Connections that fail before one opens: after this many, tiles use HLS for a while.
+const FAILURES_BEFORE_FALLBACK = 3;
+const FALLBACK_MS = 60000;
+
+class LiveSocket {
+  constructor() {
+    this.socket = null;
+    this.open = false;
+    this.subscribers = new Map(); // camera id -> Set of {url, onInit, onFragment, onClosed, onLost}
+    this.inits = new Map(); // camera id -> the newest init segment: a second tile of a camera starts with it
+    this.delay = 1000;
+    this.failures = 0;
+    this.brokenUntil = 0;
+    this.retryTimer = null;
+  }
+
+  /** False while the socket keeps failing (a proxy without WebSockets): tiles fall back to HLS. */
+  get usable() {
+    return Date.now() >= this.brokenUntil;
+  }
+
+  subscribe(cameraId, subscriber) {
+    let set = this.subscribers.get(cameraId);
+    const known = Boolean(set && set.size);
+    if (!set) this.subscribers.set(cameraId, (set = new Set()));
+    set.add(subscriber);
+    if (known && this.inits.has(cameraId)) {
+      subscriber.onInit(this.inits.get(cameraId));
+      this.send({ type: "resync", camera: cameraId }); // from the newest keyframe, for this tile
+    } else {
+      this.send({ type: "open", camera: cameraId, url: subscriber.url });
+    }
+    this.connect();
+  }
+
+  renew(cameraId, subscriber, url) {
+    subscriber.url = url;
+    this.send({ type: "open", camera: cameraId, url });
+  }
+
+  resync(cameraId) {
+    this.send({ type: "resync", camera: cameraId });
+  }
+
+  unsubscribe(cameraId, subscriber) {
+    const set = this.subscribers.get(cameraId);
+    if (!set || !set.delete(subscriber)) return;
+    if (!set.size) {
+      this.subscribers.delete(cameraId);
+      this.inits.delete(cameraId);
+      this.send({ type: "close", camera: cameraId });
+    }
+  }
+
+  send(message) {
+    if (this.open) this.socket.send(JSON.stringify(message));
+  }
+
+  connect() {
+    if (this.socket || this.retryTimer) return;
+    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    const socket = new WebSocket(scheme + location.host + "/ws/live/");
+    socket.binaryType = "arraybuffer";
+    this.socket = socket;
+    socket.onopen = () => {
+      this.open = true;
+      this.delay = 1000;
+      this.failures = 0;
+      for (const [cameraId, set] of this.subscribers) {
+        const first = set.values().next().value;
+        if (first) this.send({ type: "open", camera: cameraId, url: first.url });
+      }
+    };
+    socket.onmessage = (message) => this.receive(message.data);
+    socket.onclose = (event) => {
+      if (!this.open) this.failures += 1;
+      if (this.failures >= FAILURES_BEFORE_FALLBACK) this.brokenUntil = Date.now() + FALLBACK_MS;
+      this.open = false;
+      this.socket = null;
+      this.inits.clear();
+      for (const set of this.subscribers.values()) for (const subscriber of [...set]) subscriber.onLost();
+      if (event.code === 4401 || !this.subscribers.size) return; // signed out (the wall's socket says so), or idle
+      this.retryTimer = setTimeout(() => { this.retryTimer = null; this.connect(); }, this.delay * (0.8 + Math.random() * 0.4));
+      this.delay = Math.min(15000, this.delay * 2);
+    };
+  }
+
+  receive(data) {
+    if (typeof data === "string") {
+      let event;
+      try { event = JSON.parse(data); } catch (e) { return; }
+      if (event.type === "opened") {
+        for (const subscriber of this.subscribers.get(event.camera) || []) subscriber.onOpened();
+        return;
+      }
+      if (event.type !== "closed") return;
+      const set = this.subscribers.get(event.camera);
+      this.subscribers.delete(event.camera);
+      this.inits.delete(event.camera);
+      if (set) for (const subscriber of set) subscriber.onClosed(String(event.detail || ""));
+      return;
+    }
+    if (data.byteLength < HEADER_BYTES) return;
+    const header = new DataView(data, 0, HEADER_BYTES);
+    const cameraId = header.getUint32(0);
+    const set = this.subscribers.get(cameraId);
+    if (!set) return;
+    const bytes = new Uint8Array(data, HEADER_BYTES);
+    if (header.getUint8(4) === KIND_INIT) {
+      this.inits.set(cameraId, bytes);
+      for (const subscriber of set) subscriber.onInit(bytes);
+    } else {
+      const keyframe = header.getUint8(5) === 1;
+      const producedMs = header.getFloat64(8);
+      for (const subscriber of set) subscriber.onFragment(bytes, keyframe, producedMs);
+    }
+  }
+}
+
+export const liveSocket = new LiveSocket();
+
+/** Whether tiles may play over the socket now: Media Source Extensions with H.264, and a socket that works. */
+export function socketVideoAvailable() {
+  const source = window.MediaSource;
+  return Boolean(source && source.isTypeSupported('video/mp4; codecs="avc1.42E01E"') && liveSocket.usable);
+}

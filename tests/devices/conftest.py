@@ -1,0 +1,1 @@
+from tests.peers.fixtures import rtsp_server  # noqa: F401 -- the RTSP camera fixture
