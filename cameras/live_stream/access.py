@@ -3,22 +3,16 @@
 A camera's stream is opened with the signed live link its tile was given (the viewing
 session and purpose are in it), and is checked again every `CHECK_SECONDS` exactly as
 every HLS playlist and segment request is (`authorize_live`): consent, the viewer's role and
-agency, suspension, the viewing session. The stored decisions make each check one Redis
-round trip while nothing changed; a change voids them at once (cameras/media/revocations.py).
+agency, suspension, the viewing session. The stored decisions make each check of all the
+socket's cameras one Redis round trip while nothing changed; a change voids them at once
+(cameras/media/revocations.py).
 """
 
-from cameras.media.authorization_cache import authorize_live
-from cameras.media.services import MediaRefused
+from cameras.media.authorization_cache import refused_live
 
 CHECK_SECONDS = 0.5  # a revoke ends the bytes within this and one read (cameras/live_stream/streams.py)
 
 
 def refused_streams(user, session_cookie: str, tokens: dict[int, str]) -> dict[int, str]:
     """{camera id: reason} for each camera of `tokens` that may not be streamed to `user` now."""
-    refused = {}
-    for camera_id, token in tokens.items():
-        try:
-            authorize_live(token, camera_id, user, session_cookie)
-        except MediaRefused as error:
-            refused[camera_id] = error.reason
-    return refused
+    return refused_live(tokens, user, session_cookie)

@@ -57,6 +57,7 @@ export class MsePlayer {
     this.newestKeyframe = null; // where the newest keyframe starts on the media timeline
     this.pendingKeyframe = false;
     this.lastFragment = 0;
+    this.lastProduced = 0; // the node's clock of the newest fragment taken: a resync for another tile repeats older ones
     this.firstFrame = false;
     this.destroyed = false;
     this.subscriber = {
@@ -98,6 +99,7 @@ export class MsePlayer {
     this.queue = [bytes];
     this.times = [];
     this.newestKeyframe = null;
+    this.lastProduced = 0;
     this.objectUrl = URL.createObjectURL(source);
     source.addEventListener("sourceopen", () => {
       if (this.source !== source) return;
@@ -112,6 +114,8 @@ export class MsePlayer {
   fragment(bytes, keyframe, producedMs) {
     if (this.destroyed || !this.source) return;
     if (!this.queue.length && !this.times.length && !keyframe) return; // a viewer starts at a keyframe
+    if (producedMs <= this.lastProduced) return; // already taken: the socket restarted this camera for another tile
+    this.lastProduced = producedMs;
     this.lastFragment = Date.now();
     this.queue.push({ bytes, keyframe, producedMs });
     this.append();

@@ -4,6 +4,7 @@ import shutil
 from datetime import date, timedelta
 from unittest import mock
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test import Client, TransactionTestCase, override_settings
 from django.test.utils import CaptureQueriesContext
@@ -15,7 +16,7 @@ from agencies.services import do_remove_membership, do_save_record
 from billing.models import Package
 from cameras.media import authorization_cache
 from cameras.media.deadlines import deadline
-from cameras.media.signing import MediaGrant, hls_url_for
+from cameras.media.signing import MediaGrant, hls_url_for, token_in
 from cameras.models import Consent
 from cameras.premises import PremisesRule
 from cameras.relay.layout import live_dir
@@ -91,6 +92,26 @@ class StoredDecisionTests(LiveMediaTestCase):
         with mock.patch.object(redis, "execute_command", wraps=redis.execute_command) as commands:
             self.assertEqual(client.get(self.segment_url).status_code, 200)
         self.assertEqual([call.args[0] for call in commands.call_args_list], ["MGET"])
+
+    def test_a_sockets_cameras_are_checked_in_one_round_trip(self):
+        camera_id, street_id = self.live_camera.pk, self.street_camera.pk
+        street_session = open_session(
+            self.dispatcher, self.riverside, self.street_camera, "crash", "RPD-2026-2"
+        )
+        street_url, _ = hls_url_for(self.street_camera, self.dispatcher, street_session)
+        tokens = {camera_id: token_in(self.url, camera_id), street_id: token_in(street_url, street_id)}
+        first = authorization_cache.refused_live(tokens, AnonymousUser(), "")  # decides and stores both
+        self.assertNotIn(camera_id, first)
+        redis = authorization_cache.client()
+        with mock.patch.object(redis, "execute_command", wraps=redis.execute_command) as commands:
+            self.assertEqual(authorization_cache.refused_live(tokens, AnonymousUser(), ""), first)
+        self.assertEqual([call.args[0] for call in commands.call_args_list], ["MGET"])
+        # A link of another camera is refused beside them; a revoke refuses the camera.
+        tokens[camera_id + 1000] = tokens[camera_id]
+        self.assertIn(camera_id + 1000, authorization_cache.refused_live(tokens, AnonymousUser(), ""))
+        with self.captureOnCommitCallbacks(execute=True):
+            do_revoke_consent(self.resident, self.live_camera)
+        self.assertIn(camera_id, authorization_cache.refused_live(tokens, AnonymousUser(), ""))
 
     def test_another_signed_in_user_is_refused_even_once_the_link_is_stored(self):
         self.assert_served_without_sql()
