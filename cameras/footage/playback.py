@@ -34,6 +34,7 @@ from cameras.footage.clips import (
     list_segments,
     parse_stamp,
     run_ffmpeg,
+    segments_covering,
     sha256_of,
 )
 from cameras.footage.models import RecordingExport
@@ -172,7 +173,7 @@ def vod_playlist(camera, start: datetime, now=None) -> str:
     start = min(start, now or timezone.now())  # nothing is recorded ahead, and year 9999 + 1 h overflows
     since = max(start, kept_since(camera, now))
     until = start + PLAYLIST_SPAN
-    segments = [s for s in kept_segments(camera, now) if s.end > since and s.start < until]
+    segments = segments_covering(camera.pk, since, until)
     longest = max((int((s.end - s.start).total_seconds() + 0.999) for s in segments), default=10)
     lines = [
         "#EXTM3U",

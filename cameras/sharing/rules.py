@@ -24,20 +24,10 @@ def foreign_refusal(user, camera: Camera, scope: str | None = "live", now=None) 
     consent rule's. A user of another agency needs a per-camera grant or a share in force
     with that scope.
     """
-    if getattr(user, "is_superuser", False):
-        return ""
-    agency = agency_of(user)
-    if agency is not None and agency.pk == camera.agency_id:
-        return ""
-    if Camera.objects.filter(granted_cameras(user), pk=camera.pk).exists():
-        return ""
-    shares = CameraShare.objects.in_force(now).filter(cameras=camera, **({scope: True} if scope else {}))
-    if agency is not None and shares.filter(to_agency=agency).exists():
-        return ""
-    return refusal_text(camera, scope)
+    return foreign_refusals(user, [camera], scope, now)[camera.pk]
 
 
-def foreign_refusals(user, cameras, scope: str = "live", now=None) -> dict[int, str]:
+def foreign_refusals(user, cameras, scope: str | None = "live", now=None) -> dict[int, str]:
     """`foreign_refusal` for many cameras at once: {camera id: reason or ""}; no query without a foreign camera."""
     agency = agency_of(user)
     foreign = [
@@ -54,7 +44,9 @@ def foreign_refusals(user, cameras, scope: str = "live", now=None) -> dict[int, 
         allowed |= set(
             CameraShare.cameras.through.objects.filter(
                 camera_id__in=ids,
-                camerashare__in=CameraShare.objects.in_force(now).filter(to_agency=agency, **{scope: True}),
+                camerashare__in=CameraShare.objects.in_force(now).filter(
+                    to_agency=agency, **({scope: True} if scope else {})
+                ),
             ).values_list("camera_id", flat=True)
         )
     for camera in foreign:

@@ -1,6 +1,6 @@
 """What an agency shared with others and received from them, and who has access: counted from the shares."""
 
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 
 from agencies.models import Agency
 from cameras.models import Camera
@@ -16,7 +16,7 @@ def share_row(share: CameraShare, other: Agency) -> dict:
         "share": share.pk,
         "agency": other.slug,
         "cameras": share.camera_count,
-        "camera_ids": sorted(share.cameras.values_list("pk", flat=True)),
+        "camera_ids": sorted(camera.pk for camera in share.cameras.all()),
         "scope": share.scope,
         "starts_at": share.starts_at.isoformat(),
         "ends_at": share.ends_at.isoformat(),
@@ -28,8 +28,10 @@ def share_row(share: CameraShare, other: Agency) -> dict:
 
 def shares_of(agency: Agency, since=None, until=None):
     """(given, received) shares of the agency overlapping [since, until), oldest first; all of them without bounds."""
-    shares = CameraShare.objects.annotate(camera_count=Count("cameras")).select_related(
-        "from_agency", "to_agency"
+    shares = (
+        CameraShare.objects.annotate(camera_count=Count("cameras"))
+        .select_related("from_agency", "to_agency")
+        .prefetch_related(Prefetch("cameras", queryset=Camera.objects.only("pk")))
     )
     if since is not None:
         shares = shares.overlapping(since, until)

@@ -4,6 +4,7 @@ import datetime
 import zoneinfo
 
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from agencies.models import AccessEvent, OversightRecord
 from cameras.sharing.models import CameraShare
@@ -162,3 +163,15 @@ class ReportSharingTests(Personas):
         self.assertContains(page, "Sharing with other agencies")
         self.assertContains(page, "aid 2025-06")
         self.assertContains(page, "<tr><th>Data breaches</th><td>1</td></tr>", html=True)
+
+    def test_more_shares_cost_no_more_queries(self):
+        with CaptureQueriesContext(connection) as before:
+            self.fetch()
+        for month in (7, 8, 9):
+            self.share(
+                self.riverside, self.lakeview, [self.gate, self.street_camera], at(month, 1), at(month, 9)
+            )
+        with CaptureQueriesContext(connection) as after:
+            sharing = self.fetch()["sharing"]
+        self.assertEqual(sharing["shares_given"], 5)
+        self.assertEqual(len(after.captured_queries), len(before.captured_queries))
