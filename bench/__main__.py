@@ -10,6 +10,7 @@ import json
 import os
 import pkgutil
 import platform
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -32,6 +33,12 @@ def machine() -> str:
     return f"{platform.node()}: {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
 
 
+def run_alone(name: str, args) -> int:
+    """Run one benchmark in a child process; its exit status."""
+    argv = [sys.executable, "-m", "bench", name, "--alone", "--scale", str(args.scale)]
+    return subprocess.run([*argv, "--json"] if args.json else argv).returncode
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument(
@@ -39,12 +46,20 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--scale", type=int, default=1, help="multiply the default (small) sizes")
     parser.add_argument("--json", action="store_true", help="print rows as JSON lines")
+    parser.add_argument("--alone", action="store_true", help=argparse.SUPPRESS)  # one of several: no header
     args = parser.parse_args(argv)
     names = args.names or available()
     unknown = sorted(set(names) - set(available()))
     if unknown:
         parser.error(f"no such benchmark: {', '.join(unknown)}; have {', '.join(available())}")
-    print(f"# {time.strftime('%Y-%m-%d %H:%M %Z')} on {machine()}", flush=True)
+    if not args.alone:
+        print(f"# {time.strftime('%Y-%m-%d %H:%M %Z')} on {machine()}", flush=True)
+    if len(names) > 1:
+        # Each in a process of its own: each sets Django up on its own throwaway database.
+        failed = [name for name in names if run_alone(name, args)]
+        if failed:
+            print(f"# failed: {', '.join(failed)}", flush=True)
+        return 1 if failed else 0
     for name in names:
         print(f"## {name}", flush=True)
         rows = importlib.import_module(f"bench.{name}").run(args.scale)

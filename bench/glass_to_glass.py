@@ -16,22 +16,25 @@ hls.js runs are the baseline the socket is compared against. "behind_edge" is th
 player's buffered video ahead of the picture.
 """
 
-import os
-import socket
+import contextlib
 import statistics
 import subprocess
-import sys
-import time
-from pathlib import Path
 
 from bench._django import contracted_agency, setup_django
+from bench._wall_page import (
+    IMPORT_PLAYER,
+    OPEN_LIVE,
+    dispatcher_with_authenticator,
+    has_chromium,
+    node_and_web,
+    percentile,
+    stop,
+    wait_for,
+    wall_page,
+)
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 SAMPLE_S = 10.0
+SETTLE_MS = 3000  # after the first frame, before sampling: the player settles at the edge
 RUNS = 5
 TRANSPORTS = ("hls.js", "socket")  # socket: the wall video socket into MSE (static/wall/mse_player.js)
 STRIP = (
@@ -39,24 +42,18 @@ STRIP = (
     "geq=lum='255*mod(floor(mod(time(0)*1000\\,4294967296)/pow(2\\,31-floor(X/10)))\\,2)'[clock];"
     "[0:v][clock]overlay=0:0:shortest=1"
 )
-PLAYER = """
-async ([cameraId, sampleMs, transport]) => {
-  const csrf = document.cookie.split('; ').find(c => c.startsWith('csrftoken='))?.split('=')[1];
-  const answer = await fetch(`/api/v1/cameras/${cameraId}/live/`, {
-    method: 'POST', credentials: 'same-origin',
-    headers: {'Content-Type': 'application/json', 'X-CSRFToken': csrf},
-    body: JSON.stringify({purpose: 'latency benchmark'}),
-  });
-  if (!answer.ok) throw new Error(`live URL refused: ${answer.status} ${await answer.text()}`);
-  const {hls_url} = await answer.json();
+PLAYER = (
+    """
+async ([cameraId, sampleMs, transport, settleMs]) => {"""
+    + OPEN_LIVE
+    + """
   const video = Object.assign(document.createElement('video'), {muted: true, autoplay: true, playsInline: true});
   document.body.appendChild(video);
   let player, behind;
   if (transport === 'socket') {
-    // The wall's own player and socket modules, as the tiles use them.
-    const main = document.querySelector('script[type=module][src*="wall/main.js"]').src;
-    const {MsePlayer} = await import(new URL('mse_player.js', main).href);
-    player = new MsePlayer(video, cameraId, () => {}, (reason) => { throw new Error(reason); });
+"""
+    + IMPORT_PLAYER
+    + """    player = new MsePlayer(video, cameraId, () => {}, (reason) => { throw new Error(reason); });
     player.start(hls_url);
     behind = () => player.latency;
   } else {
@@ -69,9 +66,9 @@ async ([cameraId, sampleMs, transport]) => {
   let stalls = 0; video.addEventListener('waiting', () => stalls++);
   const canvas = Object.assign(document.createElement('canvas'), {width: 320, height: 12});
   const context = canvas.getContext('2d', {willReadFrequently: true});
-  const glass = [], behindEdge = [];
+  const glass = [], times = [], behindEdge = [];
   await new Promise(resolve => video.addEventListener('playing', resolve, {once: true}));
-  await new Promise(resolve => setTimeout(resolve, 3000));  // let the player settle at the edge
+  await new Promise(resolve => setTimeout(resolve, settleMs));  // let the player settle at the edge
   stalls = 0;  // count only the stalls while sampling, not the start
   const until = performance.now() + sampleMs;
   await new Promise(resolve => {
@@ -82,7 +79,7 @@ async ([cameraId, sampleMs, transport]) => {
       let stamp = 0;
       for (let k = 0; k < 32; k++) stamp = stamp * 2 + (row[(10 * k + 5) * 4] > 128 ? 1 : 0);
       const lag = ((now % 4294967296) - stamp + 4294967296) % 4294967296;
-      if (lag < 60000) glass.push(lag / 1000);
+      if (lag < 60000) { glass.push(lag / 1000); times.push(performance.now() / 1000); }
       const edge = behind();
       if (Number.isFinite(edge)) behindEdge.push(edge);
       if (performance.now() < until) video.requestVideoFrameCallback(onFrame); else resolve();
@@ -91,43 +88,21 @@ async ([cameraId, sampleMs, transport]) => {
   });
   player.destroy();
   video.remove();
-  return {glass, behindEdge, stalls};
+  return {glass, times, behindEdge, stalls};
 }
 """
+)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
-def wait_for(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{what} did not happen within {timeout:.0f} s")
-        time.sleep(0.3)
-
-
-def run(scale: int) -> list[dict]:
-    if not Path(CHROMIUM).exists():
-        return [{"skipped": f"no Chromium at {CHROMIUM}"}]
+@contextlib.contextmanager
+def clock_camera_on_wall():
+    """A public camera whose device stamps its clock into the picture, relayed and live, and a
+    dispatcher's wall page: yields (page, camera). Django is set up; Redis is embedded."""
     var_dir = setup_django()
-
     from django.conf import settings
-    from django.contrib.auth import get_user_model
-    from django_otp.oath import totp
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-    from playwright.sync_api import sync_playwright
 
-    from agencies.models import Membership
     from cameras.models import Camera
+    from cameras.relay.ports import push_target
     from rtcc.embedded_redis import EmbeddedRedis
     from rtcc.ffmpeg import find_ffmpeg
 
@@ -136,63 +111,49 @@ def run(scale: int) -> list[dict]:
     camera = Camera.objects.create(
         agency=agency, name="clock", kind=Camera.Kind.PUBLIC, source=Camera.Source.PUSH, lat=41.88, lon=-87.63
     )
-    user = get_user_model().objects.create_user("bench-dispatcher", password="bench-password-1")
-    Membership.objects.create(user=user, agency=agency, role=Membership.Role.DISPATCHER)
-    authenticator = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
-
-    env = {**os.environ, "RTCC_VAR_DIR": var_dir, "LOG_LEVEL": "WARNING"}
-    manage = str(Path(settings.BASE_DIR) / "manage.py")
-    port = free_port()
-    # The node relays only this camera: it takes the first port of its range.
-    host, srt_port = settings.RTCC_SRT_HOST, settings.RTCC_SRT_PORT_RANGE[0]
+    user, authenticator = dispatcher_with_authenticator(agency)
     query = f"mode=caller&passphrase={camera.srt_passphrase}&pbkeylen=32&streamid={camera.stream_id}"
-    device_argv = [
+    encoder = [
         find_ffmpeg().path, "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi",
         "-i", "testsrc2=size=320x240:rate=15", "-filter_complex", STRIP,
         "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "15", "-pix_fmt", "yuv420p",
-        "-f", "mpegts", f"srt://{host}:{srt_port}?{query}",
-    ]  # fmt: skip
-    children = [
-        subprocess.Popen([sys.executable, manage, "relay_node", "--name", "bench"], env=env, start_new_session=True),
-        subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "rtcc.asgi:application"],
-            env=env, start_new_session=True, stderr=subprocess.DEVNULL,
-        ),
+        "-f", "mpegts",
     ]  # fmt: skip
     device = None
     try:
+        with node_and_web(var_dir) as port:
 
-        def device_running():
-            nonlocal device
-            if device is None or device.poll() is not None:
-                device = subprocess.Popen(device_argv, stdin=subprocess.DEVNULL, start_new_session=True)
-            camera.refresh_from_db(fields=["status"])
-            return camera.status == Camera.Status.LIVE
+            def device_running():
+                nonlocal device
+                target = push_target(camera)  # where the node's lease says to push, as a box is told
+                if target is not None and (device is None or device.poll() is not None):
+                    host, srt_port = target
+                    url = f"srt://{host}:{srt_port}?{query}"
+                    device = subprocess.Popen(
+                        [*encoder, url], stdin=subprocess.DEVNULL, start_new_session=True
+                    )
+                camera.refresh_from_db(fields=["status"])
+                return camera.status == Camera.Status.LIVE
 
-        wait_for(device_running, 60, "the relayed camera going live")
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page()
-            page.goto(f"http://127.0.0.1:{port}/accounts/login/?next=/wall/")
-            page.fill("#id_username", "bench-dispatcher")
-            page.fill("#id_password", "bench-password-1")
-            page.fill("#id_otp_token", f"{totp(authenticator.bin_key):06d}")
-            page.click("button[type=submit]")
-            page.wait_for_url("**/wall/")
-            sample_ms = int(SAMPLE_S * 1000 * max(scale, 1))
-            # Alternating, so that each socket run has an hls.js run beside it on the same relay.
-            samples = [
-                (run_number, transport, page.evaluate(PLAYER, [camera.pk, sample_ms, transport]))
-                for run_number in range(1, RUNS + 1)
-                for transport in TRANSPORTS
-            ]
-            browser.close()
+            wait_for(device_running, 60, "the relayed camera going live")
+            with wall_page(port, user, authenticator) as page:
+                yield page, camera
     finally:
-        for child in [*children, device]:
-            if child is not None and child.poll() is None:
-                child.terminate()
-                child.wait(15)
+        stop([device])
         redis.stop()
+
+
+def run(scale: int) -> list[dict]:
+    if not has_chromium():
+        return [{"skipped": "no Chromium"}]
+    sample_ms = int(SAMPLE_S * 1000 * max(scale, 1))
+    with clock_camera_on_wall() as (page, camera):
+        # Alternating, so that each socket run has an hls.js run beside it on the same relay.
+        samples = [
+            (run_number, transport, page.evaluate(PLAYER, [camera.pk, sample_ms, transport, SETTLE_MS]))
+            for run_number in range(1, RUNS + 1)
+            for transport in TRANSPORTS
+        ]
     rows = [summary(f"{transport} run {run_number}", [taken]) for run_number, transport, taken in samples]
     overall = {
         transport: summary(

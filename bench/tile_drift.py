@@ -1,0 +1,58 @@
+"""Does a tile drift behind live? Glass-to-glass latency of one socket tile over a long play.
+
+The same path and clock stamp as `glass_to_glass` (a device stamping its clock into each
+frame, x264, SRT to a relay node, fMP4 fragments over the wall's video socket into the
+wall's own `MsePlayer`), played without a break. The baseline is the same tile's first
+window: the drift is the last window's median latency minus the first's. Small (`make
+bench`): one minute, 10 s windows; `python -m bench tile_drift --scale 10`: ten minutes,
+one-minute windows, the issue's measure (within 0.2 s of the first minute's).
+"""
+
+import statistics
+
+from bench._wall_page import has_chromium, percentile
+from bench.glass_to_glass import PLAYER, SETTLE_MS, clock_camera_on_wall
+
+MINUTE_S = 60
+TARGET_DRIFT_S = 0.2
+
+
+def windows(times: list[float], lags: list[float], width: float) -> list[list[float]]:
+    """The latencies of each `width`-second window from the first frame on."""
+    first = times[0]
+    found: dict[int, list[float]] = {}
+    for at, lag in zip(times, lags, strict=True):
+        found.setdefault(int((at - first) // width), []).append(lag)
+    return [found[index] for index in sorted(found)]
+
+
+def run(scale: int) -> list[dict]:
+    if not has_chromium():
+        return [{"skipped": "no Chromium"}]
+    play_s = MINUTE_S * max(scale, 1)
+    width = MINUTE_S if scale >= 5 else 10
+    with clock_camera_on_wall() as (page, camera):
+        taken = page.evaluate(PLAYER, [camera.pk, play_s * 1000, "socket", SETTLE_MS])
+    parts = windows(taken["times"], taken["glass"], width)[: play_s // width]  # whole windows only
+    if len(parts) < 2:
+        raise RuntimeError(f"the tile showed frames in {len(parts)} window(s) of {width} s only")
+    rows = [
+        {
+            "window": f"{index * width}-{(index + 1) * width} s",
+            "frames": len(lags),
+            "glass_median_s": round(statistics.median(lags), 3),
+            "glass_p95_s": round(percentile(lags, 0.95), 3),
+        }
+        for index, lags in enumerate(parts)
+    ]
+    first, last = rows[0]["glass_median_s"], rows[-1]["glass_median_s"]
+    rows.append(
+        {
+            "window": f"last against first ({play_s} s played)",
+            "frames": len(taken["glass"]),
+            "stalls": taken["stalls"],
+            "drift_s": round(last - first, 3),
+            "target": f"|drift| <= {TARGET_DRIFT_S} s: {'met' if abs(last - first) <= TARGET_DRIFT_S else 'NOT met'}",
+        }
+    )
+    return rows
