@@ -9,7 +9,9 @@ agencies, 500 on-demand cameras demanded (5 per scale unit), a node holding 100 
 - **woken after a revoke**: the pass after a wake that names one held camera whose owner has
   just revoked; it must come out of the desired state;
 - **baseline, full scan**: `desired_cameras` over every camera, as every pass read it before
-  (and as the clock-aligned reconcile still does once a period), in the same run on the same rows.
+  (and as the clock-aligned reconcile still does once a period), in the same run on the same rows;
+- **full reconcile**: that full scan, slim (no passphrase decrypted, no mask read), against the
+  same scan reading every candidate's masks and passphrase (`relay_cameras`), as it did before.
 
 It measures the decision, not ffmpeg: no process is started.
 """
@@ -47,7 +49,7 @@ def measure(scale: int) -> list[dict]:
     from django.utils import timezone
 
     from cameras.models import Camera, Consent
-    from cameras.relay.desired import desired_cameras
+    from cameras.relay.desired import desired_cameras, relay_cameras
     from cameras.relay.node import Relay, RelayNodeRunner
 
     cameras, agencies = ensure_fleet(scale)
@@ -68,11 +70,14 @@ def measure(scale: int) -> list[dict]:
     node.relays = {pk: Relay(camera_id=pk, agency_id=everything[pk].agency_id, spec=None) for pk in held}
     wakes = NamedWakes()
     node.listener = wakes
-    full, between, woken = Timings(), Timings(), Timings()
+    full, between, woken, reading_secrets = Timings(), Timings(), Timings(), Timings()
     passes = PASSES[scale >= 10]
     # Two phases, as a node runs: a full scan once a period, many passes between. Alternating
     # them here would charge each pass with collecting the garbage of a 20,000-camera scan.
     scans = [full(lambda: desired_cameras(timezone.now(), demanded)) for _ in range(passes)]
+    gc.collect()
+    for _ in range(passes):
+        reading_secrets(lambda: relay_cameras(desired_cameras(timezone.now(), demanded)))
     gc.collect()
     for _ in range(passes):
         now = timezone.now()
@@ -96,4 +101,5 @@ def measure(scale: int) -> list[dict]:
     return [
         {"path": "pass", **result_row(between, full, "full_scan", **facts)},
         {"path": "woken_after_revoke", **result_row(woken, full, "full_scan", **facts)},
+        {"path": "full_reconcile_slim", **result_row(full, reading_secrets, "reading_secrets", **facts)},
     ]

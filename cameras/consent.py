@@ -53,6 +53,28 @@ def check_live_possible(camera: Camera, level: str) -> None:
         )
 
 
+UNREADABLE_CREDENTIAL = (
+    "A stored credential of this camera cannot be decrypted; an admin must enter it again."
+)
+
+
+def credential_refusal(camera: Camera) -> str:
+    """The refusal of a camera whose stored secrets cannot be decrypted; empty otherwise.
+
+    Only the secrets that were read count: the relays' desired state leaves the passphrase
+    unread (decrypting every one was most of a full pass), and a node checks it when it
+    starts the camera.
+    """
+    deferred = camera.get_deferred_fields()
+    if any(
+        is_unreadable(getattr(camera, name))
+        for name in ("srt_passphrase", "source_url")
+        if name not in deferred
+    ):
+        return UNREADABLE_CREDENTIAL
+    return ""
+
+
 def why_not_live(
     camera: Camera, consent, *, contract_active: bool, open_incidents, now: datetime, suspension: str = ""
 ) -> str:
@@ -64,8 +86,8 @@ def why_not_live(
         return suspension
     if not camera.enabled:
         return "The camera is disabled."
-    if is_unreadable(camera.srt_passphrase) or is_unreadable(camera.source_url):
-        return "A stored credential of this camera cannot be decrypted; an admin must enter it again."
+    if refusal := credential_refusal(camera):
+        return refusal
     if not contract_active:
         return "The agency has no active contract."
     if camera.source == Camera.Source.PUSH:

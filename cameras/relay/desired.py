@@ -13,9 +13,21 @@ from django.utils import timezone
 from cameras.consent import active_contract_agency_ids, live_refusals
 from cameras.models import Camera
 
+# A push camera's passphrase: decrypted for every candidate, it was most of a full pass. (A
+# push camera's source URL is empty, so reading it decrypts nothing.)
+UNREAD = ("srt_passphrase",)
+
+
+def relay_cameras(camera_ids) -> dict:
+    """{camera id: Camera} with what a relay's command line needs: secrets decrypted, masks read."""
+    return Camera.objects.prefetch_related("privacy_masks").in_bulk(list(camera_ids))
+
 
 def desired_cameras(now: datetime | None = None, demanded=frozenset(), among=None) -> dict:
     """{camera id: Camera} of every camera that should have a relay at `now`, in a few queries.
+
+    The cameras come without their secrets and masks: `relay_cameras` reads those for the
+    ones a node relays.
 
     `demanded`: the ids of on-demand cameras someone needs now. `among`: decide only these
     camera ids (a relay node's pass between full reconciles); None: every camera.
@@ -33,7 +45,9 @@ def desired_cameras(now: datetime | None = None, demanded=frozenset(), among=Non
         # A box its owner paused sends nothing, so nothing waits for it (devices/pause.py).
         .filter(Q(device__isnull=True) | Q(device__paused_at__isnull=True))
         .select_related("agency")
-        .prefetch_related("privacy_masks")
+        # Slim: a full reconcile reads every candidate of the fleet, and only the few a node
+        # starts or re-checks need their masks and passphrases (`relay_cameras`).
+        .defer(*UNREAD)
     )
     # The candidates were chosen by an active contract and no suspension: their agencies have
     # a contract and none is suspended.

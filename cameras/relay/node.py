@@ -26,12 +26,12 @@ from django.db.backends.signals import connection_created
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from cameras.consent import live_refusal
+from cameras.consent import credential_refusal, live_refusal
 from cameras.models import Camera
 from cameras.relay import leases
 from cameras.relay.boxes import tell_boxes
 from cameras.relay.demand import DemandUnknown, demanded_camera_ids
-from cameras.relay.desired import desired_cameras
+from cameras.relay.desired import desired_cameras, relay_cameras
 from cameras.relay.layout import live_dir, snapshot_path
 from cameras.relay.models import RelayLease, RelayNode
 from cameras.relay.orphans import ffmpeg_dying_with_parent
@@ -335,8 +335,11 @@ class RelayNodeRunner:
                 wake_nodes(relay.camera_id)  # the other nodes place it now, not at their reconcile
             else:
                 do_set_camera_status(relay.camera_id, *status_after_stop(relay.camera_id, at))
+        held_cameras = relay_cameras(self.relays.keys())
         for camera_id, relay in self.relays.items():
-            spec = relay_spec(desired[camera_id], self.ports.held.get(camera_id))
+            if camera_id not in held_cameras:
+                continue  # deleted since the desired state was read: the next pass stops it
+            spec = relay_spec(held_cameras[camera_id], self.ports.held.get(camera_id))
             if spec != relay.spec:
                 # A new privacy mask, URL or passphrase must apply now, not at the next fault.
                 self.stop_process(relay)
@@ -416,6 +419,7 @@ class RelayNodeRunner:
         elsewhere = leases.held_elsewhere(self.node.pk, now)
         unplaced = set()
         self.portless = set()
+        claimed = {}  # camera id: its SRT port (None for a pull camera)
         for camera_id in wanted:
             if camera_id in elsewhere:
                 continue
@@ -441,7 +445,19 @@ class RelayNodeRunner:
             if not leases.claim(self.node.pk, camera_id, now, srt_port=port):
                 self.ports.give_back(camera_id)
                 continue
-            relay = Relay(camera_id=camera_id, agency_id=camera.agency_id, spec=relay_spec(camera, port))
+            claimed[camera_id] = port
+        for camera_id, camera in relay_cameras(claimed).items():
+            refusal = credential_refusal(camera)
+            if refusal:
+                # The desired state read no passphrase; one that cannot be decrypted fails its
+                # camera here, not the pass. Tried again at the next full reconcile.
+                leases.release(self.node.pk, camera_id)
+                self.ports.give_back(camera_id)
+                do_set_camera_status(camera_id, Camera.Status.ERROR, refusal)
+                continue
+            relay = Relay(
+                camera_id=camera_id, agency_id=camera.agency_id, spec=relay_spec(camera, claimed[camera_id])
+            )
             relay.lease_valid_until = self.pass_started + self.lease_seconds - LEASE_SAFETY_SECONDS
             self.relays[camera_id] = relay
             self.start_process(relay, "starting", "Starting the relay.")

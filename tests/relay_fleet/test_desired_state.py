@@ -13,7 +13,7 @@ from billing.models import Contract, Package
 from cameras.consent import live_refusal
 from cameras.models import Camera, Consent
 from cameras.relay import leases
-from cameras.relay.desired import desired_cameras
+from cameras.relay.desired import desired_cameras, relay_cameras
 from cameras.relay.models import RelayLease, RelayNode
 from cameras.relay.node import backoff_seconds, preferred_node, sweep_orphaned_statuses
 from cameras.relay.ports import push_target
@@ -118,8 +118,14 @@ class DesiredStateTests(Personas):
             )
             Consent.objects.create(camera=camera, level=Consent.Level.LIVE, incident_radius_m=500)
         Incident.objects.create(agency=self.riverside, external_id="Q-1", kind="x", lat=41.88, lon=-87.63)
-        with self.assertNumQueries(4):
-            self.assertEqual(len(desired_cameras(NOON)), 6)
+        with self.assertNumQueries(3):
+            desired = desired_cameras(NOON)
+        self.assertEqual(len(desired), 6)
+        # Slim: no passphrase decrypted, no mask read; a node reads those for what it relays.
+        self.assertTrue(all("srt_passphrase" in camera.get_deferred_fields() for camera in desired.values()))
+        with self.assertNumQueries(2):
+            relayed = relay_cameras(desired)
+        self.assertTrue(all(camera.srt_passphrase for camera in relayed.values()))
 
 
 class LeaseTests(Personas):

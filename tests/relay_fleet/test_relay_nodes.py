@@ -5,6 +5,7 @@ import signal
 import time
 
 import pytest
+from django.db import connection
 from django.test import Client, override_settings
 from django.utils import timezone
 
@@ -120,6 +121,25 @@ class SingleNodeTests(FleetTestCase):
         camera.refresh_from_db()
         self.assertEqual(camera.status, Camera.Status.STOPPED)
         self.assertEqual(camera.status_reason, "Outside the hours the owner shares this camera.")
+
+    def test_a_passphrase_that_cannot_be_decrypted_fails_its_camera_at_start_not_the_pass(self):
+        lost = self.add_camera("Lost key", level=Consent.Level.LIVE)
+        kept = self.add_camera("Kept key", level=Consent.Level.LIVE)
+        with connection.cursor() as cursor:  # past the field, as a restored dump or a lost key leaves it
+            cursor.execute(
+                f"UPDATE {Camera._meta.db_table} SET srt_passphrase = %s WHERE id = %s",
+                ["gAAAAABnot-a-fernet-token", lost.pk],
+            )
+        runner = RelayNodeRunner("in-process", interval=0.5)
+        runner.register()
+        self.addCleanup(runner.shutdown)
+        runner.run_once()
+        self.assertEqual(set(runner.relays), {kept.pk})
+        lost.refresh_from_db()
+        self.assertEqual(lost.status, Camera.Status.ERROR)
+        self.assertIn("cannot be decrypted", lost.status_reason)
+        self.assertFalse(RelayLease.objects.filter(camera=lost).exists())
+        self.assertEqual(relay_pids(lost), [])
 
 
 class TwoNodeTests(FleetTestCase):
