@@ -21,8 +21,10 @@ from django.utils import timezone
 from agencies.models import Agency
 from billing.models import Contract, Package
 from cameras.models import Camera, Consent
+from cameras.relay.clock import database_now_plus
 from cameras.relay.demand import demand_key
 from cameras.relay.layout import live_dir
+from cameras.relay.models import RelayLease
 from cameras.relay.wake import redis_client
 from cameras.simulator import LeaseFollowingCamera
 from cameras.viewing.models import ViewingSession
@@ -43,6 +45,13 @@ def wait_for(condition, timeout: float, message: str, interval: float = 0.2):
         if time.monotonic() > deadline:
             raise AssertionError(f"{message} (within {timeout:.0f} s)")
         time.sleep(interval)
+
+
+def lapse_lease(camera_id: int) -> None:
+    """Make the camera's lease lapse now by the database's clock, as if its holder stopped renewing."""
+    RelayLease.objects.filter(camera_id=camera_id).update(
+        acquired_at=database_now_plus(-60), expires_at=database_now_plus(-1)
+    )
 
 
 def database_url_for_children() -> str:
