@@ -20,7 +20,7 @@ from cameras.relay.node import backoff_seconds, preferred_node, sweep_orphaned_s
 from cameras.relay.ports import push_target
 from cameras.tasks import sweep_orphaned_relays
 from tests.personas import Personas, make_active_contract
-from tests.relay_fleet.fleet import lapse_lease
+from tests.relay_fleet.fleet import TwoNodes, lapse_lease
 
 # A Wednesday noon in Chicago.
 NOON = datetime(2026, 11, 18, 18, 0, tzinfo=UTC)
@@ -124,12 +124,7 @@ class DesiredStateTests(Personas):
             self.assertEqual(len(desired_cameras(NOON)), 6)
 
 
-class LeaseTests(Personas):
-    def setUp(self):
-        self.one = RelayNode.objects.create(name="one")
-        self.two = RelayNode.objects.create(name="two")
-        self.camera_id = self.live_camera.pk
-
+class LeaseTests(TwoNodes):
     def test_only_one_node_can_claim_a_camera(self):
         self.assertTrue(leases.claim(self.one.pk, self.camera_id))
         self.assertFalse(leases.claim(self.two.pk, self.camera_id))

@@ -16,8 +16,7 @@ from cameras.relay import leases
 from cameras.relay.models import RelayLease, RelayNode
 from cameras.relay.node import RelayNodeRunner, sweep_orphaned_statuses
 from cameras.relay.ports import held_push_targets
-from tests.personas import Personas
-from tests.relay_fleet.fleet import FleetTestCase, ffmpeg_pids_by_camera, lapse_lease, wait_for
+from tests.relay_fleet.fleet import FleetTestCase, TwoNodes, ffmpeg_pids_by_camera, lapse_lease, wait_for
 
 # Well beyond a lease period (15 s) either way.
 SKEW = timedelta(minutes=5)
@@ -31,12 +30,7 @@ def node_clock(skew: timedelta):
         yield
 
 
-class SkewedLeaseTests(Personas):
-    def setUp(self):
-        self.one = RelayNode.objects.create(name="one")
-        self.two = RelayNode.objects.create(name="two")
-        self.camera_id = self.live_camera.pk
-
+class SkewedLeaseTests(TwoNodes):
     def test_a_node_whose_clock_runs_ahead_cannot_take_a_live_lease(self):
         self.assertTrue(leases.claim(self.one.pk, self.camera_id))
         with node_clock(+SKEW):
