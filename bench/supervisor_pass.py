@@ -83,12 +83,12 @@ def measure(scale: int) -> list[dict]:
         now = timezone.now()
         period = int(now.timestamp() // settings.RTCC_RELAY_RECONCILE_SECONDS)
         node.reconciled_period = period
-        state = between(lambda: node.desired_now(now, now))  # noqa: B023
+        state = between(lambda: node.desired_now(now))  # noqa: B023
         assert set(state) == set(scans[-1]) & node.relays.keys(), "a pass decides as the scan does"
         Consent.objects.create(camera_id=revoked, level=Consent.Level.NONE, set_by_id=owner_id)
         wakes.ids.add(revoked)
         node.reconciled_period = period
-        state = woken(lambda: node.desired_now(now, now))  # noqa: B023
+        state = woken(lambda: node.desired_now(now))  # noqa: B023
         assert revoked not in state, "the revoked camera leaves the desired state at the woken pass"
         Consent.objects.create(camera_id=revoked, level=Consent.Level.LIVE, set_by_id=owner_id)
     facts = {

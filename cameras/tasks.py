@@ -6,7 +6,6 @@ node is there to do it, and keep retention, footage requests and viewing session
 """
 
 from celery import shared_task
-from django.utils import timezone
 
 from cameras.footage.services import do_expire_lapsed_requests
 from cameras.relay.node import sweep_orphaned_statuses
@@ -39,7 +38,7 @@ def idempotent_task(name: str, service, doc: str):
 
 sweep_orphaned_relays = idempotent_task(
     "sweep_orphaned_relays",
-    lambda: sweep_orphaned_statuses(timezone.now()),
+    sweep_orphaned_statuses,
     "Mark cameras shown as relayed but held by no live node offline.",
 )
 prune_recordings = idempotent_task(

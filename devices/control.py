@@ -4,12 +4,14 @@ Orders, hub to box, always whole:
 
     {"type": "orders", "paused": false, "paused_from": "",
      "cameras": [{"id": 7, "host": "10.0.0.7", "port": 20001, "passphrase": "...", "stream_id": "..."}],
-     "uploads": [{"id": 3, "camera": 7, "start": "2026-11-24T14:00:00+00:00", "end": "..."}]}
+     "uploads": [{"id": 3, "camera": 7, "start": "2026-11-24T14:00:00+00:00", "end": "..."}],
+     "thumbnails": [9]}                         (idle cameras whose picture the hub asks for)
 
 Messages, box to hub:
 
     {"type": "heartbeat", "agent_version": "0.3.0", "cameras": [{"id": 7, "frames": 900, ...}]}
     {"type": "pause"} / {"type": "resume"}     (the owner's local switch)
+    {"type": "thumbnail", "camera": 9, "jpeg": "<base64>"}   (devices/thumbnails.py)
 """
 
 from django.core.exceptions import ValidationError
@@ -18,6 +20,7 @@ from devices.api.serializers import HeartbeatSerializer
 from devices.enrollment import device_cameras, do_record_heartbeat
 from devices.models import Device
 from devices.pause import FROM_BOX, do_pause_device, do_resume_device
+from devices.thumbnails import ThumbnailRefused, do_receive_thumbnail, wanted_thumbnails
 from devices.tokens import rotate_if_due
 from devices.uploads import open_uploads
 
@@ -49,9 +52,10 @@ def orders_for(device_id: int, token_hash: str) -> dict | None:
     device = current_device(device_id, token_hash)
     if device is None:
         return None
+    everything = device_cameras(device)
     cameras = []
     if device.paused_at is None:
-        for camera in device_cameras(device):
+        for camera in everything:
             if camera["push"]:
                 cameras.append({"id": camera["id"], "stream_id": camera["stream_id"], **camera["push"]})
     return {
@@ -60,6 +64,7 @@ def orders_for(device_id: int, token_hash: str) -> dict | None:
         "paused_from": device.paused_from,
         "cameras": cameras,
         "uploads": open_uploads(device),
+        "thumbnails": wanted_thumbnails(device, everything),
     }
 
 
@@ -88,4 +93,10 @@ def do_record_box_message(device_id: int, token_hash: str, content, *, ip: str |
     if kind == "resume":
         do_resume_device(device, FROM_BOX)
         return None
-    raise ControlMessageRefused("Send a message of type heartbeat, pause or resume.")
+    if kind == "thumbnail":
+        try:
+            do_receive_thumbnail(device, content, wanted_thumbnails(device, device_cameras(device)))
+        except ThumbnailRefused as error:
+            raise ControlMessageRefused(f"Thumbnail refused: {error}") from None
+        return None
+    raise ControlMessageRefused("Send a message of type heartbeat, pause, resume or thumbnail.")

@@ -1,4 +1,4 @@
-"""Live playlists, segments and wall snapshots, each request authorised again.
+"""Live playlists, segments and wall snapshots (an idle camera's: its box's thumbnail), each request authorised again.
 
 A playlist or segment request is answered from the stored decision while nothing it
 depends on changed (cameras/media/authorization_cache.py): no SQL, one Redis round trip.
@@ -16,7 +16,10 @@ from django.views.decorators.http import require_GET
 
 from cameras.media.authorization_cache import authorize_live_request
 from cameras.media.services import MediaRefused, check_may_see_snapshot
+from cameras.media.thumbnails import latest_thumbnail
+from cameras.models import Camera
 from cameras.relay.layout import live_dir, snapshot_path
+from cameras.relay.status import shown_status
 
 CONTENT_TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl",
@@ -47,7 +50,11 @@ def send_file(path: Path) -> HttpResponse:
             response = FileResponse(path.open("rb"), content_type=content_type)
         except OSError:
             return JsonResponse({"detail": "Not available yet; try again in a moment."}, status=404)
-    # Never cached: a revoke must be the end of the bytes, in every cache between.
+    return never_cached(response)
+
+
+def never_cached(response: HttpResponse) -> HttpResponse:
+    # A revoke must be the end of the bytes, in every cache between.
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -65,7 +72,19 @@ def live_file(request, camera_id: int, token: str, name: str):
 @require_GET
 def snapshot(request, camera_id: int):
     try:
-        check_may_see_snapshot(request.user, camera_id)
+        camera = check_may_see_snapshot(request.user, camera_id)
     except MediaRefused as error:
         return refused(error)
+    if shown_status(camera, "")[0] == Camera.Status.IDLE:  # may be seen (checked above), not relayed
+        # No relay makes its picture: the latest thumbnail its box sent (cameras/media/thumbnails.py).
+        return send_thumbnail(camera.pk)
     return send_file(snapshot_path(camera_id))
+
+
+def send_thumbnail(camera_id: int) -> HttpResponse:
+    data = latest_thumbnail(camera_id)
+    if data is None:
+        return JsonResponse(
+            {"detail": "No picture from the camera's box yet; try again in a moment."}, status=404
+        )
+    return never_cached(HttpResponse(data, content_type=CONTENT_TYPES[".jpg"]))

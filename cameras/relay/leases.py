@@ -6,30 +6,44 @@ nodes racing for a camera cannot both win: the database decides, never a read fo
 by a write. A node renews every pass (about once a second) and stops its ffmpeg itself
 when it could not renew in time (see `RelayNodeRunner`), so a camera never has two
 relays even when a node is cut off from the database rather than dead.
-"""
 
-from datetime import timedelta
+Every expiry is written and compared on the database's clock (`Now()`, with the lease's
+duration added in SQL), never a node's: a node whose clock runs ahead cannot take a lease
+that is still live, and one whose clock runs behind cannot keep a lease past its expiry.
+The nodes then agree with each other whatever their clocks say; only the node's own fence
+(`RelayNodeRunner`) uses its clock, a monotonic one, counted from before the renewal was sent.
+"""
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
-from django.utils import timezone
+from django.db.models import Count, ExpressionWrapper, Q
+from django.db.models.functions import Now
 
+from cameras.relay.clock import database_now_plus
 from cameras.relay.models import RelayLease
 
 
-def lease_duration() -> timedelta:
-    return timedelta(seconds=settings.RTCC_RELAY_LEASE_SECONDS)
+def lease_end() -> ExpressionWrapper:
+    """The moment a lease written by this statement lapses: the database's now plus the duration."""
+    return database_now_plus(settings.RTCC_RELAY_LEASE_SECONDS)
 
 
-def claim(node_id: int, camera_id: int, now=None, *, srt_port: int | None = None) -> bool:
+def unexpired() -> Q:
+    """Leases that have not lapsed by the database's clock."""
+    return Q(expires_at__gt=Now())
+
+
+def alive(lease_seconds: float) -> Q:
+    """Relay nodes whose heartbeat is younger than one lease period, by the database's clock."""
+    return Q(heartbeat_at__gte=database_now_plus(-lease_seconds))
+
+
+def claim(node_id: int, camera_id: int, *, srt_port: int | None = None) -> bool:
     """Take the camera's lease for the node if it is free or lapsed (or already ours), with the
     port the node listens on for it (a pushed camera)."""
-    now = now or timezone.now()
-    expires = now + lease_duration()
     try:
         with transaction.atomic():
-            taken = claim_existing(node_id, camera_id, now, expires, srt_port)
+            taken = claim_existing(node_id, camera_id, srt_port)
     except IntegrityError:
         # The node's own stale lease of another camera still names this port: not this time.
         return False
@@ -38,7 +52,11 @@ def claim(node_id: int, camera_id: int, now=None, *, srt_port: int | None = None
     try:
         with transaction.atomic():
             RelayLease.objects.create(
-                camera_id=camera_id, node_id=node_id, acquired_at=now, expires_at=expires, srt_port=srt_port
+                camera_id=camera_id,
+                node_id=node_id,
+                acquired_at=Now(),
+                expires_at=lease_end(),
+                srt_port=srt_port,
             )
     except IntegrityError:
         # Another node inserted it first (or the camera was deleted).
@@ -58,30 +76,25 @@ NO_PROCESS_YET = {
 }
 
 
-def claim_existing(node_id: int, camera_id: int, now, expires, srt_port: int | None) -> int:
-    holder = {"node_id": node_id, "acquired_at": now, "expires_at": expires, "srt_port": srt_port}
+def claim_existing(node_id: int, camera_id: int, srt_port: int | None) -> int:
+    holder = {"node_id": node_id, "acquired_at": Now(), "expires_at": lease_end(), "srt_port": srt_port}
     return (
         RelayLease.objects.filter(camera_id=camera_id)
-        .filter(Q(expires_at__lte=now) | Q(node_id=node_id))
+        .filter(~unexpired() | Q(node_id=node_id))
         .update(**holder, **NO_PROCESS_YET)
     )
 
 
-def renew(node_id: int, camera_ids, now=None) -> set[int]:
+def renew(node_id: int, camera_ids) -> set[int]:
     """Extend the node's unexpired leases on `camera_ids`; return the ids still held."""
     camera_ids = list(camera_ids)
     if not camera_ids:
         return set()
-    now = now or timezone.now()
     # The WHERE repeats "ours and unexpired": a lease that lapsed and was claimed by
     # another node is left alone, and the SELECT after it tells us so.
-    mine = RelayLease.objects.filter(node_id=node_id, camera_id__in=camera_ids, expires_at__gt=now)
-    mine.update(expires_at=now + lease_duration())
-    return set(
-        RelayLease.objects.filter(node_id=node_id, camera_id__in=camera_ids, expires_at__gt=now).values_list(
-            "camera_id", flat=True
-        )
-    )
+    mine = RelayLease.objects.filter(unexpired(), node_id=node_id, camera_id__in=camera_ids)
+    mine.update(expires_at=lease_end())
+    return set(mine.values_list("camera_id", flat=True))
 
 
 def release(node_id: int, camera_id: int) -> bool:
@@ -95,33 +108,27 @@ def release_all(node_id: int) -> int:
     return deleted
 
 
-def held_elsewhere(node_id: int, now=None) -> set[int]:
+def held_elsewhere(node_id: int) -> set[int]:
     """Cameras another node holds an unexpired lease on."""
-    now = now or timezone.now()
     return set(
-        RelayLease.objects.filter(expires_at__gt=now)
-        .exclude(node_id=node_id)
-        .values_list("camera_id", flat=True)
+        RelayLease.objects.filter(unexpired()).exclude(node_id=node_id).values_list("camera_id", flat=True)
     )
 
 
-def lapsed(now=None) -> set[int]:
+def lapsed() -> set[int]:
     """Cameras whose lease ran out unrenewed (their node died or hung): to be placed again."""
-    now = now or timezone.now()
-    return set(RelayLease.objects.filter(expires_at__lte=now).values_list("camera_id", flat=True))
+    return set(RelayLease.objects.exclude(unexpired()).values_list("camera_id", flat=True))
 
 
-def is_held(camera_id: int, now=None) -> bool:
+def is_held(camera_id: int) -> bool:
     """Whether any node holds an unexpired lease on the camera."""
-    now = now or timezone.now()
-    return RelayLease.objects.filter(camera_id=camera_id, expires_at__gt=now).exists()
+    return RelayLease.objects.filter(unexpired(), camera_id=camera_id).exists()
 
 
-def held_per_node(now=None) -> dict[str, int]:
+def held_per_node() -> dict[str, int]:
     """{node name: how many unexpired leases it holds}, for placing cameras by capacity."""
-    now = now or timezone.now()
     rows = (
-        RelayLease.objects.filter(expires_at__gt=now)
+        RelayLease.objects.filter(unexpired())
         .values("node__name")
         .annotate(held=Count("pk"))
         .values_list("node__name", "held")

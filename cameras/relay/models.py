@@ -28,9 +28,6 @@ class RelayNode(models.Model):
     def __str__(self):
         return self.name
 
-    def is_alive_at(self, when, lease_seconds: float) -> bool:
-        return self.stopped_at is None and (when - self.heartbeat_at).total_seconds() < lease_seconds
-
 
 class RelayLease(models.Model):
     """One camera's relay, held by one node until `expires_at` unless renewed; one row per camera."""
@@ -65,6 +62,3 @@ class RelayLease(models.Model):
 
     def __str__(self):
         return f"camera {self.camera_id} on {self.node_id} until {self.expires_at:%H:%M:%S}"
-
-    def is_held_at(self, when) -> bool:
-        return when < self.expires_at

@@ -18,18 +18,20 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.db.backends.signals import connection_created
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from cameras.consent import credential_refusal, live_refusal
 from cameras.models import Camera
 from cameras.relay import leases
 from cameras.relay.boxes import tell_boxes
+from cameras.relay.clock import database_now_plus
 from cameras.relay.demand import DemandUnknown, demanded_camera_ids
 from cameras.relay.desired import desired_cameras, relay_cameras
 from cameras.relay.layout import live_dir, snapshot_path
@@ -188,16 +190,14 @@ class RelayNodeRunner:
             "stopped_at": None,
         }
         while True:
-            now = timezone.now()
             RelayNode.objects.get_or_create(
                 name=self.name,
-                defaults={**fields, "heartbeat_at": now - timedelta(seconds=self.lease_seconds + 1)},
+                defaults={**fields, "heartbeat_at": database_now_plus(-(self.lease_seconds + 1))},
             )
-            stale = now - timedelta(seconds=self.lease_seconds)
             taken = (
                 RelayNode.objects.filter(name=self.name)
-                .filter(Q(heartbeat_at__lt=stale) | Q(stopped_at__isnull=False))
-                .update(**fields, started_at=now, heartbeat_at=now)
+                .filter(~leases.alive(self.lease_seconds) | Q(stopped_at__isnull=False))
+                .update(**fields, started_at=Now(), heartbeat_at=Now())
             )
             if taken:
                 self.node = RelayNode.objects.get(name=self.name)
@@ -287,7 +287,7 @@ class RelayNodeRunner:
                     do_set_camera_status(camera_id, "offline", "The relay node stopped.")
                     wake_nodes(camera_id)  # another node takes it over at once
             tell_boxes(self.pushed())
-            RelayNode.objects.filter(pk=self.node.pk, pid=self.pid).update(stopped_at=timezone.now())
+            RelayNode.objects.filter(pk=self.node.pk, pid=self.pid).update(stopped_at=Now())
         except Exception:
             logger.exception("relay node %s: could not release its leases", self.name)
         self.relays.clear()
@@ -297,21 +297,21 @@ class RelayNodeRunner:
 
     def run_once(self, at: datetime | None = None) -> None:
         """One pass; `at` is the moment whose desired state to apply (default: now)."""
-        now = timezone.now()
-        # The leases renewed and claimed in this pass expire `lease_seconds` after `now`, so
-        # their local deadlines count from here too, not from after the scan below.
+        # The leases renewed and claimed in this pass expire `lease_seconds` after the
+        # database's now when their statement runs, which comes after this moment whatever the
+        # clocks say; their local deadlines count from here, not from after the scan below.
         self.pass_started = time.monotonic()
-        at = at or now
+        at = at or timezone.now()
         pushed_before = self.pushed()
         beat = RelayNode.objects.filter(pk=self.node.pk, pid=self.pid, hostname=self.hostname).update(
-            heartbeat_at=now, stopped_at=None, capacity=self.capacity
+            heartbeat_at=Now(), stopped_at=None, capacity=self.capacity
         )
         if not beat:
             raise NodeNameInUse(self.name)
-        desired = {} if self.draining else self.desired_now(at, now)
+        desired = {} if self.draining else self.desired_now(at)
         # Renew first: stopping relays below can take seconds, and the leases of the
         # relays that keep running must not lapse meanwhile.
-        held = leases.renew(self.node.pk, self.relays.keys(), now)
+        held = leases.renew(self.node.pk, self.relays.keys())
         lost = [self.relays.pop(c) for c in list(self.relays) if c not in held]
         for relay in lost:
             logger.warning("relay node %s lost the lease of camera %s", self.name, relay.camera_id)
@@ -345,16 +345,16 @@ class RelayNodeRunner:
                 self.stop_process(relay)
                 relay.spec = spec
                 self.start_process(relay, "starting", "The camera's settings changed; restarting its relay.")
-        self.claim_new(desired, now)
+        self.claim_new(desired, at)
         for relay in list(self.relays.values()):
             self.supervise(relay)
         self.tell_boxes_of_changes(pushed_before)
         self.write_stats()
         if time.monotonic() - self.swept_at > 5:
             self.swept_at = time.monotonic()
-            sweep_orphaned_statuses(now)
+            sweep_orphaned_statuses()
 
-    def desired_now(self, at: datetime, now: datetime) -> dict:
+    def desired_now(self, at: datetime) -> dict:
         """The desired state this pass decides on, with work in proportion to what changed.
 
         Once per reconcile period, and when a wake message names no camera (an agency-wide
@@ -372,7 +372,7 @@ class RelayNodeRunner:
             desired = desired_cameras(at, demanded)
             self.reconciled_period = period
             return desired
-        among = self.relays.keys() | woken | self.unplaced | self.portless | leases.lapsed(now)
+        among = self.relays.keys() | woken | self.unplaced | self.portless | leases.lapsed()
         return desired_cameras(at, demanded, among=among)
 
     def pushed(self) -> dict[int, object]:
@@ -392,31 +392,30 @@ class RelayNodeRunner:
             logger.warning("relay node %s: demand unknown (Redis); keeping the last known", self.name)
         return self.demanded
 
-    def claim_new(self, desired: dict, now) -> None:
+    def claim_new(self, desired: dict, at: datetime) -> None:
         """Claim the wanted cameras that rank this node first among the live nodes with room."""
         wanted = [c for c in desired if c not in self.relays]
         unplaced = set()
         if wanted:
-            unplaced = self.claim_by_capacity(wanted, desired, now)
+            unplaced = self.claim_by_capacity(wanted, desired)
         for camera_id in self.unplaced - unplaced:
-            if camera_id not in self.relays and not leases.is_held(camera_id, now):
-                do_set_camera_status(camera_id, *status_after_stop(camera_id, now))
+            if camera_id not in self.relays and not leases.is_held(camera_id):
+                do_set_camera_status(camera_id, *status_after_stop(camera_id, at))
         for camera_id in unplaced - self.unplaced:
             do_set_camera_status(camera_id, Camera.Status.NO_CAPACITY, NO_CAPACITY_REASON)
         self.unplaced = unplaced
 
-    def claim_by_capacity(self, wanted: list[int], desired: dict, now) -> set[int]:
+    def claim_by_capacity(self, wanted: list[int], desired: dict) -> set[int]:
         """Claim what falls to this node; return the cameras no node has room for that rank it first."""
-        stale = now - timedelta(seconds=self.lease_seconds)
         capacity = dict(
-            RelayNode.objects.filter(heartbeat_at__gte=stale, stopped_at__isnull=True).values_list(
+            RelayNode.objects.filter(leases.alive(self.lease_seconds), stopped_at__isnull=True).values_list(
                 "name", "capacity"
             )
         )
         capacity[self.name] = self.capacity
-        load = leases.held_per_node(now)
+        load = leases.held_per_node()
         load[self.name] = len(self.relays)
-        elsewhere = leases.held_elsewhere(self.node.pk, now)
+        elsewhere = leases.held_elsewhere(self.node.pk)
         unplaced = set()
         self.portless = set()
         claimed = {}  # camera id: its SRT port (None for a pull camera)
@@ -442,7 +441,7 @@ class RelayNodeRunner:
                     do_set_camera_status(camera_id, Camera.Status.ERROR, self.no_port_reason())
                     self.portless.add(camera_id)  # decided again every pass until a port frees
                     continue
-            if not leases.claim(self.node.pk, camera_id, now, srt_port=port):
+            if not leases.claim(self.node.pk, camera_id, srt_port=port):
                 self.ports.give_back(camera_id)
                 continue
             claimed[camera_id] = port
@@ -724,10 +723,9 @@ def status_after_stop(camera_id: int, now) -> tuple[str, str]:
     return "stopped", refusal or "The camera may no longer be relayed."
 
 
-def sweep_orphaned_statuses(now=None) -> int:
+def sweep_orphaned_statuses() -> int:
     """Cameras shown as relayed that no node holds (all nodes died): say so, so no stale frame looks live."""
-    now = now or timezone.now()
-    held = RelayLease.objects.filter(camera_id=OuterRef("pk"), expires_at__gt=now)
+    held = RelayLease.objects.filter(leases.unexpired(), camera_id=OuterRef("pk"))
     orphans = Camera.objects.filter(status__in=ACTIVE_STATUSES).filter(~Exists(held))
     return sum(
         do_set_camera_status(camera_id, "offline", "No relay node is running this camera.")

@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.utils import timezone
 
+from cameras.relay.leases import unexpired
 from cameras.relay.models import RelayLease
 
 EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
@@ -97,12 +97,11 @@ class PortPool:
             self.refused[port] = time.monotonic() + REFUSED_PORT_SECONDS
 
 
-def held_push_targets(camera_ids, now=None) -> dict[int, tuple[str, int]]:
+def held_push_targets(camera_ids) -> dict[int, tuple[str, int]]:
     """{camera id: (host, port)} of the pushed cameras a node listens for now: a box is told to
     push only these. A camera without an unexpired lease and its port has no listener."""
-    now = now or timezone.now()
     held = RelayLease.objects.select_related("node").filter(
-        camera_id__in=list(camera_ids), expires_at__gt=now, srt_port__isnull=False
+        unexpired(), camera_id__in=list(camera_ids), srt_port__isnull=False
     )
     return {
         lease.camera_id: (lease.node.srt_host or settings.RTCC_SRT_HOST, lease.srt_port) for lease in held

@@ -78,6 +78,17 @@ def record_frames(camera_id: int, last_frame_at, *, snapshot_taken: bool) -> dic
         fields["snapshot_version"] = F("snapshot_version") + 1
     if not Camera.objects.filter(pk=camera_id).update(**fields) or not snapshot_taken:
         return None
+    return snapshot_event(camera_id)
+
+
+def snapshot_bumped(camera_id: int) -> dict | None:
+    """Bump the camera's snapshot version (a new picture to fetch); the `camera.snapshot` event to send."""
+    if not Camera.objects.filter(pk=camera_id).update(snapshot_version=F("snapshot_version") + 1):
+        return None
+    return snapshot_event(camera_id)
+
+
+def snapshot_event(camera_id: int) -> dict:
     version = Camera.objects.filter(pk=camera_id).values_list("snapshot_version", flat=True).first()
     return {"type": "camera.snapshot", "camera_id": camera_id, "snapshot_version": version}
 

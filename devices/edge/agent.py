@@ -20,6 +20,7 @@ from .config import LocalCamera
 from .hub import Hub, HubError
 from .push import Pusher, PushTarget
 from .recorder import Recorder, prune
+from .thumbnail import Thumbnails
 from .upload import upload_window
 
 logger = logging.getLogger("rtcc-edge")
@@ -65,6 +66,8 @@ class EdgeAgent:
         self.upload_orders: list[dict] = []
         self.uploads_done: set[int] = set()
         self.uploader: threading.Thread | None = None
+        # Pictures of the idle cameras the hub asks for, at most one a minute each.
+        self.thumbnails = Thumbnails()
 
     # What the box says
 
@@ -160,6 +163,7 @@ class EdgeAgent:
                 )
         self.hub_camera_ids |= set(wanted)
         self.upload_orders = [u for u in orders.get("uploads", []) if isinstance(u, dict)]
+        self.thumbnails.asked(c for c in orders.get("thumbnails", []) if type(c) is int)
         self.push_to(wanted)
 
     # Pushing
@@ -246,6 +250,13 @@ class EdgeAgent:
         self.uploader = threading.Thread(target=work, name="upload", daemon=True)
         self.uploader.start()
 
+    def send_thumbnails(self) -> None:
+        """The hub's idle cameras' pictures, over the channel only, and never while paused."""
+        if self.paused_seen or self.channel is None or not self.channel.connected.is_set():
+            return
+        sources = {c: camera.sub or camera.main for c, camera in self.local_cameras.items()}
+        self.thumbnails.send_due(sources, self.channel.send)
+
     def write_status(self) -> None:
         status = {
             "agent_version": __version__,
@@ -254,6 +265,7 @@ class EdgeAgent:
             "pushing": sorted(self.pushers),
             "recording": sorted(c for c, r in self.recorders.items() if r.is_running),
             "uploads_done": sorted(self.uploads_done),
+            "thumbnails_sent": self.thumbnails.sent,
             "cameras": len(self.local_cameras),
             "written_at": time.time(),
         }
@@ -280,6 +292,7 @@ class EdgeAgent:
                 self.watch_switch()
                 self.keep_recording()
                 self.send_uploads()
+                self.send_thumbnails()
                 self.write_status()
                 stop.wait(0.5)
         finally:

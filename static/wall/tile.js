@@ -140,6 +140,12 @@ export class Tile {
       this.darken("Not available", "This camera is no longer shared with your agency.", "none");
     } else if (!camera.live) {
       this.darken("Not live", camera.live_refusal || "The owner does not share this camera live now.", "none");
+    } else if (camera.status === "idle" && !(this.wantsPlayer && startsWhenOpened(camera))) {
+      // Nobody watches: the box's latest thumbnail, served as the snapshot, instead of a dark tile.
+      this.stop();
+      this.showSnapshot(camera);
+      if (this.el.dataset.mode === "snapshot") this.setBadge("idle", "IDLE");
+      this.updateAge();
     } else if (camera.status !== "live" && !(this.wantsPlayer && startsWhenOpened(camera))) {
       this.darken(statusTitle(camera.status), camera.status_reason || "No picture from the camera.", "offline");
     } else if (this.error) {

@@ -21,14 +21,16 @@ from django.utils import timezone
 from agencies.models import Agency
 from billing.models import Contract, Package
 from cameras.models import Camera, Consent
+from cameras.relay.clock import database_now_plus
 from cameras.relay.demand import demand_key
 from cameras.relay.layout import live_dir
+from cameras.relay.models import RelayLease, RelayNode
 from cameras.relay.wake import redis_client
 from cameras.simulator import LeaseFollowingCamera
 from cameras.viewing.models import ViewingSession
 from devices.models import Device
 from rtcc.ffmpeg import running_ffmpegs
-from tests.personas import make_active_contract, make_agency_admin, make_camera, make_user
+from tests.personas import Personas, make_active_contract, make_agency_admin, make_camera, make_user
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -43,6 +45,22 @@ def wait_for(condition, timeout: float, message: str, interval: float = 0.2):
         if time.monotonic() > deadline:
             raise AssertionError(f"{message} (within {timeout:.0f} s)")
         time.sleep(interval)
+
+
+class TwoNodes(Personas):
+    """Two relay nodes, registered, and the personas' live camera for them to hold."""
+
+    def setUp(self):
+        self.one = RelayNode.objects.create(name="one")
+        self.two = RelayNode.objects.create(name="two")
+        self.camera_id = self.live_camera.pk
+
+
+def lapse_lease(camera_id: int) -> None:
+    """Make the camera's lease lapse now by the database's clock, as if its holder stopped renewing."""
+    RelayLease.objects.filter(camera_id=camera_id).update(
+        acquired_at=database_now_plus(-60), expires_at=database_now_plus(-1)
+    )
 
 
 def database_url_for_children() -> str:

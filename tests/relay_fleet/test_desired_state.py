@@ -13,12 +13,14 @@ from billing.models import Contract, Package
 from cameras.consent import live_refusal
 from cameras.models import Camera, Consent
 from cameras.relay import leases
+from cameras.relay.clock import database_now_plus
 from cameras.relay.desired import desired_cameras, relay_cameras
 from cameras.relay.models import RelayLease, RelayNode
 from cameras.relay.node import backoff_seconds, preferred_node, sweep_orphaned_statuses
 from cameras.relay.ports import push_target
 from cameras.tasks import sweep_orphaned_relays
 from tests.personas import Personas, make_active_contract
+from tests.relay_fleet.fleet import TwoNodes, lapse_lease
 
 # A Wednesday noon in Chicago.
 NOON = datetime(2026, 11, 18, 18, 0, tzinfo=UTC)
@@ -128,31 +130,29 @@ class DesiredStateTests(Personas):
         self.assertTrue(all(camera.srt_passphrase for camera in relayed.values()))
 
 
-class LeaseTests(Personas):
-    def setUp(self):
-        self.one = RelayNode.objects.create(name="one")
-        self.two = RelayNode.objects.create(name="two")
-        self.camera_id = self.live_camera.pk
-
+class LeaseTests(TwoNodes):
     def test_only_one_node_can_claim_a_camera(self):
-        now = timezone.now()
-        self.assertTrue(leases.claim(self.one.pk, self.camera_id, now))
-        self.assertFalse(leases.claim(self.two.pk, self.camera_id, now))
+        self.assertTrue(leases.claim(self.one.pk, self.camera_id))
+        self.assertFalse(leases.claim(self.two.pk, self.camera_id))
         self.assertEqual(RelayLease.objects.get(camera_id=self.camera_id).node_id, self.one.pk)
 
     def test_lapsed_lease_moves_to_the_next_claimant_and_the_old_holder_cannot_renew(self):
-        start = timezone.now()
-        leases.claim(self.one.pk, self.camera_id, start)
-        later = start + timedelta(seconds=16)
-        self.assertTrue(leases.claim(self.two.pk, self.camera_id, later))
-        self.assertEqual(leases.renew(self.one.pk, [self.camera_id], later), set())
-        self.assertEqual(leases.renew(self.two.pk, [self.camera_id], later), {self.camera_id})
+        leases.claim(self.one.pk, self.camera_id)
+        lapse_lease(self.camera_id)
+        self.assertEqual(leases.lapsed(), {self.camera_id})
+        self.assertFalse(leases.is_held(self.camera_id))
+        self.assertTrue(leases.claim(self.two.pk, self.camera_id))
+        self.assertEqual(leases.renew(self.one.pk, [self.camera_id]), set())
+        self.assertEqual(leases.renew(self.two.pk, [self.camera_id]), {self.camera_id})
 
     def test_renewal_keeps_the_lease_from_lapsing(self):
-        start = timezone.now()
-        leases.claim(self.one.pk, self.camera_id, start)
-        leases.renew(self.one.pk, [self.camera_id], start + timedelta(seconds=10))
-        self.assertFalse(leases.claim(self.two.pk, self.camera_id, start + timedelta(seconds=20)))
+        leases.claim(self.one.pk, self.camera_id)
+        RelayLease.objects.filter(camera_id=self.camera_id).update(expires_at=database_now_plus(1))
+        self.assertEqual(leases.renew(self.one.pk, [self.camera_id]), {self.camera_id})
+        renewed = RelayLease.objects.get(camera_id=self.camera_id).expires_at
+        # This machine's clock is the database's here: the renewal counts a whole lease from now.
+        self.assertGreater(renewed, timezone.now() + timedelta(seconds=10))
+        self.assertFalse(leases.claim(self.two.pk, self.camera_id))
 
     def test_only_the_holder_releases(self):
         leases.claim(self.one.pk, self.camera_id)

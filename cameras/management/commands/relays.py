@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 
 from cameras.models import Camera
@@ -16,6 +17,11 @@ def demanded_or_none() -> set[int]:
         return demanded_camera_ids()
     except DemandUnknown:
         return set()
+
+
+def as_column(condition: Q) -> ExpressionWrapper:
+    """Whether a row meets the condition, as a column."""
+    return ExpressionWrapper(condition, output_field=BooleanField())
 
 
 COLUMNS = ("node", "camera", "port", "status", "uptime", "fps", "kbit/s", "restarts", "last error")
@@ -35,8 +41,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         now = timezone.now()
         rows = []
-        for lease in RelayLease.objects.select_related("node", "camera").order_by("node__name", "camera_id"):
-            node = lease.node.name if lease.is_held_at(now) else f"{lease.node.name} (lapsed)"
+        # Held and alive by the database's clock, the one the nodes decide by.
+        every_lease = RelayLease.objects.select_related("node", "camera").annotate(
+            held=as_column(leases.unexpired())
+        )
+        for lease in every_lease.order_by("node__name", "camera_id"):
+            node = lease.node.name if lease.held else f"{lease.node.name} (lapsed)"
             rows.append(
                 (
                     node,
@@ -52,15 +62,17 @@ class Command(BaseCommand):
             )
         self.print_table(rows)
         lease_seconds = settings.RTCC_RELAY_LEASE_SECONDS
-        held_by = leases.held_per_node(now)
+        held_by = leases.held_per_node()
         nodes = [
-            f"{n.name} ({'alive' if n.is_alive_at(now, lease_seconds) else 'down'}, {n.hostname} pid {n.pid}, "
+            f"{n.name} ({'alive' if n.alive else 'down'}, {n.hostname} pid {n.pid}, "
             f"{held_by.get(n.name, 0)} of {n.capacity})"
-            for n in RelayNode.objects.all()
+            for n in RelayNode.objects.annotate(
+                alive=as_column(leases.alive(lease_seconds) & Q(stopped_at=None))
+            )
         ]
         self.stdout.write(f"\n{len(rows)} relays; nodes: {', '.join(nodes) or 'none'}")
-        held = {lease.camera_id for lease in RelayLease.objects.filter(expires_at__gt=now)}
-        waiting = sorted(set(desired_cameras(now, demanded_or_none())) - held)
+        relayed = set(RelayLease.objects.filter(leases.unexpired()).values_list("camera_id", flat=True))
+        waiting = sorted(set(desired_cameras(now, demanded_or_none())) - relayed)
         if waiting:
             self.stdout.write(f"{len(waiting)} cameras may be seen but no node relays them: {waiting}")
         full = list(Camera.objects.filter(status=Camera.Status.NO_CAPACITY).values_list("pk", flat=True))
