@@ -397,7 +397,7 @@ class RelayNodeRunner:
         wanted = [c for c in desired if c not in self.relays]
         unplaced = set()
         if wanted:
-            unplaced = self.claim_by_capacity(wanted, desired)
+            unplaced = self.claim_by_capacity(wanted)
         for camera_id in self.unplaced - unplaced:
             if camera_id not in self.relays and not leases.is_held(camera_id):
                 do_set_camera_status(camera_id, *status_after_stop(camera_id, at))
@@ -405,7 +405,7 @@ class RelayNodeRunner:
             do_set_camera_status(camera_id, Camera.Status.NO_CAPACITY, NO_CAPACITY_REASON)
         self.unplaced = unplaced
 
-    def claim_by_capacity(self, wanted: list[int], desired: dict) -> set[int]:
+    def claim_by_capacity(self, wanted: list[int]) -> set[int]:
         """Claim what falls to this node; return the cameras no node has room for that rank it first."""
         capacity = dict(
             RelayNode.objects.filter(leases.alive(self.lease_seconds), stopped_at__isnull=True).values_list(
@@ -418,7 +418,7 @@ class RelayNodeRunner:
         elsewhere = leases.held_elsewhere(self.node.pk)
         unplaced = set()
         self.portless = set()
-        claimed = {}  # camera id: its SRT port (None for a pull camera)
+        mine = []
         for camera_id in wanted:
             if camera_id in elsewhere:
                 continue
@@ -433,7 +433,19 @@ class RelayNodeRunner:
                     # Only this node knew it waited for room: the node that has room now must hear of it.
                     wake_nodes(camera_id)
                 continue
-            camera = desired[camera_id]
+            mine.append(camera_id)
+        # Masks and passphrases for these only (the desired state read none), before any claim:
+        # a camera claimed is started at once, so its status never says "live" for a relay gone.
+        cameras = relay_cameras(mine)
+        for camera_id in mine:
+            camera = cameras.get(camera_id)
+            if camera is None:
+                continue  # deleted since the desired state was read
+            if refusal := credential_refusal(camera):
+                # One passphrase that cannot be decrypted fails its camera, not the pass; tried
+                # again at the next full reconcile.
+                do_set_camera_status(camera_id, Camera.Status.ERROR, refusal)
+                continue
             port = None
             if camera.source == Camera.Source.PUSH:
                 port = self.ports.take(camera_id)
@@ -444,19 +456,7 @@ class RelayNodeRunner:
             if not leases.claim(self.node.pk, camera_id, srt_port=port):
                 self.ports.give_back(camera_id)
                 continue
-            claimed[camera_id] = port
-        for camera_id, camera in relay_cameras(claimed).items():
-            refusal = credential_refusal(camera)
-            if refusal:
-                # The desired state read no passphrase; one that cannot be decrypted fails its
-                # camera here, not the pass. Tried again at the next full reconcile.
-                leases.release(self.node.pk, camera_id)
-                self.ports.give_back(camera_id)
-                do_set_camera_status(camera_id, Camera.Status.ERROR, refusal)
-                continue
-            relay = Relay(
-                camera_id=camera_id, agency_id=camera.agency_id, spec=relay_spec(camera, claimed[camera_id])
-            )
+            relay = Relay(camera_id=camera_id, agency_id=camera.agency_id, spec=relay_spec(camera, port))
             relay.lease_valid_until = self.pass_started + self.lease_seconds - LEASE_SAFETY_SECONDS
             self.relays[camera_id] = relay
             self.start_process(relay, "starting", "Starting the relay.")
