@@ -4,7 +4,8 @@ The box is cut into a grid of map cells (rtcc.geo), as fine as the zoom asks and
 enough that the box overlaps at most MAX_ITEMS of them; one GROUP BY on the camera's cell
 key divided down to that level counts the visible cameras of each cell. A cell holding one
 camera comes back as that camera, any other as a cluster `{"lat", "lon", "count"}` at the
-mean position of its cameras. Two queries, whatever the number of cameras.
+mean position of its cameras. A box holding at most SHOWN_WHOLE cameras is not clustered at
+all. Two queries, whatever the number of cameras.
 """
 
 from dataclasses import dataclass
@@ -18,6 +19,9 @@ MAX_ITEMS = 500
 # A cluster cell is a quarter of a 256-pixel map tile (64 px) at the zoom asked for.
 CELL_LEVELS_BELOW_ZOOM = 2
 MAX_ZOOM = 22
+# A box with this few cameras shows each of them: markers side by side read better than a "3",
+# and the wall must be able to put every camera of a quiet area on a tile from the map.
+SHOWN_WHOLE = 50
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,8 @@ def map_items(user, viewport: Viewport) -> tuple[QuerySet, list[dict]]:
         .annotate(count=Count("pk"), lat=Avg("lat"), lon=Avg("lon"), first=Min("pk"))
         .order_by("cell")
     )
+    if sum(group["count"] for group in groups) <= SHOWN_WHOLE:
+        return cameras_in(visible, viewport).order_by("pk"), []
     singles = [group["first"] for group in groups if group["count"] == 1]
     clusters = [
         {"lat": round(group["lat"], 6), "lon": round(group["lon"], 6), "count": group["count"]}

@@ -42,13 +42,16 @@ def subscription_from(content: dict) -> Subscription:
 
 def subscription_from_query(query_string: bytes) -> Subscription | None:
     """The subscription in the socket's query string (`?cameras=1,2&bbox=s,w,n,e&zoom=14`), if any."""
-    query = parse_qs(query_string.decode("latin-1"))
+    # `?cameras=` (blank) is a subscription to no tiles, not no subscription: a wall with no
+    # tiles and no map must not be sent every camera.
+    query = parse_qs(query_string.decode("latin-1"), keep_blank_values=True)
     if "cameras" not in query and "bbox" not in query:
         return None
     try:
         cameras = [int(part) for part in query.get("cameras", [""])[0].split(",") if part]
-        bbox = [float(part) for part in query["bbox"][0].split(",")] if "bbox" in query else None
-        zoom = int(query["zoom"][0]) if "zoom" in query else None
+        bbox_text, zoom_text = query.get("bbox", [""])[0], query.get("zoom", [""])[0]
+        bbox = [float(part) for part in bbox_text.split(",")] if bbox_text else None
+        zoom = int(zoom_text) if zoom_text else None
     except ValueError:
         raise ValidationError(
             "Give cameras as ids, bbox as four numbers and zoom as a whole number."

@@ -1,7 +1,12 @@
 /* How the wall speaks of a camera's state, the same in the list, on the map and on tiles. */
 
+// A camera the wall does not subscribe to is known only by its search row, which does not say
+// whether it may play: its colour and text follow its status alone.
+const unsubscribed = (camera) => camera.live === undefined;
+
 /** live | warn | offline | registry: the colour of the camera in the list and on the map. */
 export function cameraColour(camera) {
+  if (unsubscribed(camera)) return camera.status === "live" ? "live" : "registry";
   if (!camera.live) return "registry";
   if (camera.status === "live") return "live";
   if (camera.status === "starting" || camera.status === "stalled" || camera.status === "backoff") return "warn";
@@ -9,6 +14,7 @@ export function cameraColour(camera) {
 }
 
 export function cameraStatusText(camera) {
+  if (unsubscribed(camera)) return camera.status;
   const status = camera.live ? camera.status : "not shared live";
   const health = sourceHealthText(camera.source_health);
   return health ? status + " · " + health : status;

@@ -3,8 +3,9 @@
  * One module per concern: state.js (what the wall knows), tile.js and player.js (a tile and
  * its hls.js player), grid.js (tiles, selection, the grid's keys), purpose.js (the wall's
  * working purpose), list.js, map.js and basemap.js, incidents.js and alert.js, layouts.js,
- * view.js (the side panel and where the map is), shortcuts.js, socket.js; dom.js and http.js
- * underneath.
+ * view.js (the side panel and where the map is), shortcuts.js, socket.js and subscribe.js
+ * (what the wall asks the hub for: its tiles and the map's viewport); dom.js and http.js
+ * underneath. An event redraws only the tile, list item and marker of the camera it names.
  */
 
 import { initAlert, sounds } from "./alert.js";
@@ -13,19 +14,20 @@ import { closeLive } from "./http.js";
 import { incidentArrived, initIncidents, renderIncidents } from "./incidents.js";
 import { initFootage } from "./footage.js";
 import { applyPushed, initLayouts } from "./layouts.js";
-import { initList, renderList } from "./list.js";
-import { centreOn, initMap, renderCameraMarkers } from "./map.js";
+import { dropListCamera, initList, renderList, renderListCamera, searchSoon } from "./list.js";
+import { centreOn, initMap, renderCameraMarker, renderCameraMarkers, renderClusters, viewport } from "./map.js";
 import { initPlayback, playback } from "./playback.js";
 import { incidentClosed, initPurpose } from "./purpose.js";
 import { initShortcuts } from "./shortcuts.js";
 import { connectWall, setConnection } from "./socket.js";
-import { loadLocal, state } from "./state.js";
+import { loadLocal, onTilesChanged, state } from "./state.js";
+import { initSubscription, mapMoved, stateArrived, subscriptionQuery, tilesChanged } from "./subscribe.js";
 import { initView } from "./view.js";
 
 function cameraChanged(cameraId) {
   renderCamera(cameraId);
-  renderList();
-  renderCameraMarkers();
+  renderListCamera(cameraId);
+  renderCameraMarker(cameraId);
 }
 
 // What a status or snapshot event changes in the camera it names; false for a camera not known.
@@ -51,17 +53,22 @@ const applyCamera = {
 };
 
 const handlers = {
+  // On connect and on every new subscription: what the wall shows, and nothing else.
   state(event) {
     state.clockOffset = Date.parse(event.server_time) - Date.now();
     state.cameras = new Map(event.cameras.map((camera) => [camera.id, camera]));
     state.incidents = new Map(event.incidents.map((incident) => [incident.id, incident]));
+    state.clusters = (event.map && event.map.clusters) || [];
+    state.inView = event.map ? event.map.total : event.cameras.length;
     state.connected = true;
-    setConnection("live", "Connected · " + event.cameras.length + " cameras");
+    setConnection("live", "Connected · " + state.inView + " cameras in view");
     applyPushed(event.pushed);
     renderIncidents();
     renderTiles();
     renderList();
     renderCameraMarkers();
+    renderClusters();
+    stateArrived();
   },
   "camera.status"(event) {
     if (applyCamera[event.type](event)) cameraChanged(event.camera_id);
@@ -75,10 +82,7 @@ const handlers = {
     for (const one of event.events || []) {
       if (Object.hasOwn(applyCamera, one.type) && applyCamera[one.type](one)) changed.add(one.camera_id);
     }
-    if (!changed.size) return;
-    changed.forEach((cameraId) => renderCamera(cameraId));
-    renderList();
-    renderCameraMarkers();
+    changed.forEach(cameraChanged);
   },
   // A re-grant brings the camera back live: its tile opens under the wall's purpose, no prompt.
   "camera.update"(event) {
@@ -87,6 +91,7 @@ const handlers = {
   },
   "camera.removed"(event) {
     state.cameras.delete(event.camera_id);
+    dropListCamera(event.camera_id);
     cameraChanged(event.camera_id);
   },
   "incident.opened"(event) {
@@ -122,7 +127,8 @@ async function purposeChanged() {
 }
 
 loadLocal();
-initMap(placeCamera);
+initMap(placeCamera, () => { mapMoved(); searchSoon(); });
+onTilesChanged(tilesChanged);
 initList(placeCamera, putOnSelected);
 initPurpose(purposeChanged);
 initAlert();
@@ -133,10 +139,11 @@ initView();
 initLayouts();
 initFootage();
 initPlayback();
-connectWall(
+initSubscription(connectWall(
   (event) => { if (Object.hasOwn(handlers, event.type)) handlers[event.type](event); },
   () => { state.connected = false; },
-);
+  subscriptionQuery,
+));
 
 // For tests and operators: the tiles and their players' latency, read-only.
 window.rtccWall = {
@@ -144,6 +151,7 @@ window.rtccWall = {
   tiles,
   sounds,
   playback,
+  viewport,
   latency() {
     return tiles.filter((tile) => tile.player && tile.player.playingDate).map((tile) => ({
       camera: tile.cameraId,

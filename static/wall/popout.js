@@ -46,5 +46,10 @@ initPurpose(() => { tile.stop(); tile.render(); });
 initFootage();
 initPlayback();
 document.title = "Tile · camera " + config.tileCamera;
-connectWall((event) => { if (Object.hasOwn(handlers, event.type)) handlers[event.type](event); }, () => {});
+// The window subscribes to its one camera: the hub sends it that camera's state and events only.
+connectWall(
+  (event) => { if (Object.hasOwn(handlers, event.type)) handlers[event.type](event); },
+  () => {},
+  () => "?cameras=" + encodeURIComponent(config.tileCamera),
+);
 window.rtccTile = { state, tile };

@@ -8,14 +8,20 @@ export function setConnection(kind, text) {
   conn.textContent = text;
 }
 
-/** Connect to /ws/wall/ and call `onEvent(event)` for every message; `onLost()` when it drops. */
-export function connectWall(onEvent, onLost) {
+/** Connect to /ws/wall/ and call `onEvent(event)` for every message; `onLost()` when it drops.
+ *
+ * `query()` gives the subscription for the socket's address, asked again on every reconnect
+ * (the hub's first state then holds only what the wall shows). Returns `send(message)`,
+ * true if sent; false while the socket is down, when the reconnect's query carries the news.
+ */
+export function connectWall(onEvent, onLost, query = () => "") {
   let delay = 1000;
+  let socket = null;
   // Why the hub is about to close the socket for good (an agency suspended), shown as it closes.
   let farewell = "";
   const connect = () => {
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    const socket = new WebSocket(scheme + location.host + "/ws/wall/");
+    socket = new WebSocket(scheme + location.host + "/ws/wall/" + query());
     setConnection("connecting", "Connecting…");
     socket.onopen = () => { delay = 1000; };
     socket.onmessage = (message) => {
@@ -37,4 +43,9 @@ export function connectWall(onEvent, onLost) {
     };
   };
   connect();
+  return (message) => {
+    if (!socket || socket.readyState !== WebSocket.OPEN) return false;
+    socket.send(JSON.stringify(message));
+    return true;
+  };
 }

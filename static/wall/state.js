@@ -1,6 +1,8 @@
 /* What the wall knows, and what the browser keeps of it between reloads.
  *
- * State comes whole over the WebSocket on every (re)connect, then as events. Pixels come
+ * The wall knows only what it shows: the cameras on its tiles, those docked to open
+ * incidents and those in the map's viewport (subscribe.js). That state comes over the
+ * WebSocket on every (re)connect and every new subscription, then as events. Pixels come
  * only from the media endpoints, which check consent and purpose on every request: this
  * page decides nothing about who may see what, it only shows honestly what it gets.
  */
@@ -9,7 +11,9 @@ export const config = JSON.parse(document.getElementById("wall-config").textCont
 export const GRIDS = config.grids; // tiles per side, keys 1..5
 
 export const state = {
-  cameras: new Map(),
+  cameras: new Map(), // the subscribed cameras only: tiles, docked, the viewport's lone cameras
+  clusters: [], // the viewport's clusters: {lat, lon, count}
+  inView: 0, // cameras in the viewport, clustered or not
   incidents: new Map(),
   clockOffset: 0, // server time minus browser time, for "last frame N s ago"
   grid: 2,
@@ -26,8 +30,16 @@ export function localTime(iso) {
   return Date.parse(iso) - state.clockOffset;
 }
 
+// Called whenever the tiles change (every change is saved): the subscription follows them.
+const tileWatchers = [];
+
+export function onTilesChanged(callback) {
+  tileWatchers.push(callback);
+}
+
 export function saveLocal() {
   localStorage.setItem("rtcc.wall", JSON.stringify({ grid: state.grid, tiles: state.tiles }));
+  tileWatchers.forEach((callback) => callback());
 }
 
 export function loadLocal() {

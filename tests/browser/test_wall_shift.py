@@ -211,10 +211,14 @@ class WallShiftTests(PatternWallCase):
         self.assertEqual(page.evaluate("document.activeElement.id"), "camera-search")
         page.keyboard.type("oak ave")
         page.keyboard.press("Enter")
-        self.assertEqual(self.wall_tiles()[0], self.oak.pk)
+        # The search is the server's: Enter places its first match once it has answered.
+        page.wait_for_function(f"() => window.rtccWall.state.tiles[0] === {self.oak.pk}")
         # The list takes focus: the arrows walk it and Enter puts the camera on the selected tile.
         page.keyboard.press("Control+a")
         page.keyboard.press("Backspace")
+        page.wait_for_function(
+            "() => document.getElementById('camera-count').textContent.endsWith(' cameras')"
+        )
         page.keyboard.press("ArrowDown")
         names = page.eval_on_selector_all(
             "#camera-list li:not([hidden])", "(items) => items.map((i) => Number(i.dataset.cameraId))"

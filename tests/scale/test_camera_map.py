@@ -6,7 +6,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cameras.access import cameras_visible_to
-from cameras.map import MAX_ITEMS
+from cameras.map import MAX_ITEMS, SHOWN_WHOLE
 from cameras.models import Camera
 from rtcc import fleet_data
 from tests.personas import Personas, make_camera
@@ -104,6 +104,27 @@ class FleetMapTests(Personas):
             with CaptureQueriesContext(connection) as queries:
                 client.get(f"/api/v1/cameras/map/?bbox={','.join(map(str, box))}&zoom={zoom}")
             self.assertEqual(len(queries), expected, [q["sql"][:80] for q in queries])
+
+
+class QuietMapTests(Personas):
+    def test_a_box_with_few_cameras_shows_each_of_them_at_every_zoom(self):
+        lat, lon = self.riverside.lat, self.riverside.lon
+        for number in range(SHOWN_WHOLE - 10):
+            make_camera(self.riverside, f"Close {number}", lat=lat + number * 0.00001, lon=lon)
+        bbox = (lat - 0.01, lon - 0.01, lat + 0.01, lon + 0.01)
+        inside = cameras_visible_to(self.dispatcher).filter(
+            lat__gte=bbox[0], lat__lte=bbox[2], lon__gte=bbox[1], lon__lte=bbox[3]
+        )
+        expected = sorted(inside.values_list("pk", flat=True))
+        self.assertLessEqual(len(expected), SHOWN_WHOLE)
+        for zoom in (3, 14, 18):
+            body = (
+                client_of(self.dispatcher)
+                .get(f"/api/v1/cameras/map/?bbox={','.join(map(str, bbox))}&zoom={zoom}")
+                .json()
+            )
+            self.assertEqual([item.get("id") for item in body["items"]], expected, zoom)
+            self.assertEqual(body["total"], len(expected))
 
 
 class MapInputTests(Personas):

@@ -33,6 +33,12 @@ class SubscribedWallTests(WallSockets, WallPersonas):
         self.assertEqual(state["map"], {"clusters": [], "total": 2})
         await socket.disconnect()
 
+    async def test_a_wall_with_no_tiles_and_no_map_is_sent_no_camera(self):
+        socket, state = await self.connected(self.dispatcher, "cameras=&bbox=")
+        self.assertEqual(state["cameras"], [])
+        self.assertEqual(state["map"], {"clusters": [], "total": 0})
+        await socket.disconnect()
+
     async def test_events_reach_a_subscribed_wall_only_for_what_it_shows(self):
         socket, _ = await self.connected(self.dispatcher, f"cameras={self.live_camera.pk}")
         batch = {
