@@ -102,6 +102,18 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def sign_in(page, port: int, username: str, password: str, authenticator) -> None:
+    """Sign in through the sign-in page (password and the TOTP code) and land on the wall."""
+    from django_otp.oath import totp
+
+    page.goto(f"http://127.0.0.1:{port}/accounts/login/?next=/wall/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.fill("#id_otp_token", f"{totp(authenticator.bin_key):06d}")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/wall/")
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
@@ -122,7 +134,6 @@ def run(scale: int) -> list[dict]:
 
     from django.conf import settings
     from django.contrib.auth import get_user_model
-    from django_otp.oath import totp
     from django_otp.plugins.otp_totp.models import TOTPDevice
     from playwright.sync_api import sync_playwright
 
@@ -173,12 +184,7 @@ def run(scale: int) -> list[dict]:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page()
-            page.goto(f"http://127.0.0.1:{port}/accounts/login/?next=/wall/")
-            page.fill("#id_username", "bench-dispatcher")
-            page.fill("#id_password", "bench-password-1")
-            page.fill("#id_otp_token", f"{totp(authenticator.bin_key):06d}")
-            page.click("button[type=submit]")
-            page.wait_for_url("**/wall/")
+            sign_in(page, port, "bench-dispatcher", "bench-password-1", authenticator)
             sample_ms = int(SAMPLE_S * 1000 * max(scale, 1))
             # Alternating, so that each socket run has an hls.js run beside it on the same relay.
             samples = [

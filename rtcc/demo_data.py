@@ -16,6 +16,8 @@ from billing.models import Contract, DeviceSubscription, Invoice, InvoiceLine, P
 from cameras.models import Camera, Consent
 from cameras.sharing.models import CameraShare
 from cameras.sharing.services import do_share_cameras
+from cameras.wall.models import Grid
+from cameras.wall.services import do_save_layout
 from devices.models import Device
 
 CITY_CENTRE = (41.8781, -87.6298)
@@ -207,6 +209,7 @@ def seed(password: str, totp_secret: str, street_cameras: int = 4) -> dict:
         defaults={"quantity": Decimal(devices), "unit_price": contracts[riverside].price_per_device_year},
     )
     share_demo_cameras(staff[0], riverside, lakeview, cameras)
+    save_street_layout(staff[2], cameras)
     return {"agencies": [riverside, lakeview], "cameras": cameras}
 
 
@@ -250,6 +253,14 @@ def seed_more_street_cameras(agency: Agency, contract: Contract, street_cameras:
         )
         cameras.append(camera)
     return cameras
+
+
+def save_street_layout(supervisor, cameras) -> None:
+    """A shared layout "Street cameras": Riverside's street cameras on the smallest grid that holds
+    them (8x8 at most), so that a dispatcher fills a wall of live tiles in one choice."""
+    streets = [c.pk for c in cameras if c.agency_id == supervisor.membership.agency_id and c.owner_id is None]
+    grid = next((side for side in Grid.values if side * side >= len(streets)), Grid.EIGHT)
+    do_save_layout(supervisor, name="Street cameras", grid=grid, tiles=streets[: grid * grid], shared=True)
 
 
 def share_demo_cameras(admin, riverside: Agency, lakeview: Agency, cameras) -> None:

@@ -18,6 +18,7 @@ from django.test import TestCase
 from cameras.models import Camera
 from cameras.relay.node import relay_spec
 from cameras.relay.process import RelayProcess
+from cameras.wall.models import Layout
 from rtcc import demo_data
 from rtcc.ffmpeg import running_ffmpegs
 from tests.peers.fixtures import free_port, holds_within
@@ -35,8 +36,13 @@ class DemoStreetCamerasTests(TestCase):
         seeded = demo_data.seed("demo-password-1", SECRET, 7)
         extra = [c for c in seeded["cameras"] if c.name.startswith(demo_data.MORE_STREETS)]
         assert [c.name for c in extra] == ["Street camera 005", "Street camera 006", "Street camera 007"]
-        assert all(c.kind == Camera.Kind.PUBLIC and c.relay_mode == Camera.RelayMode.CONTINUOUS for c in extra)
+        assert all(
+            c.kind == Camera.Kind.PUBLIC and c.relay_mode == Camera.RelayMode.CONTINUOUS for c in extra
+        )
         assert len({(c.lat, c.lon) for c in extra}) == 3
+        layout = Layout.objects.get(name="Street cameras", owner=None)
+        streets = [c.pk for c in seeded["cameras"] if c.owner_id is None and c.agency.slug == "riverside-pd"]
+        assert (layout.grid, layout.tiles) == (3, [*streets, None, None])
 
         demo_data.seed("demo-password-1", SECRET, 4)
         assert not Camera.objects.filter(name__startswith=demo_data.MORE_STREETS, enabled=True).exists()

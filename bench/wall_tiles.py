@@ -1,0 +1,249 @@
+"""Many live tiles in one wall: an 8x8 wall over the wall's video socket, against hls.js.
+
+N cameras (16 by default, 64 with `--scale 4`) are simulated edge devices pushing a clip
+pre-encoded once (320x240 H.264 at 15 fps, a substream's size, 1 s GOP) over SRT with
+`-c copy` (`cameras.simulator`, as `make demo` does), relayed by one relay node. The real
+wall page, signed in as a dispatcher, shows them all on one grid (4x4 or 8x8) in one
+headless Chromium: every tile plays over the wall's one socket into MSE. For each tile:
+whether its video time advanced over the window, and its latency as the wall computes it
+(`Tile.lag()`: the node's clock when the picture on screen left the relay, to now).
+CPU over the same window, % of one core: the page (every Chromium process), the relay node
+(its Python and its ffmpeg children), the web tier (daphne, which reads Redis for the
+socket) and the devices.
+
+Baseline, same run and page: the same N cameras each played by its own hls.js (the wall's
+tuning) on N video elements of the tiles' size, with the wall's own tiles empty.
+"""
+
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench._django import contracted_agency, setup_django
+from bench.glass_to_glass import CHROMIUM, CHROMIUM_ARGS, free_port, sign_in, wait_for
+from bench.relays import cpu_seconds
+
+WINDOW_S = 15.0
+VIEWPORT = {"width": 1920, "height": 1080}
+TILE_SAMPLER = """
+async ([sampleMs]) => {
+  const tiles = window.rtccWall.tiles.filter((tile) => tile.cameraId);
+  const video = (tile) => tile.player && tile.player.video;
+  const start = tiles.map((tile) => (video(tile) ? video(tile).currentTime : 0));
+  const lags = tiles.map(() => []);
+  const until = performance.now() + sampleMs;
+  while (performance.now() < until) {
+    tiles.forEach((tile, i) => { const lag = tile.lag(); if (lag !== null) lags[i].push(lag / 1000); });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return tiles.map((tile, i) => ({
+    transport: tile.player ? tile.player.kind || 'hls' : null,
+    advanced: video(tile) ? video(tile).currentTime - start[i] : 0,
+    lags: lags[i],
+  }));
+}
+"""
+TILES_PLAYING = """
+() => {
+  const tiles = window.rtccWall.tiles.filter((tile) => tile.cameraId);
+  return tiles.filter((tile) => tile.player && tile.player.kind === 'socket' && tile.player.video.currentTime > 1).length;
+}
+"""
+HLS_TILES = """
+async ([cameraIds, grid, sampleMs]) => {
+  const csrf = document.cookie.split('; ').find((c) => c.startsWith('csrftoken='))?.split('=')[1];
+  const tuning = JSON.parse(document.getElementById('wall-config').textContent).hls;  // the wall's own
+  const box = Object.assign(document.createElement('div'), {});
+  box.style.cssText = `position:fixed;inset:0;display:grid;grid-template-columns:repeat(${grid},1fr);z-index:9999;background:#000`;
+  document.body.appendChild(box);
+  const players = await Promise.all(cameraIds.map(async (cameraId) => {
+    const answer = await fetch(`/api/v1/cameras/${cameraId}/live/`, {
+      method: 'POST', credentials: 'same-origin',
+      headers: {'Content-Type': 'application/json', 'X-CSRFToken': csrf},
+      body: JSON.stringify({purpose: 'tiles benchmark'}),
+    });
+    if (!answer.ok) throw new Error(`live URL refused: ${answer.status}`);
+    const video = Object.assign(document.createElement('video'), {muted: true, autoplay: true, playsInline: true});
+    video.style.cssText = 'width:100%;height:100%;object-fit:contain';
+    box.appendChild(video);
+    const hls = new Hls(tuning);
+    hls.loadSource((await answer.json()).hls_url);
+    hls.attachMedia(video);
+    return {hls, video};
+  }));
+  const settle = performance.now() + 90000;
+  while (players.some(({video}) => video.currentTime < 1) && performance.now() < settle) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  window.__hlsTiles = players;
+  return players.filter(({video}) => video.currentTime >= 1).length;
+}
+"""
+HLS_SAMPLER = """
+async ([sampleMs]) => {
+  const players = window.__hlsTiles;
+  const start = players.map(({video}) => video.currentTime);
+  const lags = players.map(() => []);
+  const until = performance.now() + sampleMs;
+  while (performance.now() < until) {
+    players.forEach(({hls}, i) => { if (hls.playingDate) lags[i].push((Date.now() - hls.playingDate.getTime()) / 1000); });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  const taken = players.map(({video}, i) => ({transport: 'hls.js', advanced: video.currentTime - start[i], lags: lags[i]}));
+  players.forEach(({hls, video}) => { hls.destroy(); video.remove(); });
+  return taken;
+}
+"""
+
+
+def descendants(root: int) -> list[int]:
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError):
+            continue
+    found, frontier = [], [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent]
+        found += children
+        frontier += children
+    return found
+
+
+def command_name(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def cpu_while(sample, groups: dict[str, list[int]]) -> tuple[object, dict[str, float]]:
+    """Run `sample()` and give its result with each group's CPU over it, % of one core."""
+    before = {name: {pid: cpu_seconds(pid) for pid in pids} for name, pids in groups.items()}
+    started = time.monotonic()
+    result = sample()
+    elapsed = time.monotonic() - started
+    return result, {
+        name: round(100 * sum(cpu_seconds(pid) - seen[pid] for pid in seen) / elapsed, 1)
+        for name, seen in before.items()
+    }
+
+
+def tiles_row(label: str, tiles: list[dict], cpu: dict[str, float], count: int) -> dict:
+    lags = [statistics.median(tile["lags"]) for tile in tiles if tile["lags"]]
+    return {
+        "player": label,
+        "tiles": count,
+        "advancing": sum(1 for tile in tiles if tile["advanced"] > WINDOW_S / 2),
+        "within_1s": sum(1 for lag in lags if lag <= 1.0),
+        "latency_median_s": round(statistics.median(lags), 2) if lags else None,
+        "latency_worst_s": round(max(lags), 2) if lags else None,
+        **{f"cpu_{name}_pct": value for name, value in cpu.items()},
+        "load_1min": round(os.getloadavg()[0], 1),
+    }
+
+
+def run(scale: int) -> list[dict]:
+    if not Path(CHROMIUM).exists():
+        return [{"skipped": f"no Chromium at {CHROMIUM}"}]
+    count = 64 if scale >= 4 else 16
+    grid = math.isqrt(count)
+    var_dir = setup_django()
+
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from playwright.sync_api import sync_playwright
+
+    from agencies.models import Membership
+    from cameras.models import Camera
+    from cameras.simulator import LeaseFollowingCamera
+    from cameras.simulator_clip import prepared_clip
+    from rtcc.embedded_redis import EmbeddedRedis
+
+    redis = EmbeddedRedis(settings.EMBEDDED_REDIS_SOCKET).start()
+    agency = contracted_agency()
+    cameras = [
+        Camera.objects.create(
+            agency=agency, name=f"tile {n:02d}", kind=Camera.Kind.PUBLIC, source=Camera.Source.PUSH,
+            lat=41.88 + n / 10000, lon=-87.63,
+        )
+        for n in range(count)
+    ]  # fmt: skip
+    user = get_user_model().objects.create_user("bench-dispatcher", password="bench-password-1")
+    Membership.objects.create(user=user, agency=agency, role=Membership.Role.DISPATCHER)
+    authenticator = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
+
+    env = {**os.environ, "RTCC_VAR_DIR": var_dir, "LOG_LEVEL": "WARNING"}
+    manage = str(Path(settings.BASE_DIR) / "manage.py")
+    port = free_port()
+    node = subprocess.Popen(
+        [sys.executable, manage, "relay_node", "--name", "bench"], env=env, start_new_session=True
+    )
+    web = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "rtcc.asgi:application"],
+        env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    # One clip for every device: the simulator's cost is what is kept low, not each tile's label.
+    clip = prepared_clip(Path(tempfile.mkdtemp(dir=var_dir)), "bench tile")
+    devices = [LeaseFollowingCamera(camera, follow=True, clip=clip) for camera in cameras]
+    rows = []
+    try:
+        for device in devices:
+            device.start()
+        wait_for(
+            lambda: Camera.objects.filter(pk__in=[c.pk for c in cameras], status=Camera.Status.LIVE).count()
+            == count,
+            60 + 2 * count,
+            f"all {count} relayed cameras going live",
+        )
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport=VIEWPORT)
+            sign_in(page, port, "bench-dispatcher", "bench-password-1", authenticator)
+            for wall, label in ((cameras_on(cameras), "socket (MSE)"), ([], "hls.js")):
+                page.evaluate("(wall) => localStorage.setItem('rtcc.wall', JSON.stringify(wall))", wall)
+                page.reload()
+                page.wait_for_function("() => window.rtccWall !== undefined")
+                groups = {
+                    "page": [pid for pid in descendants(os.getpid()) if "chrom" in command_name(pid)],
+                    "node": [node.pid, *descendants(node.pid)],
+                    "web": [web.pid],
+                    "devices": [device.process.pid for device in devices if device.process],
+                }
+                if wall:
+                    wait_for(
+                        lambda: page.evaluate(TILES_PLAYING) == count, 60 + 2 * count, "every tile playing"
+                    )
+                    time.sleep(3)  # let the players settle at the edge
+                    tiles, cpu = cpu_while(lambda: page.evaluate(TILE_SAMPLER, [WINDOW_S * 1000]), groups)
+                else:
+                    page.evaluate(HLS_TILES, [[c.pk for c in cameras], grid, WINDOW_S * 1000])
+                    time.sleep(3)
+                    tiles, cpu = cpu_while(lambda: page.evaluate(HLS_SAMPLER, [WINDOW_S * 1000]), groups)
+                rows.append(tiles_row(label, tiles, cpu, count))
+            browser.close()
+    finally:
+        for device in devices:
+            device.stop()
+        for child in (node, web):
+            if child.poll() is None:
+                child.terminate()
+                child.wait(15)
+        redis.stop()
+    socket_row, hls_row = rows
+    if hls_row["cpu_page_pct"]:
+        socket_row["page_cpu_ratio_to_hlsjs"] = round(socket_row["cpu_page_pct"] / hls_row["cpu_page_pct"], 2)
+    return rows
+
+
+def cameras_on(cameras) -> dict:
+    """The wall as the browser keeps it: a square grid with every camera on a tile."""
+    return {"grid": math.isqrt(len(cameras)), "tiles": [camera.pk for camera in cameras]}
