@@ -102,6 +102,34 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def bench_dispatcher(agency):
+    """The agency's dispatcher "bench-dispatcher" with an authenticator, which is returned. Django is set up."""
+    from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from agencies.models import Membership
+
+    user = get_user_model().objects.create_user("bench-dispatcher", password="bench-password-1")
+    Membership.objects.create(user=user, agency=agency, role=Membership.Role.DISPATCHER)
+    return TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
+
+
+def node_and_web(var_dir: str) -> tuple[int, list[subprocess.Popen]]:
+    """A relay node and daphne on a free port, on the benchmark's database: (port, [node, web])."""
+    from django.conf import settings
+
+    env = {**os.environ, "RTCC_VAR_DIR": var_dir, "LOG_LEVEL": "WARNING"}
+    manage = str(Path(settings.BASE_DIR) / "manage.py")
+    port = free_port()
+    return port, [
+        subprocess.Popen([sys.executable, manage, "relay_node", "--name", "bench"], env=env, start_new_session=True),
+        subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "rtcc.asgi:application"],
+            env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        ),
+    ]  # fmt: skip
+
+
 def sign_in(page, port: int, username: str, password: str, authenticator) -> None:
     """Sign in through the sign-in page (password and the TOTP code) and land on the wall."""
     from django_otp.oath import totp
@@ -133,11 +161,8 @@ def run(scale: int) -> list[dict]:
     var_dir = setup_django()
 
     from django.conf import settings
-    from django.contrib.auth import get_user_model
-    from django_otp.plugins.otp_totp.models import TOTPDevice
     from playwright.sync_api import sync_playwright
 
-    from agencies.models import Membership
     from cameras.models import Camera
     from rtcc.embedded_redis import EmbeddedRedis
     from rtcc.ffmpeg import find_ffmpeg
@@ -147,13 +172,7 @@ def run(scale: int) -> list[dict]:
     camera = Camera.objects.create(
         agency=agency, name="clock", kind=Camera.Kind.PUBLIC, source=Camera.Source.PUSH, lat=41.88, lon=-87.63
     )
-    user = get_user_model().objects.create_user("bench-dispatcher", password="bench-password-1")
-    Membership.objects.create(user=user, agency=agency, role=Membership.Role.DISPATCHER)
-    authenticator = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
-
-    env = {**os.environ, "RTCC_VAR_DIR": var_dir, "LOG_LEVEL": "WARNING"}
-    manage = str(Path(settings.BASE_DIR) / "manage.py")
-    port = free_port()
+    authenticator = bench_dispatcher(agency)
     # The node relays only this camera: it takes the first port of its range.
     host, srt_port = settings.RTCC_SRT_HOST, settings.RTCC_SRT_PORT_RANGE[0]
     query = f"mode=caller&passphrase={camera.srt_passphrase}&pbkeylen=32&streamid={camera.stream_id}"
@@ -163,13 +182,7 @@ def run(scale: int) -> list[dict]:
         "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "15", "-pix_fmt", "yuv420p",
         "-f", "mpegts", f"srt://{host}:{srt_port}?{query}",
     ]  # fmt: skip
-    children = [
-        subprocess.Popen([sys.executable, manage, "relay_node", "--name", "bench"], env=env, start_new_session=True),
-        subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "rtcc.asgi:application"],
-            env=env, start_new_session=True, stderr=subprocess.DEVNULL,
-        ),
-    ]  # fmt: skip
+    port, children = node_and_web(var_dir)
     device = None
     try:
 

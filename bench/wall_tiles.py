@@ -5,30 +5,31 @@ pre-encoded once (320x240 H.264 at 15 fps, a substream's size, 1 s GOP) over SRT
 `-c copy` (`cameras.simulator`, as `make demo` does), relayed by one relay node. The real
 wall page, signed in as a dispatcher, shows them all on one grid (4x4 or 8x8) in one
 headless Chromium: every tile plays over the wall's one socket into MSE. For each tile:
-whether its video time advanced over the window, and its latency as the wall computes it
+how long until it played (all tiles, or how many within 60 s + 2 s a tile), whether its
+video time advanced over the window, and its latency as the wall computes it
 (`Tile.lag()`: the node's clock when the picture on screen left the relay, to now).
 CPU over the same window, % of one core: the page (every Chromium process), the relay node
 (its Python and its ffmpeg children), the web tier (daphne, which reads Redis for the
 socket) and the devices.
 
 Baseline, same run and page: the same N cameras each played by its own hls.js (the wall's
-tuning) on N video elements of the tiles' size, with the wall's own tiles empty.
+tuning) on N video elements of the tiles' size, with the wall's own tiles empty. And the
+simulator's own cost: four of the cameras pushed from the clip, then encoded live.
 """
 
 import math
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from bench._django import contracted_agency, setup_django
-from bench.glass_to_glass import CHROMIUM, CHROMIUM_ARGS, free_port, sign_in, wait_for
+from bench.glass_to_glass import CHROMIUM, CHROMIUM_ARGS, bench_dispatcher, node_and_web, sign_in, wait_for
 from bench.relays import cpu_seconds
 
 WINDOW_S = 15.0
+SIMULATOR_SAMPLE = 4  # cameras whose simulator is measured both ways
 VIEWPORT = {"width": 1920, "height": 1080}
 TILE_SAMPLER = """
 async ([sampleMs]) => {
@@ -124,6 +125,15 @@ def command_name(pid: int) -> str:
         return ""
 
 
+def playing_after(playing, count: int, timeout: float) -> tuple[int, float]:
+    """(tiles playing, seconds waited) once all `count` play, or when `timeout` is up: a tile
+    that never starts is a finding, not a reason to stop."""
+    began = time.monotonic()
+    while (now := playing()) < count and time.monotonic() - began < timeout:
+        time.sleep(1)
+    return now, round(time.monotonic() - began, 1)
+
+
 def cpu_while(sample, groups: dict[str, list[int]]) -> tuple[object, dict[str, float]]:
     """Run `sample()` and give its result with each group's CPU over it, % of one core."""
     before = {name: {pid: cpu_seconds(pid) for pid in pids} for name, pids in groups.items()}
@@ -158,11 +168,8 @@ def run(scale: int) -> list[dict]:
     var_dir = setup_django()
 
     from django.conf import settings
-    from django.contrib.auth import get_user_model
-    from django_otp.plugins.otp_totp.models import TOTPDevice
     from playwright.sync_api import sync_playwright
 
-    from agencies.models import Membership
     from cameras.models import Camera
     from cameras.simulator import LeaseFollowingCamera
     from cameras.simulator_clip import prepared_clip
@@ -177,20 +184,8 @@ def run(scale: int) -> list[dict]:
         )
         for n in range(count)
     ]  # fmt: skip
-    user = get_user_model().objects.create_user("bench-dispatcher", password="bench-password-1")
-    Membership.objects.create(user=user, agency=agency, role=Membership.Role.DISPATCHER)
-    authenticator = TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
-
-    env = {**os.environ, "RTCC_VAR_DIR": var_dir, "LOG_LEVEL": "WARNING"}
-    manage = str(Path(settings.BASE_DIR) / "manage.py")
-    port = free_port()
-    node = subprocess.Popen(
-        [sys.executable, manage, "relay_node", "--name", "bench"], env=env, start_new_session=True
-    )
-    web = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "rtcc.asgi:application"],
-        env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    authenticator = bench_dispatcher(agency)
+    port, (node, web) = node_and_web(var_dir)
     # One clip for every device: the simulator's cost is what is kept low, not each tile's label.
     clip = prepared_clip(Path(tempfile.mkdtemp(dir=var_dir)), "bench tile")
     devices = [LeaseFollowingCamera(camera, follow=True, clip=clip) for camera in cameras]
@@ -219,17 +214,22 @@ def run(scale: int) -> list[dict]:
                     "devices": [device.process.pid for device in devices if device.process],
                 }
                 if wall:
-                    wait_for(
-                        lambda: page.evaluate(TILES_PLAYING) == count, 60 + 2 * count, "every tile playing"
-                    )
+                    started = playing_after(lambda: page.evaluate(TILES_PLAYING), count, 60 + 2 * count)
                     time.sleep(3)  # let the players settle at the edge
                     tiles, cpu = cpu_while(lambda: page.evaluate(TILE_SAMPLER, [WINDOW_S * 1000]), groups)
                 else:
-                    page.evaluate(HLS_TILES, [[c.pk for c in cameras], grid, WINDOW_S * 1000])
+                    began = time.monotonic()
+                    started = (
+                        page.evaluate(HLS_TILES, [[c.pk for c in cameras], grid, WINDOW_S * 1000]),
+                        round(time.monotonic() - began, 1),
+                    )
                     time.sleep(3)
                     tiles, cpu = cpu_while(lambda: page.evaluate(HLS_SAMPLER, [WINDOW_S * 1000]), groups)
-                rows.append(tiles_row(label, tiles, cpu, count))
+                rows.append(
+                    {**tiles_row(label, tiles, cpu, count), "started": started[0], "start_s": started[1]}
+                )
             browser.close()
+        rows.append(simulator_row(devices[:SIMULATOR_SAMPLE]))
     finally:
         for device in devices:
             device.stop()
@@ -238,10 +238,43 @@ def run(scale: int) -> list[dict]:
                 child.terminate()
                 child.wait(15)
         redis.stop()
-    socket_row, hls_row = rows
+    socket_row, hls_row = rows[:2]
     if hls_row["cpu_page_pct"]:
         socket_row["page_cpu_ratio_to_hlsjs"] = round(socket_row["cpu_page_pct"] / hls_row["cpu_page_pct"], 2)
     return rows
+
+
+def simulator_row(devices) -> dict:
+    """What a simulated camera costs: the clip pushed with -c copy, against encoding the
+    pattern live (as `SimulatedCamera` without a clip does) for the same cameras, one after
+    the other; % of one core per camera."""
+    from cameras.simulator import LeaseFollowingCamera
+
+    def per_camera(pushers) -> float:
+        time.sleep(3)  # connected and past the encoder's start
+        _, cpu = cpu_while(
+            lambda: time.sleep(WINDOW_S), {"pushers": [p.process.pid for p in pushers if p.process]}
+        )
+        return round(cpu["pushers"] / len(pushers), 2)
+
+    copied = per_camera(devices)
+    for device in devices:
+        device.stop()
+    live = [LeaseFollowingCamera(device.camera, follow=True) for device in devices]
+    try:
+        for device in live:
+            device.start()
+        wait_for(lambda: all(device.is_running for device in live), 30, "the live encoders calling")
+        encoded = per_camera(live)
+    finally:
+        for device in live:
+            device.stop()
+    return {
+        "simulator": f"{len(devices)} cameras",
+        "clip_copy_cpu_pct_per_camera": copied,
+        "live_encode_cpu_pct_per_camera": encoded,
+        "ratio": round(copied / encoded, 2) if encoded else None,
+    }
 
 
 def cameras_on(cameras) -> dict:

@@ -29,16 +29,23 @@ def clip_filter(label: str, ffmpeg_path: str) -> str:
     )
 
 
-def clip_path(cache_dir: Path, name: str, width: int, height: int, fps: int) -> Path:
-    key = f"{CLIP_VERSION}|{camera_label(name)}|{width}x{height}|{fps}"
+def clip_path(cache_dir: Path, name: str, width: int, height: int, fps: int, bitrate: str = "300k") -> Path:
+    key = f"{CLIP_VERSION}|{camera_label(name)}|{width}x{height}|{fps}|{bitrate}"
     return Path(cache_dir) / f"clip-{width}x{height}-{fps}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.ts"
 
 
 def prepared_clip(
-    cache_dir: Path, name: str, *, width: int = 320, height: int = 240, fps: int = 15, ffmpeg_path=None
+    cache_dir: Path,
+    name: str,
+    *,
+    width: int = 320,
+    height: int = 240,
+    fps: int = 15,
+    bitrate: str = "300k",
+    ffmpeg_path=None,
 ) -> Path:
-    """The clip showing `name` at this size and rate, encoded now only if the cache lacks it."""
-    clip = clip_path(cache_dir, name, width, height, fps)
+    """The clip showing `name` at this size, rate and bitrate, encoded now only if the cache lacks it."""
+    clip = clip_path(cache_dir, name, width, height, fps, bitrate)
     if clip.exists():
         return clip
     clip.parent.mkdir(parents=True, exist_ok=True)
