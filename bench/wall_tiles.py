@@ -151,6 +151,7 @@ def tiles_row(label: str, tiles: list[dict], cpu: dict[str, float], count: int) 
     return {
         "player": label,
         "tiles": count,
+        "on_socket": sum(1 for tile in tiles if tile["transport"] == "socket"),
         "advancing": sum(1 for tile in tiles if tile["advanced"] > WINDOW_S / 2),
         "within_1s": sum(1 for lag in lags if lag <= 1.0),
         "latency_median_s": round(statistics.median(lags), 2) if lags else None,
