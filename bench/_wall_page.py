@@ -70,23 +70,28 @@ def dispatcher_with_authenticator(agency, username: str = "bench-dispatcher"):
     return user, TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
 
 
-@contextlib.contextmanager
-def node_and_web(var_dir: str, **node_env):
-    """A relay node ("bench") and daphne on a free port, stopped on the way out: yields the port."""
+def start_node_and_web(var_dir: str, **node_env) -> tuple[int, list[subprocess.Popen]]:
+    """A relay node ("bench") and daphne on a free port, on the benchmark's database: (port, [node, web])."""
     from django.conf import settings
 
     env = {**os.environ, "RTCC_VAR_DIR": var_dir, "LOG_LEVEL": "WARNING"}
     manage = str(Path(settings.BASE_DIR) / "manage.py")
     port = free_port()
-    children = [
+    return port, [
         subprocess.Popen(
             [sys.executable, manage, "relay_node", "--name", "bench"], env={**env, **node_env}, start_new_session=True
         ),
         subprocess.Popen(
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "rtcc.asgi:application"],
-            env=env, start_new_session=True, stderr=subprocess.DEVNULL,
+            env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         ),
     ]  # fmt: skip
+
+
+@contextlib.contextmanager
+def node_and_web(var_dir: str, **node_env):
+    """`start_node_and_web`, stopped on the way out: yields the port."""
+    port, children = start_node_and_web(var_dir, **node_env)
     try:
         yield port
     finally:
@@ -100,25 +105,35 @@ def stop(processes) -> None:
             child.wait(15)
 
 
-@contextlib.contextmanager
-def wall_page(port: int, user, authenticator):
-    """A headless Chromium page signed in to the wall on `port` as `user` (password and TOTP)."""
+def sign_in(page, port: int, user, authenticator) -> None:
+    """Sign in through the sign-in page (password and the TOTP code) and land on the wall."""
     from django_otp.oath import totp
-    from playwright.sync_api import sync_playwright
 
+    page.goto(f"http://127.0.0.1:{port}/accounts/login/?next=/wall/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.fill("#id_otp_token", f"{totp(authenticator.bin_key):06d}")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/wall/")
+
+
+def allow_queries_beside_playwright() -> None:
     # Playwright's sync API keeps an event loop on this thread; the bench's own queries between
     # page steps are still plain synchronous code, one at a time.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+
+@contextlib.contextmanager
+def wall_page(port: int, user, authenticator, **page_options):
+    """A headless Chromium page signed in to the wall on `port` as `user` (password and TOTP)."""
+    from playwright.sync_api import sync_playwright
+
+    allow_queries_beside_playwright()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page()
-            page.goto(f"http://127.0.0.1:{port}/accounts/login/?next=/wall/")
-            page.fill("#id_username", user.username)
-            page.fill("#id_password", PASSWORD)
-            page.fill("#id_otp_token", f"{totp(authenticator.bin_key):06d}")
-            page.click("button[type=submit]")
-            page.wait_for_url("**/wall/")
+            page = browser.new_page(**page_options)
+            sign_in(page, port, user, authenticator)
             yield page
         finally:
             browser.close()

@@ -122,38 +122,12 @@ def leased_url(camera):
 
 
 def make_clip(ffmpeg: str, folder: Path) -> Path:
-    """Ten seconds of 640x360 H.264 at 15 fps with a 1 s GOP, about 1 Mbit/s, in MPEG-TS."""
-    clip = folder / "clip.ts"
-    subprocess.run(
-        [
-            ffmpeg,
-            "-nostdin",
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=640x360:rate=15",
-            "-t",
-            "10",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            "-b:v",
-            "1M",
-            "-g",
-            "15",
-            "-pix_fmt",
-            "yuv420p",
-            "-f",
-            "mpegts",
-            str(clip),
-        ],
-        check=True,
+    """A 640x360 H.264 clip at 15 fps with a 1 s GOP, about 1 Mbit/s, in MPEG-TS (the simulator's clip)."""
+    from cameras.simulator_clip import prepared_clip  # Django is set up by the caller
+
+    return prepared_clip(
+        folder, "relay bench", width=640, height=360, fps=15, bitrate="1M", ffmpeg_path=ffmpeg
     )
-    return clip
 
 
 def keep_running(devices) -> None:

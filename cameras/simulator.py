@@ -13,6 +13,7 @@ import signal
 import subprocess
 import threading
 import time
+from pathlib import Path
 from urllib.parse import quote
 
 import ffmpeg
@@ -37,8 +38,12 @@ def has_filter(ffmpeg_path: str, name: str) -> bool:
     return any(line.split()[1:2] == [name] for line in listing.splitlines())
 
 
+def camera_label(name: str) -> str:
+    return UNSAFE_TEXT.sub(" ", name)[:40].strip() or "camera"
+
+
 def overlay_filter(name: str) -> str:
-    label = UNSAFE_TEXT.sub(" ", name)[:40].strip() or "camera"
+    label = camera_label(name)
     return (
         f"drawtext=text='{label}':x=8:y=h-48:{TEXT_STYLE},"
         # %T rather than %H:%M:%S: fewer colons to escape; the process runs with TZ=UTC.
@@ -47,7 +52,12 @@ def overlay_filter(name: str) -> str:
 
 
 class SimulatedCamera(ChildProcess):
-    """An ffmpeg process pushing a test pattern to `srt://host:port` in caller mode."""
+    """An ffmpeg process pushing a test pattern to `srt://host:port` in caller mode.
+
+    With `clip` (a pre-encoded MPEG-TS file, `cameras.simulator_clip`) it pushes that clip in
+    a loop with stream copy instead of encoding: almost no CPU, so a small machine can
+    simulate an 8x8 wall's cameras.
+    """
 
     def __init__(
         self,
@@ -61,8 +71,10 @@ class SimulatedCamera(ChildProcess):
         height: int = 240,
         fps: int = 15,
         ffmpeg_path: str | None = None,
+        clip: Path | None = None,
     ):
         self.name = name
+        self.clip = clip
         self.host = host
         self.port = int(port)
         self.passphrase = passphrase
@@ -91,14 +103,17 @@ class SimulatedCamera(ChildProcess):
     def argv(self) -> list[str]:
         if self.ffmpeg_path is None:
             self.ffmpeg_path = find_ffmpeg().path
-        pattern = ffmpeg.input(
-            f"testsrc2=size={self.width}x{self.height}:rate={self.fps}", f="lavfi", re=None
-        )
-        video = pattern.video
-        if has_filter(self.ffmpeg_path, "drawtext"):
-            text = overlay_filter(self.name)
-        else:
-            text = "null"  # this ffmpeg cannot draw text: testsrc2's own counter still moves
+        return [
+            self.ffmpeg_path,
+            "-hide_banner",
+            "-nostdin",
+            "-nostats",
+            "-loglevel",
+            "error",
+            *(self.copy_args() if self.clip else self.encode_args()),
+        ]
+
+    def srt_url(self) -> str:
         query = "&".join(
             part
             for part in (
@@ -111,9 +126,35 @@ class SimulatedCamera(ChildProcess):
             )
             if part
         )
+        return f"srt://{self.host}:{self.port}?{query}"
+
+    def copy_args(self) -> list[str]:
+        # -re: at the clip's own rate, as a camera sends; -stream_loop -1: for ever, the
+        # timestamps carried on across loops by ffmpeg.
+        return [
+            "-re",
+            "-stream_loop",
+            "-1",
+            "-i",
+            str(self.clip),
+            "-c",
+            "copy",
+            "-f",
+            "mpegts",
+            self.srt_url(),
+        ]
+
+    def encode_args(self) -> list[str]:
+        pattern = ffmpeg.input(
+            f"testsrc2=size={self.width}x{self.height}:rate={self.fps}", f="lavfi", re=None
+        )
+        if has_filter(self.ffmpeg_path, "drawtext"):
+            text = overlay_filter(self.name)
+        else:
+            text = "null"  # this ffmpeg cannot draw text: testsrc2's own counter still moves
         output = ffmpeg.output(
-            video,
-            f"srt://{self.host}:{self.port}?{query}",
+            pattern.video,
+            self.srt_url(),
             f="mpegts",
             vf=text,
             vcodec="libx264",
@@ -123,15 +164,7 @@ class SimulatedCamera(ChildProcess):
             g=self.fps,  # a keyframe a second: 1 s HLS segments with stream copy
             **{"b:v": "300k"},
         )
-        return [
-            self.ffmpeg_path,
-            "-hide_banner",
-            "-nostdin",
-            "-nostats",
-            "-loglevel",
-            "error",
-            *output.get_args(),
-        ]
+        return output.get_args()
 
     def start(self) -> None:
         if self.is_running:

@@ -16,6 +16,8 @@ from billing.models import Contract, DeviceSubscription, Invoice, InvoiceLine, P
 from cameras.models import Camera, Consent
 from cameras.sharing.models import CameraShare
 from cameras.sharing.services import do_share_cameras
+from cameras.wall.models import Grid
+from cameras.wall.services import do_save_layout
 from devices.models import Device
 
 CITY_CENTRE = (41.8781, -87.6298)
@@ -90,7 +92,7 @@ def give_demo_authenticator(user, totp_secret: str) -> TOTPDevice:
 
 
 @transaction.atomic
-def seed(password: str, totp_secret: str) -> dict:
+def seed(password: str, totp_secret: str, street_cameras: int = 4) -> dict:
     riverside = upsert_agency(
         "riverside-pd",
         "Riverside Police Department",
@@ -187,6 +189,7 @@ def seed(password: str, totp_secret: str) -> dict:
             if owner is not None and (created or camera.current_consent() is None):
                 Consent.objects.create(camera=camera, level=level, set_by=owner, note="demo")
             cameras.append(camera)
+    cameras += seed_more_street_cameras(riverside, contracts[riverside], street_cameras)
 
     invoice, _ = Invoice.objects.update_or_create(
         number="INV-RPD-2026-01",
@@ -206,7 +209,58 @@ def seed(password: str, totp_secret: str) -> dict:
         defaults={"quantity": Decimal(devices), "unit_price": contracts[riverside].price_per_device_year},
     )
     share_demo_cameras(staff[0], riverside, lakeview, cameras)
+    save_street_layout(staff[2], cameras)
     return {"agencies": [riverside, lakeview], "cameras": cameras}
+
+
+MORE_STREETS = "Street camera "
+STREETS_PER_BOX = 30  # a box takes up to 30 cameras (devices/edge/config.py)
+STREET_SPACING_M = 60
+
+
+def seed_more_street_cameras(agency: Agency, contract: Contract, street_cameras: int) -> list[Camera]:
+    """Riverside's street cameras beyond the seed's, up to `street_cameras` in all (RTCC_DEMO_CAMERAS),
+    on a square grid south of the centre behind boxes of 30. Those a larger earlier run added
+    are disabled, not deleted (their audit trail stays), so the wall shows only this run's."""
+    seeded = sum(1 for _, _, _, owner, _ in RIVERSIDE_CAMERAS if owner is None)
+    wanted = [f"{MORE_STREETS}{number:03d}" for number in range(seeded + 1, street_cameras + 1)]
+    Camera.objects.filter(agency=agency, name__startswith=MORE_STREETS).exclude(name__in=wanted).update(
+        enabled=False
+    )
+    side = max(1, math.isqrt(max(len(wanted) - 1, 0)) + 1)
+    cameras = []
+    for index, name in enumerate(wanted):
+        box = seed_device(
+            f"{agency.slug.upper()}-STREET-{index // STREETS_PER_BOX + 1:02d}", agency, None, contract
+        )
+        north, east = -400 - STREET_SPACING_M * (index // side), STREET_SPACING_M * (index % side - side // 2)
+        lat, lon = offset(CITY_CENTRE, north, east)
+        camera, _ = Camera.objects.update_or_create(
+            agency=agency,
+            name=name,
+            defaults={
+                "owner": None,
+                "kind": Camera.Kind.PUBLIC,
+                "premises": Camera.Premises.PUBLIC_SPACE,
+                "lat": lat,
+                "lon": lon,
+                "source": Camera.Source.PUSH,
+                "device": box,
+                "relay_mode": Camera.RelayMode.CONTINUOUS,
+                "enabled": True,
+                "description": f"{name}, a simulated street camera",
+            },
+        )
+        cameras.append(camera)
+    return cameras
+
+
+def save_street_layout(supervisor, cameras) -> None:
+    """A shared layout "Street cameras": Riverside's street cameras on the smallest grid that holds
+    them (8x8 at most), so that a dispatcher fills a wall of live tiles in one choice."""
+    streets = [c.pk for c in cameras if c.agency_id == supervisor.membership.agency_id and c.owner_id is None]
+    grid = next((side for side in Grid.values if side * side >= len(streets)), Grid.EIGHT)
+    do_save_layout(supervisor, name="Street cameras", grid=grid, tiles=streets[: grid * grid], shared=True)
 
 
 def share_demo_cameras(admin, riverside: Agency, lakeview: Agency, cameras) -> None:

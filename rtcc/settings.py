@@ -327,6 +327,8 @@ RTCC_FFMPEG = env_str("RTCC_FFMPEG")  # an explicit binary; else a recent system
 RTCC_MAP_TILE_URL = env_str("RTCC_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 RTCC_MAP_TILE_ORIGIN = tile_server_origin("RTCC_MAP_TILE_URL", RTCC_MAP_TILE_URL)
 RTCC_DEMO_PORT = env_int("RTCC_PORT", 8000, minimum=1, maximum=65535)
+# The demo's street cameras in Riverside (the seed's 4 at least; 64 fill an 8x8 wall).
+RTCC_DEMO_CAMERAS = env_int("RTCC_DEMO_CAMERAS", 4, minimum=4, maximum=256)
 
 # Content-Security-Policy (docs/ARCHITECTURE.md): text people typed is data, never code,
 # and this policy backs that up. No inline script or style, no eval, no other origin for

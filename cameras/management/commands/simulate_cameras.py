@@ -3,11 +3,13 @@
 import signal
 import threading
 import time
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
 from cameras.models import Camera
 from cameras.simulator import LeaseFollowingCamera, SimulatedCamera
+from cameras.simulator_clip import prepared_clip
 
 RESTART_DELAY_S = 3.0  # a device whose relay went away calls again after a pause
 
@@ -37,6 +39,12 @@ class Command(BaseCommand):
         parser.add_argument("--width", type=int, default=320)
         parser.add_argument("--height", type=int, default=240)
         parser.add_argument("--fps", type=int, default=15)
+        parser.add_argument(
+            "--clips",
+            type=Path,
+            default=None,
+            help="push a clip pre-encoded once per camera (kept in this folder) with -c copy, not a live encode",
+        )
 
     def handle(self, *args, **options):
         cameras = self.cameras(options["camera_ids"], options["count"])
@@ -78,6 +86,8 @@ class Command(BaseCommand):
 
     def start_device(self, camera: Camera, options: dict, *, again: bool) -> SimulatedCamera:
         size = {"width": options["width"], "height": options["height"], "fps": options["fps"]}
+        if options["clips"] is not None:
+            size["clip"] = prepared_clip(options["clips"], camera.name, **size)
         if options["port_base"] is None and options["host"] is None:
             # As a box does: push only while a relay node listens, to the port it took.
             device = LeaseFollowingCamera(camera, **size)

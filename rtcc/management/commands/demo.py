@@ -13,9 +13,12 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from cameras.simulator_clip import clip_path, prepared_clip
 from rtcc import demo_data
 from rtcc.embedded_redis import EmbeddedRedis
 from rtcc.supervisor import Child, Supervisor
+
+CLIP_SIZE = {"width": 320, "height": 240, "fps": 15}  # simulate_cameras' defaults: a substream's size
 
 
 def demo_password() -> str:
@@ -72,7 +75,9 @@ class Command(BaseCommand):
             call_command("migrate", interactive=False, verbosity=0)
             self.step("loading the demo data")
             password, totp_secret = demo_password(), demo_totp_secret()
-            seeded = demo_data.seed(password, totp_secret)
+            seeded = demo_data.seed(password, totp_secret, settings.RTCC_DEMO_CAMERAS)
+            if not no_cameras:
+                self.prepare_clips(seeded["cameras"])
             children = self.children(port, seeded, no_cameras)
             if redis is not None and redis.owned:
                 # Watched and restarted like the rest; first, so that it stops last.
@@ -104,12 +109,27 @@ class Command(BaseCommand):
         children.append(Child("relay-node", [*celery, *relay_worker.split()]))
         if not no_cameras:
             ids = ",".join(str(camera.pk) for camera in seeded["cameras"])
-            children.append(Child("cameras", [python, manage, "simulate_cameras", "--camera-ids", ids]))
+            clips = ["--clips", str(self.clip_cache())]
+            children.append(
+                Child("cameras", [python, manage, "simulate_cameras", "--camera-ids", ids, *clips])
+            )
             # The boxes those cameras stand behind report as real agents do, so they show as online.
             serials = ",".join(sorted({c.device.serial for c in seeded["cameras"] if c.device_id}))
             if serials:
                 children.append(Child("boxes", [python, manage, "simulate_heartbeats", "--serials", serials]))
         return children
+
+    def clip_cache(self) -> Path:
+        return Path(settings.VAR_DIR) / "demo-clips"
+
+    def prepare_clips(self, cameras) -> None:
+        """Each simulated camera pushes a clip of its own with -c copy: encoded here, once, and
+        kept for the next run, so that the simulator costs almost nothing while it runs."""
+        missing = [c for c in cameras if not clip_path(self.clip_cache(), c.name, **CLIP_SIZE).exists()]
+        if missing:
+            self.step(f"encoding {len(missing)} camera clip(s) into {self.clip_cache()} (once)")
+        for camera in missing:
+            prepared_clip(self.clip_cache(), camera.name, **CLIP_SIZE)
 
     def step(self, text: str) -> None:
         self.stdout.write(f"==> {text}")
