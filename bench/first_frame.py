@@ -21,17 +21,8 @@ import threading
 import time
 from pathlib import Path
 
+from bench import _wall_page as wall
 from bench._django import setup_django
-from bench._wall_page import (
-    IMPORT_PLAYER,
-    OPEN_LIVE,
-    dispatcher_with_authenticator,
-    has_chromium,
-    node_and_web,
-    percentile,
-    wait_for,
-    wall_page,
-)
 from bench.relays import CopyDevice, contracted_agency_and_owner, keep_running, leased_url, make_clip
 
 TRIALS_PER_SCALE = 10
@@ -41,8 +32,8 @@ OPEN_UNTIL_FIRST_FRAME = (
     """
 async ([cameraId, timeoutMs]) => {
   const started = performance.now();"""
-    + OPEN_LIVE
-    + IMPORT_PLAYER
+    + wall.OPEN_LIVE
+    + wall.IMPORT_PLAYER
     + """
   const video = Object.assign(document.createElement('video'), {muted: true, autoplay: true, playsInline: true});
   document.body.appendChild(video);
@@ -65,7 +56,7 @@ async ([cameraId, timeoutMs]) => {
 
 
 def run(scale: int) -> list[dict]:
-    if not has_chromium():
+    if not wall.has_chromium():
         return [{"skipped": "no Chromium"}]
     var_dir = setup_django()
     from django.conf import settings
@@ -84,7 +75,7 @@ def run(scale: int) -> list[dict]:
     )
     Consent.objects.create(camera=on_demand, level=Consent.Level.LIVE)
     continuous = Camera.objects.create(**where, name="continuous", kind=Camera.Kind.PUBLIC)
-    user, authenticator = dispatcher_with_authenticator(agency)
+    user, authenticator = wall.dispatcher_with_authenticator(agency)
     ffmpeg = find_ffmpeg().path
     clip = make_clip(ffmpeg, Path(var_dir))
     devices = [
@@ -113,13 +104,13 @@ def run(scale: int) -> list[dict]:
     fell_back = {"on_demand": 0, "continuous": 0}
     shown = {"on_demand": 0, "continuous": 0}
     try:
-        with node_and_web(var_dir, RTCC_RELAY_LINGER_SECONDS="0") as port:
-            wait_for(live, 60, "the continuous camera going live")
-            with wall_page(port, user, authenticator) as page:
+        with wall.node_and_web(var_dir, RTCC_RELAY_LINGER_SECONDS="0") as port:
+            wall.wait_for(live, 60, "the continuous camera going live")
+            with wall.wall_page(port, user, authenticator) as page:
                 for _ in range(trials):
                     for name, camera in (("on_demand", on_demand), ("continuous", continuous)):
                         if name == "on_demand":
-                            wait_for(lambda: not relayed(), 60, "the on-demand relay going idle")
+                            wall.wait_for(lambda: not relayed(), 60, "the on-demand relay going idle")
                         taken = page.evaluate(OPEN_UNTIL_FIRST_FRAME, [camera.pk, FRAME_TIMEOUT_MS])
                         fell_back[name] += taken["fellBack"]
                         # A frame that never came counts as the whole wait: never left out of p95.
@@ -143,7 +134,7 @@ def run(scale: int) -> list[dict]:
                 "shown": shown[name],
                 "fell_back_to_hls": fell_back[name],
                 "first_frame_p50_s": round(statistics.median(seconds), 2),
-                "first_frame_p95_s": round(percentile(seconds, 0.95), 2),
+                "first_frame_p95_s": round(wall.percentile(seconds, 0.95), 2),
             }
         )
     rows[0]["p95_ratio_to_continuous"] = round(rows[0]["first_frame_p95_s"] / rows[1]["first_frame_p95_s"], 2)

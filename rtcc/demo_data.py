@@ -163,28 +163,21 @@ def seed(password: str, totp_secret: str, street_cameras: int = 4) -> dict:
         for number, (name, north, east, owner_key, level) in enumerate(rows, start=1):
             owner = owners.get(owner_key)
             device = seed_device(f"{agency.slug.upper()}-EDGE-{number:03d}", agency, owner, contracts[agency])
-            lat, lon = offset(centre, north, east)
-            camera, created = Camera.objects.update_or_create(
-                agency=agency,
-                name=name,
-                defaults={
-                    "owner": owner,
-                    "kind": Camera.Kind.PRIVATE if owner else Camera.Kind.PUBLIC,
-                    "premises": Camera.Premises.PUBLIC_SPACE
-                    if owner is None
-                    else (
-                        Camera.Premises.BUSINESS if owner_key == "business" else Camera.Premises.SINGLE_FAMILY
-                    ),
-                    "lat": lat,
-                    "lon": lon,
-                    "source": Camera.Source.PUSH,
-                    "device": device,
-                    # Both kinds: street and business cameras relayed all along, homes only while watched.
-                    "relay_mode": Camera.RelayMode.ON_DEMAND
-                    if owner_key not in (None, "business")
-                    else Camera.RelayMode.CONTINUOUS,
-                    "description": f"{name}, as seen from the camera",
-                },
+            camera, created = seed_pushed_camera(
+                agency,
+                name,
+                offset(centre, north, east),
+                device,
+                owner=owner,
+                kind=Camera.Kind.PRIVATE if owner else Camera.Kind.PUBLIC,
+                premises=Camera.Premises.PUBLIC_SPACE
+                if owner is None
+                else (Camera.Premises.BUSINESS if owner_key == "business" else Camera.Premises.SINGLE_FAMILY),
+                # Both kinds: street and business cameras relayed all along, homes only while watched.
+                relay_mode=Camera.RelayMode.ON_DEMAND
+                if owner_key not in (None, "business")
+                else Camera.RelayMode.CONTINUOUS,
+                description=f"{name}, as seen from the camera",
             )
             if owner is not None and (created or camera.current_consent() is None):
                 Consent.objects.create(camera=camera, level=level, set_by=owner, note="demo")
@@ -234,25 +227,30 @@ def seed_more_street_cameras(agency: Agency, contract: Contract, street_cameras:
             f"{agency.slug.upper()}-STREET-{index // STREETS_PER_BOX + 1:02d}", agency, None, contract
         )
         north, east = -400 - STREET_SPACING_M * (index // side), STREET_SPACING_M * (index % side - side // 2)
-        lat, lon = offset(CITY_CENTRE, north, east)
-        camera, _ = Camera.objects.update_or_create(
-            agency=agency,
-            name=name,
-            defaults={
-                "owner": None,
-                "kind": Camera.Kind.PUBLIC,
-                "premises": Camera.Premises.PUBLIC_SPACE,
-                "lat": lat,
-                "lon": lon,
-                "source": Camera.Source.PUSH,
-                "device": box,
-                "relay_mode": Camera.RelayMode.CONTINUOUS,
-                "enabled": True,
-                "description": f"{name}, a simulated street camera",
-            },
+        camera, _ = seed_pushed_camera(
+            agency,
+            name,
+            offset(CITY_CENTRE, north, east),
+            box,
+            owner=None,
+            kind=Camera.Kind.PUBLIC,
+            premises=Camera.Premises.PUBLIC_SPACE,
+            relay_mode=Camera.RelayMode.CONTINUOUS,
+            enabled=True,
+            description=f"{name}, a simulated street camera",
         )
         cameras.append(camera)
     return cameras
+
+
+def seed_pushed_camera(agency, name: str, where: tuple[float, float], device, **fields):
+    """The demo's camera `name` of `agency`, pushed by `device`, made or brought up to date: (camera, created)."""
+    lat, lon = where
+    return Camera.objects.update_or_create(
+        agency=agency,
+        name=name,
+        defaults={"lat": lat, "lon": lon, "source": Camera.Source.PUSH, "device": device, **fields},
+    )
 
 
 def save_street_layout(supervisor, cameras) -> None:
