@@ -27,7 +27,10 @@ def wanted_thumbnails(device: Device, cameras: list[dict]) -> list[int]:
     allowed = [camera["id"] for camera in cameras if camera["refusal"] == NOT_RELAYED]
     if device.paused_at is not None or not allowed:
         return []
-    cameras = Camera.objects.filter(pk__in=allowed).only("pk", "relay_mode", "status", "status_reason")
+    # A camera with privacy masks is never asked: the box's picture is not masked (the relay's is).
+    cameras = Camera.objects.filter(pk__in=allowed, privacy_masks__isnull=True).only(
+        "pk", "relay_mode", "status", "status_reason"
+    )
     return [camera.pk for camera in cameras if shown_status(camera, "")[0] == Camera.Status.IDLE]
 
 
@@ -43,7 +46,10 @@ def do_receive_thumbnail(device: Device, content: dict, wanted: list[int]) -> No
             data = base64.b64decode(encoded, validate=True)
         except (binascii.Error, ValueError):
             raise ThumbnailRefused("The thumbnail is not valid base64.") from None
-        do_store_thumbnail(device.cameras.get(pk=camera_id), data)
+        camera = device.cameras.filter(pk=camera_id).first()
+        if camera is None:
+            raise ThumbnailRefused("This camera is not one of this box's.")
+        do_store_thumbnail(camera, data)
     except ThumbnailRefused as error:
         logger.warning("device %s: thumbnail of camera %r refused: %s", device.pk, str(camera_id)[:20], error)
         raise

@@ -68,3 +68,11 @@ def latest_thumbnail(camera_id: int) -> bytes | None:
     except redis.RedisError:
         logger.warning("could not read the thumbnail of camera %s", camera_id, exc_info=True)
         return None
+
+
+def forget_thumbnail(camera_id: int) -> None:
+    """Drop the camera's thumbnail: a consent changed, and no picture taken under the old one stays."""
+    try:
+        redis_client().delete(thumbnail_key(camera_id), thumbnail_key(camera_id, "recent"))
+    except redis.RedisError:
+        logger.warning("could not drop the thumbnail of camera %s", camera_id, exc_info=True)

@@ -76,7 +76,13 @@ def snapshot(request, camera_id: int):
     except MediaRefused as error:
         return refused(error)
     if shown_status(camera, "")[0] == Camera.Status.IDLE:  # may be seen (checked above), not relayed
-        # No relay makes its picture: the latest thumbnail its box sent (cameras/media/thumbnails.py).
+        # No relay makes its picture: the latest thumbnail its box sent (cameras/media/thumbnails.py),
+        # unless the camera has privacy masks, which only the relay burns in.
+        if camera.privacy_masks.exists():
+            return JsonResponse(
+                {"detail": "This camera has privacy masks: its picture shows only once it is opened."},
+                status=404,
+            )
         return send_thumbnail(camera.pk)
     return send_file(snapshot_path(camera_id))
 

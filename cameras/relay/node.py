@@ -323,6 +323,13 @@ class RelayNodeRunner:
         for relay in self.relays.values():
             relay.lease_valid_until = self.pass_started + self.lease_seconds - LEASE_SAFETY_SECONDS
             relay.fenced = False
+        # Masks and passphrases of what it relays: the desired state read none. A passphrase
+        # that cannot be decrypted (a restored dump, a lost key) stops its relay, never restarts
+        # it without encryption.
+        held_cameras = relay_cameras(self.relays.keys())
+        for camera_id, camera in held_cameras.items():
+            if credential_refusal(camera):
+                desired.pop(camera_id, None)
         unwanted = [self.relays.pop(c) for c in list(self.relays) if c not in desired]
         self.stop_processes(lost + unwanted)
         for relay in unwanted:
@@ -335,7 +342,6 @@ class RelayNodeRunner:
                 wake_nodes(relay.camera_id)  # the other nodes place it now, not at their reconcile
             else:
                 do_set_camera_status(relay.camera_id, *status_after_stop(relay.camera_id, at))
-        held_cameras = relay_cameras(self.relays.keys())
         for camera_id, relay in self.relays.items():
             if camera_id not in held_cameras:
                 continue  # deleted since the desired state was read: the next pass stops it

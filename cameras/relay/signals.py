@@ -6,6 +6,7 @@ from django.dispatch import receiver
 
 from agencies.suspension import agency_suspension_changed
 from billing.models import Contract
+from cameras.media.thumbnails import forget_thumbnail
 from cameras.models import Camera, Consent
 from cameras.relay.wake import wake_nodes
 from cameras.services import cameras_access_changed
@@ -32,6 +33,10 @@ def wake_relay_nodes_on_rule(sender, camera_ids, **kwargs):
 def wake_relay_nodes_on_save(sender, instance, **kwargs):
     camera_id = instance.pk if sender is Camera else instance.camera_id
     transaction.on_commit(lambda: wake_nodes(camera_id))
+    if sender is Consent:
+        # No live pixels kept from under an earlier consent (a revoke, a lowered level): the
+        # box's idle thumbnail goes too, and a new one is asked for if the camera is idle again.
+        transaction.on_commit(lambda: forget_thumbnail(camera_id))
 
 
 @receiver(post_save, sender=Contract, dispatch_uid="relay-contract-saved")

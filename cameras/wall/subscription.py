@@ -62,8 +62,11 @@ def subscription_from_query(query_string: bytes) -> Subscription | None:
 def _viewport(bbox, zoom) -> Viewport:
     if not (isinstance(bbox, list) and len(bbox) == 4 and all(isinstance(v, int | float) for v in bbox)):
         raise ValidationError("bbox: [south, west, north, east] in degrees.")
-    south, west, north, east = (float(v) for v in bbox)
-    if not all(math.isfinite(v) for v in bbox) or not (
+    try:
+        south, west, north, east = (float(v) for v in bbox)
+    except OverflowError:  # a whole number of hundreds of digits
+        raise ValidationError("bbox: [south, west, north, east] in degrees.") from None
+    if not all(math.isfinite(v) for v in (south, west, north, east)) or not (
         -90 <= south <= north <= 90 and -180 <= west <= east <= 180
     ):
         raise ValidationError("bbox: south not above north, west not east of east, within the world.")

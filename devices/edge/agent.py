@@ -255,7 +255,7 @@ class EdgeAgent:
         if self.paused_seen or self.channel is None or not self.channel.connected.is_set():
             return
         sources = {c: camera.sub or camera.main for c, camera in self.local_cameras.items()}
-        self.thumbnails.send_due(sources, self.channel.send)
+        self.thumbnails.send_due(sources, self.channel.send, lambda: bool(switch.paused_from(self.state_dir)))
 
     def write_status(self) -> None:
         status = {

@@ -63,8 +63,12 @@ class Thumbnails:
     def due(self, now: float) -> list[int]:
         return sorted(c for c in self.wanted if now - self.sent_at.get(c, -EVERY_S) >= EVERY_S)
 
-    def send_due(self, sources: dict[int, str], send) -> None:
-        """Make and `send` the due thumbnails of the cameras in `sources` (the box's own)."""
+    def send_due(self, sources: dict[int, str], send, paused=lambda: False) -> None:
+        """Make and `send` the due thumbnails of the cameras in `sources` (the box's own).
+
+        `paused()` is asked before each picture is taken and before it is sent: the owner's
+        switch turned off while the worker runs stops it there, not at the hub's next orders.
+        """
         if self.worker is not None and self.worker.is_alive():
             return
         due = [c for c in self.due(time.monotonic()) if c in sources]
@@ -75,8 +79,10 @@ class Thumbnails:
 
         def work():
             for camera_id in due:
+                if paused():
+                    return
                 picture = make_thumbnail(sources[camera_id])
-                if picture is not None and camera_id in self.wanted:
+                if picture is not None and camera_id in self.wanted and not paused():
                     send(
                         {"type": "thumbnail", "camera": camera_id, "jpeg": base64.b64encode(picture).decode()}
                     )

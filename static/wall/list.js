@@ -50,7 +50,8 @@ async function onSearchKey(event) {
   if (event.key === "Enter") {
     event.preventDefault();
     // What was typed is searched first: Enter takes the first match of the words in the box.
-    await searchNow();
+    // Only this search's answer: one that failed or gave way to a newer one shows other cameras.
+    if (!(await searchNow())) return;
     const first = shownItems()[0];
     if (first) assign(Number(first.dataset.cameraId));
   } else if (event.key === "ArrowDown") {
@@ -142,15 +143,20 @@ async function fetchPage(url, append) {
     try {
       answer = await api("GET", url, undefined, controller.signal);
     } catch (error) {
-      return; // aborted by a newer search, or the network is down: the list stays as it was
+      return false; // aborted by a newer search, or the network is down: the list stays as it was
     }
-    if (controller.signal.aborted) return;
-    if (answer.ok) showPage(answer.data, append);
-    else $("camera-count").textContent = "search failed";
+    if (controller.signal.aborted) return false;
+    if (!answer.ok) {
+      $("camera-count").textContent = "search failed";
+      return false;
+    }
+    showPage(answer.data, append);
+    return true;
   })();
   searching = { controller, done };
-  await done;
+  const shown = await done;
   if (searching && searching.done === done) searching = null;
+  return shown;
 }
 
 /** Search now with what is in the box, around the map's centre. */
@@ -172,6 +178,7 @@ export function initList(onPick, onAssign) {
   assign = onAssign;
   $("camera-search").addEventListener("input", searchSoon);
   $("camera-search").addEventListener("keydown", onSearchKey);
-  $("camera-more").addEventListener("click", () => { if (next) fetchPage(next, true); });
+  // While a new search runs, "More" would append the old one's next page to it.
+  $("camera-more").addEventListener("click", () => { if (next && !searching) fetchPage(next, true); });
   searchNow();
 }

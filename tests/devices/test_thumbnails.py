@@ -11,9 +11,10 @@ import pytest
 from django.test import Client
 
 from cameras.media.thumbnails import THUMBNAIL_MAX_BYTES, thumbnail_key
-from cameras.models import Camera, Consent
+from cameras.models import Camera, Consent, PrivacyMask
 from cameras.relay.status import IDLE_REASON, do_set_camera_status
 from cameras.relay.wake import redis_client
+from cameras.services import do_revoke_consent
 from devices.control import ControlMessageRefused, do_record_box_message, orders_for
 from devices.edge import thumbnail as edge_thumbnail
 from devices.edge.thumbnail import Thumbnails
@@ -154,6 +155,27 @@ class IdleThumbnailTests(FleetTestCase):
                 self.assertIn(reason, refused.exception.detail)
         self.assertIsNone(redis_client().get(thumbnail_key(self.camera.pk)), "nothing was kept")
 
+    def test_a_masked_camera_is_never_asked_nor_its_picture_served(self):
+        jpeg = base64.b64encode(b"\xff\xd8\xff" + b"\x00" * 64 + b"\xff\xd9").decode()
+        self.box_message({"type": "thumbnail", "camera": self.camera.pk, "jpeg": jpeg})
+        viewer = signed_in(self.dispatcher)
+        open_session(self.dispatcher, self.agency, self.camera, "porch theft", "RPD-9")
+        self.assertEqual(viewer.get(f"/media/snapshot/{self.camera.pk}.jpg").status_code, 200)
+        # The box's picture is not masked; only the relay burns masks in.
+        PrivacyMask.objects.create(
+            camera=self.camera, label="neighbour's window", x=0, y=0, width=0.5, height=0.5
+        )
+        self.assertEqual(orders_for(self.edge_box.pk, self.token_hash())["thumbnails"], [])
+        self.assertEqual(viewer.get(f"/media/snapshot/{self.camera.pk}.jpg").status_code, 404)
+
+    def test_a_consent_saved_drops_the_thumbnail_taken_under_the_one_before(self):
+        jpeg = base64.b64encode(b"\xff\xd8\xff" + b"\x00" * 64 + b"\xff\xd9").decode()
+        self.box_message({"type": "thumbnail", "camera": self.camera.pk, "jpeg": jpeg})
+        self.assertIsNotNone(redis_client().get(thumbnail_key(self.camera.pk)))
+        do_revoke_consent(self.resident, self.camera)
+        self.assertIsNone(redis_client().get(thumbnail_key(self.camera.pk)))
+        self.assertIsNone(redis_client().get(thumbnail_key(self.camera.pk, "recent")))
+
     def street_camera_id(self) -> int:
         """A camera of the same box that is relayed now, not idle: no thumbnail is asked of it."""
         camera = self.add_camera("Garage", level=Consent.Level.LIVE, relay_mode="on_demand")
@@ -176,3 +198,19 @@ def test_the_box_sends_a_listed_camera_at_once_then_once_a_minute_and_an_unliste
 
 def test_the_box_and_the_hub_agree_on_the_size_limit():
     assert edge_thumbnail.MAX_BYTES == THUMBNAIL_MAX_BYTES  # two distributions: the number is written twice
+
+
+def test_the_box_stops_taking_pictures_once_its_owner_pauses_it(monkeypatch):
+    taken, sent = [], []
+    monkeypatch.setattr(edge_thumbnail, "make_thumbnail", lambda source: taken.append(source) or b"jpeg")
+    paused = {"now": False}
+
+    def send(message):
+        sent.append(message["camera"])
+        paused["now"] = True  # the owner flips the switch after the first picture left
+
+    thumbnails = Thumbnails()
+    thumbnails.asked([7, 8])
+    thumbnails.send_due({7: "a", 8: "b"}, send, lambda: paused["now"])
+    thumbnails.worker.join(5)
+    assert sent == [7] and taken == ["a"], "no picture taken or sent after the pause"

@@ -122,24 +122,35 @@ class SingleNodeTests(FleetTestCase):
         self.assertEqual(camera.status, Camera.Status.STOPPED)
         self.assertEqual(camera.status_reason, "Outside the hours the owner shares this camera.")
 
-    def test_a_passphrase_that_cannot_be_decrypted_fails_its_camera_at_start_not_the_pass(self):
+    def test_a_passphrase_that_cannot_be_decrypted_fails_its_camera_not_the_pass(self):
         lost = self.add_camera("Lost key", level=Consent.Level.LIVE)
         kept = self.add_camera("Kept key", level=Consent.Level.LIVE)
-        with connection.cursor() as cursor:  # past the field, as a restored dump or a lost key leaves it
-            cursor.execute(
-                f"UPDATE {Camera._meta.db_table} SET srt_passphrase = %s WHERE id = %s",
-                ["gAAAAABnot-a-fernet-token", lost.pk],
-            )
+        held = self.add_camera("Key lost while relayed", level=Consent.Level.LIVE)
         runner = RelayNodeRunner("in-process", interval=0.5)
         runner.register()
         self.addCleanup(runner.shutdown)
+        self.corrupt_passphrase(lost)
         runner.run_once()
-        self.assertEqual(set(runner.relays), {kept.pk})
+        self.assertEqual(set(runner.relays), {kept.pk, held.pk})
         lost.refresh_from_db()
         self.assertEqual(lost.status, Camera.Status.ERROR)
         self.assertIn("cannot be decrypted", lost.status_reason)
         self.assertFalse(RelayLease.objects.filter(camera=lost).exists())
         self.assertEqual(relay_pids(lost), [])
+        # Held when its passphrase became unreadable: stopped, never restarted without encryption.
+        self.corrupt_passphrase(held)
+        runner.run_once()
+        self.assertEqual(set(runner.relays), {kept.pk})
+        self.assertEqual(relay_pids(held), [])
+        held.refresh_from_db()
+        self.assertIn("cannot be decrypted", held.status_reason)
+
+    def corrupt_passphrase(self, camera) -> None:
+        with connection.cursor() as cursor:  # past the field, as a restored dump or a lost key leaves it
+            cursor.execute(
+                f"UPDATE {Camera._meta.db_table} SET srt_passphrase = %s WHERE id = %s",
+                ["gAAAAABnot-a-fernet-token", camera.pk],
+            )
 
 
 class TwoNodeTests(FleetTestCase):

@@ -112,6 +112,7 @@ class SubscribedWallTests(WallSockets, WallPersonas):
             {"type": "subscribe", "cameras": [1], "bbox": [0, 0, 1], "zoom": 3},
             {"type": "subscribe", "cameras": [], "bbox": [2, 0, 1, 1], "zoom": 3},
             {"type": "subscribe", "cameras": [], "bbox": [0, 0, 1, 1], "zoom": 30},
+            {"type": "subscribe", "cameras": [], "bbox": [10**400, 0, 1, 1], "zoom": 3},  # no float holds it
         ):
             await socket.send_json_to(bad)
             answer = await socket.receive_json_from(timeout=TIMEOUT)
