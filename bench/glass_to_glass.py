@@ -85,6 +85,7 @@ async ([cameraId, sampleMs, transport, settleMs]) => {"""
       if (performance.now() < until) video.requestVideoFrameCallback(onFrame); else resolve();
     };
     video.requestVideoFrameCallback(onFrame);
+    setTimeout(resolve, sampleMs + 5000);  // frames that stopped coming end the sample, not the run
   });
   player.destroy();
   video.remove();

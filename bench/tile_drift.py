@@ -17,13 +17,14 @@ MINUTE_S = 60
 TARGET_DRIFT_S = 0.2
 
 
-def windows(times: list[float], lags: list[float], width: float) -> list[list[float]]:
-    """The latencies of each `width`-second window from the first frame on."""
-    first = times[0]
-    found: dict[int, list[float]] = {}
+def windows(times: list[float], lags: list[float], width: float, count: int) -> list[list[float]]:
+    """The latencies of each of `count` `width`-second windows from the first frame on (empty: no frame)."""
+    found: list[list[float]] = [[] for _ in range(count)]
     for at, lag in zip(times, lags, strict=True):
-        found.setdefault(int((at - first) // width), []).append(lag)
-    return [found[index] for index in sorted(found)]
+        index = int((at - times[0]) // width)
+        if index < count:
+            found[index].append(lag)
+    return found
 
 
 def run(scale: int) -> list[dict]:
@@ -33,18 +34,20 @@ def run(scale: int) -> list[dict]:
     width = MINUTE_S if scale >= 5 else 10
     with clock_camera_on_wall() as (page, camera):
         taken = page.evaluate(PLAYER, [camera.pk, play_s * 1000, "socket", SETTLE_MS])
-    parts = windows(taken["times"], taken["glass"], width)[: play_s // width]  # whole windows only
-    if len(parts) < 2:
-        raise RuntimeError(f"the tile showed frames in {len(parts)} window(s) of {width} s only")
+    if not taken["times"]:
+        raise RuntimeError("the tile showed no frame")
+    parts = windows(taken["times"], taken["glass"], width, play_s // width)  # whole windows only
     rows = [
         {
             "window": f"{index * width}-{(index + 1) * width} s",
             "frames": len(lags),
-            "glass_median_s": round(statistics.median(lags), 3),
-            "glass_p95_s": round(percentile(lags, 0.95), 3),
+            "glass_median_s": round(statistics.median(lags), 3) if lags else None,
+            "glass_p95_s": round(percentile(lags, 0.95), 3) if lags else None,
         }
         for index, lags in enumerate(parts)
     ]
+    if rows[0]["glass_median_s"] is None or rows[-1]["glass_median_s"] is None:
+        raise RuntimeError("no frame in the first or the last window: the tile stopped playing")
     first, last = rows[0]["glass_median_s"], rows[-1]["glass_median_s"]
     rows.append(
         {
