@@ -227,18 +227,12 @@ def seed_more_street_cameras(agency: Agency, contract: Contract, street_cameras:
             f"{agency.slug.upper()}-STREET-{index // STREETS_PER_BOX + 1:02d}", agency, None, contract
         )
         north, east = -400 - STREET_SPACING_M * (index // side), STREET_SPACING_M * (index % side - side // 2)
+        street = {"owner": None, "kind": Camera.Kind.PUBLIC, "premises": Camera.Premises.PUBLIC_SPACE}
+        where = offset(CITY_CENTRE, north, east)
         camera, _ = seed_pushed_camera(
-            agency,
-            name,
-            offset(CITY_CENTRE, north, east),
-            box,
-            owner=None,
-            kind=Camera.Kind.PUBLIC,
-            premises=Camera.Premises.PUBLIC_SPACE,
-            relay_mode=Camera.RelayMode.CONTINUOUS,
-            enabled=True,
+            agency, name, where, box, **street, relay_mode=Camera.RelayMode.CONTINUOUS, enabled=True,
             description=f"{name}, a simulated street camera",
-        )
+        )  # fmt: skip
         cameras.append(camera)
     return cameras
 
