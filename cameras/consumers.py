@@ -98,7 +98,10 @@ class WallConsumer(SignedInSocket, BoundedJsonConsumer):
     async def camera_consent(self, event):
         camera_id = event.get("camera_id")
         if self.subscription is not None and camera_id not in self.visible:
-            return  # a subscribed wall hears only of the cameras it shows
+            # Not shown, but the page's searched list may hold it: say so once it may not be seen.
+            if not await database_sync_to_async(camera_states)(self.scope["user"], [camera_id]):
+                await self.send_json({"type": "camera.removed", "camera_id": camera_id})
+            return
         await self.send_cameras([camera_id])
 
     async def send_cameras(self, camera_ids):

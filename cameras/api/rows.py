@@ -16,7 +16,7 @@ from cameras.consent import consent_level_of_kind
 PLAIN_FIELDS = [
     name
     for name in CameraSerializer.Meta.fields
-    if name not in ("agency", "consent_level", "distance_m", "uuid")
+    if name not in ("agency", "agency_name", "consent_level", "distance_m", "uuid")
 ]
 _datetime = DateTimeField()
 
@@ -31,7 +31,7 @@ def camera_rows(queryset: QuerySet, *extra: str) -> list[dict]:
     if has_distance:
         fields.append("distance_m")
     rows = []
-    for row in queryset.values(*fields, agency_slug=F("agency__slug")):
+    for row in queryset.values(*fields, agency_slug=F("agency__slug"), agency_name=F("agency__name")):
         row["uuid"] = str(row["uuid"])
         row["agency"] = row.pop("agency_slug")
         row["consent_level"] = consent_level_of_kind(row["kind"], row["consent_level"])

@@ -14,6 +14,7 @@ CAMERA_NAMING_FIELDS = ["id", "uuid", "name", "description"]
 class CameraSerializer(serializers.ModelSerializer):
     consent_level = serializers.SerializerMethodField()
     agency = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    agency_name = serializers.CharField(source="agency.name", read_only=True)
     distance_m = serializers.SerializerMethodField()
 
     class Meta:
@@ -21,6 +22,7 @@ class CameraSerializer(serializers.ModelSerializer):
         fields = [
             *CAMERA_NAMING_FIELDS,
             "agency",
+            "agency_name",
             "kind",
             "premises",
             "lat",

@@ -36,6 +36,7 @@ def _wall_config(request, membership) -> dict:
     return {
         "tileUrl": settings.RTCC_MAP_TILE_URL,
         "centre": [membership.agency.lat, membership.agency.lon],
+        "agency": membership.agency.slug,  # a camera of another agency is listed as shared by it
         "grids": Grid.values,
         "canPush": has_role(request.user, *services.PUSH_ROLES),
         "username": request.user.get_username(),

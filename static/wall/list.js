@@ -12,7 +12,7 @@ import { cameraColour, cameraStatusText } from "./cameras.js";
 import { $, el } from "./dom.js";
 import { api } from "./http.js";
 import { mapCentre } from "./map.js";
-import { state } from "./state.js";
+import { config, state } from "./state.js";
 
 const PAGE_SIZE = 50;
 const TYPING_SETTLE_MS = 200;
@@ -83,7 +83,9 @@ export function renderListCamera(cameraId) {
   const camera = state.cameras.get(cameraId) || rows.get(cameraId);
   if (!item || !camera) return;
   item.dataset.kind = cameraColour(camera);
-  item.firstChild.textContent = camera.shared_by ? camera.name + " (shared by " + camera.shared_by + ")" : camera.name;
+  // A subscribed camera says whose it is; a search row names its agency.
+  const sharedBy = camera.shared_by || (camera.agency_name && camera.agency !== config.agency ? camera.agency_name : null);
+  item.firstChild.textContent = sharedBy ? camera.name + " (shared by " + sharedBy + ")" : camera.name;
   item.lastChild.textContent = cameraStatusText(camera);
 }
 
