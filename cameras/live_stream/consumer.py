@@ -11,38 +11,24 @@ ends for a reason the tile shows (refused, revoked, ended).
 """
 
 import asyncio
-import json
 import logging
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from agencies.signin.sockets import SignedInSocket
 from cameras.live_stream.access import CHECK_SECONDS, refused_streams
 from cameras.live_stream.streams import StreamReader
 from cameras.media.signing import token_in
-from rtcc import jsonlimits
+from rtcc.websocket import BoundedJsonConsumer
 
 logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHENTICATED = 4401
-MAX_MESSAGE_CHARS = 4096
 MAX_STREAMS = 64  # an 8x8 wall
 
 
-def request_in(text) -> tuple[str, int, dict]:
-    """(type, camera id, the whole request) of a page's message; ValueError with the reason if none."""
-    if not isinstance(text, str) or len(text) > MAX_MESSAGE_CHARS:
-        raise ValueError(f"Send JSON text of at most {MAX_MESSAGE_CHARS} characters.")
-    content = jsonlimits.loads(text)  # JSONRefused is a ValueError, its text the reason
-    try:
-        return str(content["type"]), int(content["camera"]), content
-    except (KeyError, TypeError, ValueError):
-        raise ValueError('Send {"type", "camera"} as JSON.') from None
-
-
-class LiveStreamConsumer(SignedInSocket, AsyncWebsocketConsumer):
+class LiveStreamConsumer(SignedInSocket, BoundedJsonConsumer):
     """One wall tab's video. Origin is checked by the ASGI stack, each camera by `refused_streams`."""
 
     async def connect(self):
@@ -65,12 +51,12 @@ class LiveStreamConsumer(SignedInSocket, AsyncWebsocketConsumer):
             await asyncio.gather(*self.tasks, return_exceptions=True)
             await self.reader.aclose()
 
-    async def receive(self, text_data=None, bytes_data=None):
-        # Anything but a small request is answered with a reason; the socket stays open.
+    async def receive_json(self, content, **kwargs):
+        # A request without a type and a camera is answered with a reason; the socket stays open.
         try:
-            kind, camera_id, content = request_in(text_data)
-        except ValueError as error:
-            await self.send_json({"type": "error", "detail": str(error)})
+            kind, camera_id = str(content["type"]), int(content["camera"])
+        except (KeyError, TypeError, ValueError):
+            await self.send_json({"type": "error", "detail": 'Send {"type", "camera"} as JSON.'})
             return
         if kind == "open":
             await self.open_stream(camera_id, content.get("url"))
@@ -130,6 +116,3 @@ class LiveStreamConsumer(SignedInSocket, AsyncWebsocketConsumer):
 
     async def closed(self, camera_id: int, detail: str) -> None:
         await self.send_json({"type": "closed", "camera": camera_id, "detail": detail})
-
-    async def send_json(self, content) -> None:
-        await self.send(text_data=json.dumps(content))
