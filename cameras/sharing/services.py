@@ -133,8 +133,9 @@ def do_share_cameras(
         **fields,
     )
     share.cameras.set(cameras)
-    _audit(actor, share, "share_given", request, purpose=share.purpose)
-    _announce(share, [camera.pk for camera in cameras], ended=False)
+    _audit_and_announce(
+        actor, share, "share_given", request, share.purpose, [camera.pk for camera in cameras]
+    )
     return share
 
 
@@ -159,8 +160,7 @@ def do_revoke_share(actor, share: CameraShare, *, reason: str, request=None) -> 
     if not revoked:
         return False
     share.refresh_from_db()
-    _audit(actor, share, "share_revoked", request, purpose=reason)
-    _announce(share, list(share.cameras.values_list("pk", flat=True)), ended=True)
+    _audit_and_announce(actor, share, "share_revoked", request, reason)
     return True
 
 
@@ -178,13 +178,17 @@ def do_close_lapsed_shares(now=None) -> int:
         with transaction.atomic():
             if not CameraShare.objects.filter(pk=share.pk, closed_at__isnull=True).update(closed_at=now):
                 continue  # another sweep took it
-            _audit(None, share, "share_expired", None, purpose=share.purpose)
-            _announce(share, list(share.cameras.values_list("pk", flat=True)), ended=True)
+            _audit_and_announce(None, share, "share_expired", None, share.purpose)
             closed += 1
     return closed
 
 
-def _audit(actor, share: CameraShare, change: str, request, *, purpose: str) -> None:
+def _audit_and_announce(
+    actor, share: CameraShare, change: str, request, purpose: str, camera_ids=None
+) -> None:
+    """The audit line of a share given or ended, then its announcement to media, nodes and walls."""
+    if camera_ids is None:
+        camera_ids = list(share.cameras.values_list("pk", flat=True))
     do_record_access(
         actor,
         AccessEvent.Action.ACCESS_CHANGE,
@@ -196,13 +200,14 @@ def _audit(actor, share: CameraShare, change: str, request, *, purpose: str) -> 
             "change": change,
             "share": share.pk,
             "to_agency": share.to_agency.slug,
-            "cameras": sorted(share.cameras.values_list("pk", flat=True)),
+            "cameras": sorted(camera_ids),
             "starts_at": share.starts_at.isoformat(),
             "ends_at": share.ends_at.isoformat(),
             "scope": share.scope,
             "authority": share.authority,
         },
     )
+    _announce(share, camera_ids, ended=change != "share_given")
 
 
 def _announce(share: CameraShare, camera_ids: list[int], *, ended: bool) -> None:
