@@ -79,7 +79,7 @@ def prepared_clip(
             "-keyint_min",
             str(fps),
             "-b:v",
-            "300k",
+            bitrate,
             "-pix_fmt",
             "yuv420p",
             "-f",

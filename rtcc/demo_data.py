@@ -18,6 +18,7 @@ from cameras.sharing.models import CameraShare
 from cameras.sharing.services import do_share_cameras
 from cameras.wall.models import Grid
 from cameras.wall.services import do_save_layout
+from devices.api.serializers import MAX_CAMERAS_PER_DEVICE
 from devices.models import Device
 
 CITY_CENTRE = (41.8781, -87.6298)
@@ -207,7 +208,6 @@ def seed(password: str, totp_secret: str, street_cameras: int = 4) -> dict:
 
 
 MORE_STREETS = "Street camera "
-STREETS_PER_BOX = 30  # a box takes up to 30 cameras (devices/edge/config.py)
 STREET_SPACING_M = 60
 
 
@@ -222,10 +222,12 @@ def seed_more_street_cameras(agency: Agency, contract: Contract, street_cameras:
     )
     side = max(1, math.isqrt(max(len(wanted) - 1, 0)) + 1)
     cameras = []
+    boxes = [
+        seed_device(f"{agency.slug.upper()}-STREET-{number + 1:02d}", agency, None, contract)
+        for number in range(math.ceil(len(wanted) / MAX_CAMERAS_PER_DEVICE))
+    ]
     for index, name in enumerate(wanted):
-        box = seed_device(
-            f"{agency.slug.upper()}-STREET-{index // STREETS_PER_BOX + 1:02d}", agency, None, contract
-        )
+        box = boxes[index // MAX_CAMERAS_PER_DEVICE]
         north, east = -400 - STREET_SPACING_M * (index // side), STREET_SPACING_M * (index % side - side // 2)
         street = {"owner": None, "kind": Camera.Kind.PUBLIC, "premises": Camera.Premises.PUBLIC_SPACE}
         where = offset(CITY_CENTRE, north, east)
