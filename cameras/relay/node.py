@@ -326,7 +326,7 @@ class RelayNodeRunner:
         # Masks and passphrases of what it relays: the desired state read none. A passphrase
         # that cannot be decrypted (a restored dump, a lost key) stops its relay, never restarts
         # it without encryption.
-        held_cameras = relay_cameras(self.relays.keys())
+        held_cameras = relay_cameras(self.relays.keys() & desired.keys())
         for camera_id, camera in held_cameras.items():
             if credential_refusal(camera):
                 desired.pop(camera_id, None)
