@@ -131,3 +131,12 @@ def test_a_bad_camera_count_stops_the_demo_with_the_reason(value, reason):
     )
     assert done.returncode != 0
     assert reason in done.stderr
+
+
+@pytest.mark.ffmpeg
+def test_a_clip_is_encoded_at_the_bitrate_asked(tmp_path):
+    from cameras.simulator_clip import prepared_clip
+
+    low = prepared_clip(tmp_path, "low", bitrate="100k").stat().st_size
+    high = prepared_clip(tmp_path, "high", bitrate="2M").stat().st_size
+    assert high > 3 * low, (low, high)
