@@ -15,6 +15,7 @@ until the video presents its first frame (`requestVideoFrameCallback`), then clo
 "Sub-second tiles"), p50 ≤ 2 s and p95 ≤ 3 s (issue "Video flows only while it is needed").
 """
 
+import contextlib
 import functools
 import statistics
 import threading
@@ -22,7 +23,7 @@ import time
 from pathlib import Path
 
 from bench import _wall_page as wall
-from bench._django import setup_django
+from bench._django import bench_redis, setup_django
 from bench.relays import CopyDevice, contracted_agency_and_owner, keep_running, leased_url, make_clip
 
 TRIALS_PER_SCALE = 10
@@ -59,15 +60,14 @@ def run(scale: int) -> list[dict]:
     if not wall.has_chromium():
         return [{"skipped": "no Chromium"}]
     var_dir = setup_django()
-    from django.conf import settings
 
     from cameras.models import Camera, Consent
     from cameras.relay.layout import live_dir
-    from rtcc.embedded_redis import EmbeddedRedis
     from rtcc.ffmpeg import find_ffmpeg, running_ffmpegs
 
     trials = TRIALS_PER_SCALE * max(scale, 1)
-    redis = EmbeddedRedis(settings.EMBEDDED_REDIS_SOCKET).start()
+    redis = contextlib.ExitStack()
+    redis.enter_context(bench_redis())  # REDIS_URL's, or an embedded one
     agency, owner = contracted_agency_and_owner(device_quota=2)
     where = {"agency": agency, "source": Camera.Source.PUSH, "lat": 41.88, "lon": -87.63}
     on_demand = Camera.objects.create(
@@ -122,7 +122,7 @@ def run(scale: int) -> list[dict]:
         caller.join(5)
         for device in devices:
             device.stop()
-        redis.stop()
+        redis.close()
     rows = []
     for name, seconds in results.items():
         if not shown[name]:

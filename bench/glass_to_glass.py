@@ -20,7 +20,7 @@ import contextlib
 import statistics
 import subprocess
 
-from bench._django import contracted_agency, setup_django
+from bench._django import bench_redis, contracted_agency, setup_django
 from bench._wall_page import (
     IMPORT_PLAYER,
     OPEN_LIVE,
@@ -32,6 +32,7 @@ from bench._wall_page import (
     wait_for,
     wall_page,
 )
+from bench.relays import leased_url
 
 SAMPLE_S = 10.0
 SETTLE_MS = 3000  # after the first frame, before sampling: the player settles at the edge
@@ -98,50 +99,48 @@ async ([cameraId, sampleMs, transport, settleMs]) => {"""
 @contextlib.contextmanager
 def clock_camera_on_wall():
     """A public camera whose device stamps its clock into the picture, relayed and live, and a
-    dispatcher's wall page: yields (page, camera). Django is set up; Redis is embedded."""
+    dispatcher's wall page: yields (page, camera). Redis is REDIS_URL's, or embedded."""
     var_dir = setup_django()
-    from django.conf import settings
 
     from cameras.models import Camera
-    from cameras.relay.ports import push_target
-    from rtcc.embedded_redis import EmbeddedRedis
     from rtcc.ffmpeg import find_ffmpeg
 
-    redis = EmbeddedRedis(settings.EMBEDDED_REDIS_SOCKET).start()
-    agency = contracted_agency()
-    camera = Camera.objects.create(
-        agency=agency, name="clock", kind=Camera.Kind.PUBLIC, source=Camera.Source.PUSH, lat=41.88, lon=-87.63
-    )
-    user, authenticator = dispatcher_with_authenticator(agency)
-    query = f"mode=caller&passphrase={camera.srt_passphrase}&pbkeylen=32&streamid={camera.stream_id}"
-    encoder = [
-        find_ffmpeg().path, "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi",
-        "-i", "testsrc2=size=320x240:rate=15", "-filter_complex", STRIP,
-        "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "15", "-pix_fmt", "yuv420p",
-        "-f", "mpegts",
-    ]  # fmt: skip
-    device = None
-    try:
-        with node_and_web(var_dir) as port:
+    with bench_redis():  # before the camera: its save wakes the nodes through Redis
+        agency = contracted_agency()
+        camera = Camera.objects.create(
+            agency=agency,
+            name="clock",
+            kind=Camera.Kind.PUBLIC,
+            source=Camera.Source.PUSH,
+            lat=41.88,
+            lon=-87.63,
+        )
+        user, authenticator = dispatcher_with_authenticator(agency)
+        encoder = [
+            find_ffmpeg().path, "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi",
+            "-i", "testsrc2=size=320x240:rate=15", "-filter_complex", STRIP,
+            "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "15", "-pix_fmt", "yuv420p",
+            "-f", "mpegts",
+        ]  # fmt: skip
+        device = None
+        try:
+            with node_and_web(var_dir) as port:
 
-            def device_running():
-                nonlocal device
-                target = push_target(camera)  # where the node's lease says to push, as a box is told
-                if target is not None and (device is None or device.poll() is not None):
-                    host, srt_port = target
-                    url = f"srt://{host}:{srt_port}?{query}"
-                    device = subprocess.Popen(
-                        [*encoder, url], stdin=subprocess.DEVNULL, start_new_session=True
-                    )
-                camera.refresh_from_db(fields=["status"])
-                return camera.status == Camera.Status.LIVE
+                def device_running():
+                    nonlocal device
+                    url = leased_url(camera)  # where the node's lease says to push, as a box is told
+                    if url is not None and (device is None or device.poll() is not None):
+                        device = subprocess.Popen(
+                            [*encoder, url], stdin=subprocess.DEVNULL, start_new_session=True
+                        )
+                    camera.refresh_from_db(fields=["status"])
+                    return camera.status == Camera.Status.LIVE
 
-            wait_for(device_running, 60, "the relayed camera going live")
-            with wall_page(port, user, authenticator) as page:
-                yield page, camera
-    finally:
-        stop([device])
-        redis.stop()
+                wait_for(device_running, 60, "the relayed camera going live")
+                with wall_page(port, user, authenticator) as page:
+                    yield page, camera
+        finally:
+            stop([device])
 
 
 def run(scale: int) -> list[dict]:

@@ -17,7 +17,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,7 @@ from pathlib import Path
 
 from bench._django import bench_redis, contracted_agency, setup_django
 from bench._fleet import load_average
+from bench._wall_page import free_port
 
 WORKERS = 2  # daphne processes: one per core of the reference machine
 CONNECTIONS = 20  # the issue's measurement: 20 concurrent clients
@@ -48,12 +48,6 @@ PLAIN_MEDIA = """        location /plain-media/ {{
             add_header Cache-Control "private, no-store" always;
         }}
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_for_200(url: str, timeout: float) -> None:

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from bench._django import setup_django
+from bench._wall_page import percentile
 from bench.relays import (
     CopyDevice,
     caller_url,
@@ -32,11 +33,6 @@ from bench.relays import (
 
 TRIALS_PER_SCALE = 10
 TIMEOUT_S = 30.0
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def has_segment(playlist: Path) -> bool:

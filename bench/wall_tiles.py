@@ -17,6 +17,7 @@ tuning) on N video elements of the tiles' size, with the wall's own tiles empty.
 simulator's own cost: four of the cameras pushed from the clip, then encoded live.
 """
 
+import contextlib
 import math
 import os
 import statistics
@@ -24,8 +25,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench._django import contracted_agency, setup_django
+from bench._django import bench_redis, contracted_agency, setup_django
 from bench._wall_page import (
+    OPEN_LIVE,
     dispatcher_with_authenticator,
     has_chromium,
     start_node_and_web,
@@ -62,25 +64,21 @@ TILES_PLAYING = """
   return tiles.filter((tile) => tile.player && tile.player.kind === 'socket' && tile.player.video.currentTime > 1).length;
 }
 """
-HLS_TILES = """
-async ([cameraIds, grid, sampleMs]) => {
-  const csrf = document.cookie.split('; ').find((c) => c.startsWith('csrftoken='))?.split('=')[1];
+HLS_TILES = (
+    """
+async ([cameraIds, grid]) => {
   const tuning = JSON.parse(document.getElementById('wall-config').textContent).hls;  // the wall's own
   const box = Object.assign(document.createElement('div'), {});
   box.style.cssText = `position:fixed;inset:0;display:grid;grid-template-columns:repeat(${grid},1fr);z-index:9999;background:#000`;
   document.body.appendChild(box);
-  const players = await Promise.all(cameraIds.map(async (cameraId) => {
-    const answer = await fetch(`/api/v1/cameras/${cameraId}/live/`, {
-      method: 'POST', credentials: 'same-origin',
-      headers: {'Content-Type': 'application/json', 'X-CSRFToken': csrf},
-      body: JSON.stringify({purpose: 'tiles benchmark'}),
-    });
-    if (!answer.ok) throw new Error(`live URL refused: ${answer.status}`);
+  const players = await Promise.all(cameraIds.map(async (cameraId) => {"""
+    + OPEN_LIVE
+    + """
     const video = Object.assign(document.createElement('video'), {muted: true, autoplay: true, playsInline: true});
     video.style.cssText = 'width:100%;height:100%;object-fit:contain';
     box.appendChild(video);
     const hls = new Hls(tuning);
-    hls.loadSource((await answer.json()).hls_url);
+    hls.loadSource(hls_url);
     hls.attachMedia(video);
     return {hls, video};
   }));
@@ -92,6 +90,7 @@ async ([cameraIds, grid, sampleMs]) => {
   return players.filter(({video}) => video.currentTime >= 1).length;
 }
 """
+)
 HLS_SAMPLER = """
 async ([sampleMs]) => {
   const players = window.__hlsTiles;
@@ -175,14 +174,12 @@ def run(scale: int) -> list[dict]:
     grid = math.isqrt(count)
     var_dir = setup_django()
 
-    from django.conf import settings
-
     from cameras.models import Camera
     from cameras.simulator import LeaseFollowingCamera
     from cameras.simulator_clip import prepared_clip
-    from rtcc.embedded_redis import EmbeddedRedis
 
-    redis = EmbeddedRedis(settings.EMBEDDED_REDIS_SOCKET).start()
+    redis = contextlib.ExitStack()
+    redis.enter_context(bench_redis())  # REDIS_URL's, or an embedded one
     agency = contracted_agency()
     cameras = [
         Camera.objects.create(
@@ -224,7 +221,7 @@ def run(scale: int) -> list[dict]:
                 else:
                     began = time.monotonic()
                     started = (
-                        page.evaluate(HLS_TILES, [[c.pk for c in cameras], grid, WINDOW_S * 1000]),
+                        page.evaluate(HLS_TILES, [[c.pk for c in cameras], grid]),
                         round(time.monotonic() - began, 1),
                     )
                     time.sleep(3)
@@ -237,7 +234,7 @@ def run(scale: int) -> list[dict]:
         for device in devices:
             device.stop()
         stop([node, web])
-        redis.stop()
+        redis.close()
     socket_row, hls_row = rows[:2]
     if hls_row["cpu_page_pct"]:
         socket_row["page_cpu_ratio_to_hlsjs"] = round(socket_row["cpu_page_pct"] / hls_row["cpu_page_pct"], 2)
