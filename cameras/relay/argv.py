@@ -25,6 +25,11 @@ from cameras.relay import layout
 from cameras.relay.fragments import MOVFLAGS
 
 IO_TIMEOUT_US = 5_000_000
+# How much of a pushed stream ffmpeg reads before it starts its outputs. Its default (5 s) made
+# the first fragment of an on-demand camera wait about a second; a box pushes from a keyframe
+# (ffmpeg's stream copy drops what comes before one), so 0.2 s finds the picture's size and
+# codec, and a first fragment leaves 0.15-0.7 s after the box connects instead of 1-1.9 s.
+PUSH_ANALYZE_US = 200_000
 HLS_SEGMENT_S = 1
 HLS_WINDOW = 6
 RECORDING_SEGMENT_S = 10
@@ -73,6 +78,7 @@ def source_for(spec, gate_url: str = "") -> Source:
             "mode": "listener",
             "pbkeylen": "32",
             "rw_timeout": str(IO_TIMEOUT_US),
+            "analyzeduration": str(PUSH_ANALYZE_US),
         }
         if spec.passphrase:
             options["passphrase"] = spec.passphrase

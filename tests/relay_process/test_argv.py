@@ -41,6 +41,8 @@ def test_push_source_and_passphrase_are_only_in_the_concat_list(media_root):
     assert "option protocol_whitelist 'srt,udp'" in listing
     assert "option format_whitelist 'mpegts'" in listing
     assert "option rw_timeout '5000000'" in listing
+    # Inside the list, so that it applies to the SRT input's own probing, not the concat demuxer's.
+    assert "option analyzeduration '200000'" in listing
 
 
 def pull_command(url, gate_url):
