@@ -10,7 +10,12 @@ from cameras.events import agency_group
 from cameras.viewing.presence import wall_closed, wall_opened
 from cameras.wall.batches import for_wall
 from cameras.wall.services import camera_states, wall_state
-from cameras.wall.subscription import subscribed_state, subscription_from, subscription_from_query
+from cameras.wall.subscription import (
+    NOTHING,
+    subscribed_state,
+    subscription_from,
+    subscription_from_query,
+)
 from rtcc.websocket import BoundedJsonConsumer
 
 # Close codes a wall tells apart: sign in again, or give up.
@@ -37,10 +42,12 @@ class WallConsumer(SignedInSocket, BoundedJsonConsumer):
         if membership is None or not membership.watches_video or membership.agency.is_suspended:
             await self.close(code=CLOSE_FORBIDDEN)
             return
+        refusal = ""
         try:
             self.subscription = subscription_from_query(self.scope.get("query_string", b""))
-        except ValidationError:
-            self.subscription = None  # a bad query is answered with the whole state, as before
+        except ValidationError as error:
+            # A bad query subscribes to nothing and says why: it never costs the whole agency's state.
+            self.subscription, refusal = NOTHING, " ".join(error.messages)
         self.agency_id = membership.agency_id
         self.group = agency_group(membership.agency_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
@@ -48,6 +55,8 @@ class WallConsumer(SignedInSocket, BoundedJsonConsumer):
         await database_sync_to_async(wall_opened)(user.pk)
         self.counted = True
         await self.watch_access()
+        if refusal:
+            await self.send_json({"type": "error", "detail": refusal})
         await self.send_state()
 
     async def disconnect(self, code):
@@ -79,9 +88,11 @@ class WallConsumer(SignedInSocket, BoundedJsonConsumer):
     async def camera_status(self, event):
         if event.get("camera_id") in self.visible:
             await self.send_json(event)
-        else:
+        elif self.subscription is None:
             # A camera added since this wall connected: send it whole if the user may see it.
             await self.camera_consent(event)
+        # A subscribed wall learns of a new camera from its `camera.consent` (registration, an
+        # edit): a status alone never makes a camera visible, so it costs no query here.
 
     async def camera_snapshot(self, event):
         if event.get("camera_id") in self.visible:
@@ -98,9 +109,14 @@ class WallConsumer(SignedInSocket, BoundedJsonConsumer):
     async def camera_consent(self, event):
         camera_id = event.get("camera_id")
         if self.subscription is not None and camera_id not in self.visible:
-            # Not shown, but the page's searched list may hold it: say so once it may not be seen.
-            if not await database_sync_to_async(camera_states)(self.scope["user"], [camera_id]):
+            states = await database_sync_to_async(camera_states)(self.scope["user"], [camera_id])
+            viewport = self.subscription.viewport
+            if not states:
+                # Not shown, but the page's searched list may hold it: say so once it may not be seen.
                 await self.send_json({"type": "camera.removed", "camera_id": camera_id})
+            elif viewport is not None and viewport.contains(states[0]["lat"], states[0]["lon"]):
+                # Newly seen inside the map: the viewport again, so that its clusters count it too.
+                await self.send_state()
             return
         await self.send_cameras([camera_id])
 

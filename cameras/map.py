@@ -32,6 +32,9 @@ class Viewport:
     east: float
     zoom: int
 
+    def contains(self, lat: float, lon: float) -> bool:
+        return self.south <= lat <= self.north and self.west <= lon <= self.east
+
     @property
     def level(self) -> int:
         top = min(self.zoom + CELL_LEVELS_BELOW_ZOOM, CELL_BITS)

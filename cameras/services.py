@@ -245,6 +245,8 @@ def do_save_camera(actor, camera: Camera, *, created: bool, fields=(), request=N
         request=request,
         detail={"change": "created" if created else "changed", "fields": sorted(fields)},
     )
+    # The walls re-read it: a new camera joins the maps that show its place, a moved one moves.
+    transaction.on_commit(lambda: cameras_access_changed.send(sender=Camera, camera_ids=[camera.pk]))
     return camera
 
 

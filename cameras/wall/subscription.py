@@ -29,6 +29,10 @@ class Subscription:
     viewport: Viewport | None
 
 
+# What a wall whose query could not be read is subscribed to until it sends a `subscribe`.
+NOTHING = Subscription(frozenset(), None)
+
+
 def subscription_from(content: dict) -> Subscription:
     """The subscription in a `subscribe` message: {"cameras": [id, ...], "bbox": [s, w, n, e], "zoom": z}."""
     cameras = content.get("cameras", [])

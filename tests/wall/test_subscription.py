@@ -8,9 +8,11 @@ from django.test.utils import CaptureQueriesContext
 from agencies.incidents import do_open_incident
 from cameras.events import agency_group
 from cameras.map import Viewport
+from cameras.models import Camera
+from cameras.services import do_save_camera
 from cameras.wall.subscription import Subscription, subscribed_state
 from tests.personas import make_camera
-from tests.wall.fixtures import WallPersonas, WallSockets, snapshot
+from tests.wall.fixtures import WallPersonas, WallSockets, session_cookie, snapshot, wall_socket
 
 TIMEOUT = 10
 
@@ -119,6 +121,46 @@ class SubscribedWallTests(WallSockets, WallPersonas):
             self.assertEqual(answer["type"], "error", bad)
         await socket.send_json_to({"type": "state.request"})
         self.assertEqual((await socket.receive_json_from(timeout=TIMEOUT))["type"], "state")
+        await socket.disconnect()
+
+    async def test_a_bad_query_subscribes_to_nothing_and_says_why(self):
+        path = "/ws/wall/?cameras=1,two&bbox=0,0,1,1&zoom=3"
+        socket = wall_socket(await sync_to_async(session_cookie)(self.dispatcher), path=path)
+        connected, _ = await socket.connect(timeout=TIMEOUT)
+        self.assertTrue(connected)
+        error = await socket.receive_json_from(timeout=TIMEOUT)
+        self.assertEqual(error["type"], "error")
+        self.assertIn("cameras as ids", error["detail"])
+        state = await socket.receive_json_from(timeout=TIMEOUT)
+        self.assertEqual((state["type"], state["cameras"]), ("state", []))  # never the agency's every camera
+        await socket.disconnect()
+
+    async def test_a_camera_newly_seen_inside_the_map_brings_the_viewport_again(self):
+        socket, state = await self.connected(self.dispatcher, f"bbox={self.corner_box}&zoom=18")
+        self.assertEqual(state["map"]["total"], 2)
+
+        def add_agency_camera(name, lat, lon):  # as the admin's camera form does
+            camera = Camera(agency=self.riverside, kind=Camera.Kind.PUBLIC, name=name, lat=lat, lon=lon)
+            return do_save_camera(self.admin, camera, created=True)
+
+        inside = await sync_to_async(add_agency_camera)("Corner new", 41.955, -87.55)
+        again = await socket.receive_json_from(timeout=TIMEOUT)
+        self.assertEqual(again["type"], "state")
+        self.assertIn(inside.pk, {camera["id"] for camera in again["cameras"]})
+        self.assertEqual(again["map"]["total"], 3)
+        # Elsewhere in the city: nothing for this wall.
+        await sync_to_async(add_agency_camera)("Far away", 41.88, -87.63)
+        self.assertTrue(await socket.receive_nothing(timeout=0.5))
+        await socket.disconnect()
+
+    async def test_a_status_of_a_camera_not_shown_is_not_read_for_a_subscribed_wall(self):
+        # A status never makes a camera visible: it is neither read (a query per wall per
+        # event) nor answered, even for a camera the wall may not see at all.
+        socket, _ = await self.connected(self.dispatcher, f"cameras={self.live_camera.pk}")
+        for camera in (self.street_camera, self.lakeview_camera):
+            status = {"type": "camera.status", "camera_id": camera.pk, "status": "live"}
+            await get_channel_layer().group_send(agency_group(self.riverside.pk), status)
+        self.assertTrue(await socket.receive_nothing(timeout=0.5))
         await socket.disconnect()
 
     def test_the_subscribed_state_costs_the_same_queries_for_any_number_of_cameras(self):
