@@ -105,6 +105,8 @@ export function renderList() {
 function showPage(data, append) {
   const list = $("camera-list");
   const results = data.results || [];
+  // A new page moves or drops items: the keyboard stays where it was, or on the list's first item.
+  const focused = list.contains(document.activeElement) ? document.activeElement : null;
   if (!append) {
     rows.clear();
     const kept = new Set(results.map((row) => row.id));
@@ -119,6 +121,10 @@ function showPage(data, append) {
     if (there !== item) list.insertBefore(item, there || null);
     renderListCamera(row.id);
     position += 1;
+  }
+  if (focused && document.activeElement !== focused) {
+    const stay = list.contains(focused) ? focused : shownItems()[0] || $("camera-search");
+    stay.focus({ preventScroll: true });
   }
   next = data.next || null;
   $("camera-more").hidden = !next;

@@ -140,6 +140,34 @@ class SubscribedWallBrowserTests(WallBrowserCase):
         page.click("#camera-more")
         page.wait_for_function("() => document.querySelectorAll('#camera-list li').length === 100")
 
+    def test_the_keyboard_stays_in_the_list_when_the_map_moves_it(self):
+        page = self.page
+        self.sign_in_to_wall()
+        page.wait_for_selector("#camera-list li")
+        page.focus("#camera-search")
+        for _ in range(3):  # down the list to its third item
+            page.keyboard.press("ArrowDown")
+        focused = page.evaluate("document.activeElement.dataset.cameraId")
+        self.assertIsNotNone(focused)
+        listed = page.eval_on_selector_all(
+            "#camera-list li", "(items) => items.map((i) => i.dataset.cameraId)"
+        )
+        # An incident shown elsewhere moves the map; the list is searched again around it.
+        page.evaluate(
+            """async ([lat, lon]) => {
+              const main = document.querySelector('script[type=module][src*="wall/main.js"]').src;
+              (await import(new URL('map.js', main).href)).centreOn(lat, lon);
+            }""",
+            [self.riverside.lat + 0.09, self.riverside.lon + 0.09],
+        )
+        page.wait_for_function(
+            "(before) => document.querySelector('#camera-list li').dataset.cameraId !== before", arg=listed[0]
+        )
+        still = page.evaluate("document.activeElement.closest('#camera-list') !== null")
+        self.assertTrue(still, page.evaluate("document.activeElement.outerHTML.slice(0, 80)"))
+        page.keyboard.press("ArrowDown")  # and it goes on along the list
+        self.assertEqual(page.evaluate("document.activeElement.tagName"), "LI")
+
     def crowd_sample(self) -> int:
         return Camera.objects.get(name="Corner crowd 0").pk
 
