@@ -4,7 +4,7 @@ The box opens it (so it works from behind any NAT) with `Authorization: Device <
 it the hub sends the box's orders whole, `{"type": "orders", "cameras": [...]}`: the cameras
 to push now, each with the node's address, SRT port, passphrase and stream id; a camera not
 listed is to stop. Orders go out when the socket opens, when a relay node starts or stops a
-camera of the box (`cameras.relay.boxes`), and in answer to every heartbeat, so a lost message
+camera of the box (`cameras.relay.boxes`), and in answer to every heartbeat (and pause or resume), so a lost message
 costs at most one heartbeat. The box sends heartbeats with its cameras' health, and says
 when its owner paused or resumed it.
 
@@ -73,7 +73,8 @@ class DeviceConsumer(BoundedJsonConsumer):
             if answer.get("device_token"):  # rotated: this socket holds the new token from now on
                 self.token_hash = hash_token(answer["device_token"])
             await self.send_json(answer)
-        await self.send_orders()
+        if content.get("type") != "thumbnail":  # a picture changes no order: nothing to resend
+            await self.send_orders()
 
     async def send_orders(self):
         orders = await database_sync_to_async(orders_for)(self.device_id, self.token_hash)

@@ -8,6 +8,7 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.test import Client
 
 from cameras.media.thumbnails import THUMBNAIL_MAX_BYTES, thumbnail_key
@@ -21,6 +22,7 @@ from devices.edge.thumbnail import Thumbnails
 from devices.models import Device
 from tests.browser.processes import start_daphne, stop
 from tests.devices.edge_processes import EdgeBox
+from tests.devices.test_device_socket import box_socket
 from tests.personas import SignedInClient
 from tests.relay_fleet.fleet import FleetTestCase, open_session, wait_for
 
@@ -167,6 +169,25 @@ class IdleThumbnailTests(FleetTestCase):
         )
         self.assertEqual(orders_for(self.edge_box.pk, self.token_hash())["thumbnails"], [])
         self.assertEqual(viewer.get(f"/media/snapshot/{self.camera.pk}.jpg").status_code, 404)
+
+    async def test_a_thumbnail_on_the_channel_is_kept_and_not_answered_with_orders(self):
+        # Orders answer heartbeats; a thumbnail changes none, so it costs no orders (passphrases
+        # read again) per idle camera per minute.
+        def issue_token():
+            token = self.edge_box.issue_token()
+            self.edge_box.save(update_fields=["token_hash", "token_issued_at", "token_rotation_requested_at"])
+            return token
+
+        socket = box_socket(await sync_to_async(issue_token)())
+        connected, _ = await socket.connect(timeout=10)
+        self.assertTrue(connected)
+        orders = await socket.receive_json_from(timeout=10)
+        self.assertEqual(orders["thumbnails"], [self.camera.pk])
+        jpeg = base64.b64encode(b"\xff\xd8\xff" + b"\x00" * 64 + b"\xff\xd9").decode()
+        await socket.send_json_to({"type": "thumbnail", "camera": self.camera.pk, "jpeg": jpeg})
+        self.assertTrue(await socket.receive_nothing(timeout=1))
+        self.assertIsNotNone(await sync_to_async(redis_client().get)(thumbnail_key(self.camera.pk)))
+        await socket.disconnect()
 
     def test_a_consent_saved_drops_the_thumbnail_taken_under_the_one_before(self):
         jpeg = base64.b64encode(b"\xff\xd8\xff" + b"\x00" * 64 + b"\xff\xd9").decode()
