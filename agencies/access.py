@@ -7,7 +7,14 @@ from django.db.models import QuerySet
 
 from agencies.models import VIEWING_ROLES, Agency, Membership
 
-__all__ = ["VIEWING_ROLES", "agency_of", "has_role", "membership_of", "scope_to_agency"]
+__all__ = [
+    "VIEWING_ROLES",
+    "agency_of",
+    "has_role",
+    "membership_of",
+    "remember_membership",
+    "scope_to_agency",
+]
 
 
 def membership_of(user) -> Membership | None:
@@ -17,6 +24,11 @@ def membership_of(user) -> Membership | None:
     if not hasattr(user, "_rtcc_membership"):
         user._rtcc_membership = Membership.objects.select_related("agency").filter(user=user).first()
     return user._rtcc_membership
+
+
+def remember_membership(user, membership: Membership | None) -> None:
+    """Cache a membership read with the user (the API token's query) for `membership_of`."""
+    user._rtcc_membership = membership
 
 
 def agency_of(user) -> Agency | None:

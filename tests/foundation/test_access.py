@@ -7,7 +7,10 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from agencies.models import Incident
+from cameras.access import _grants, granted_and_shared
 from cameras.footage.models import FootageRequest
+from cameras.models import Camera
+from cameras.sharing.models import CameraShare, camera_ids_shared_with
 from cameras.viewing.models import ViewingSession
 from tests.personas import Personas
 
@@ -119,6 +122,34 @@ class CrossAgencyIsolationTests(Personas):
         assign_perm("cameras.view_camera", mutual_aid, self.street_camera)
         ids = {c["id"] for c in self.api(self.outsider).get("/api/v1/cameras/").json()["results"]}
         self.assertEqual(ids, {self.lakeview_camera.pk, self.street_camera.pk})
+
+    def test_grants_and_shares_are_read_as_the_orm_defines_them(self):
+        # cameras.access reads both in one written-out statement, for the near query's sake.
+        mutual_aid = Group.objects.create(name="Mutual aid")
+        self.outsider.groups.add(mutual_aid)
+        assign_perm("cameras.view_camera", self.outsider, self.street_camera)
+        assign_perm("cameras.view_camera", mutual_aid, self.registry_camera)
+        now, hour = timezone.now(), timedelta(hours=1)
+        cameras = list(Camera.objects.filter(agency=self.riverside).order_by("pk")[:4])
+        windows = [
+            (-hour, hour, None),
+            (hour, 2 * hour, None),
+            (-2 * hour, -hour, None),
+            (-hour, hour, -hour / 2),
+        ]
+        for camera, (starts, ends, revoked) in zip(cameras, windows, strict=True):
+            share = CameraShare.objects.create(
+                from_agency=self.riverside, to_agency=self.lakeview, starts_at=now + starts, ends_at=now + ends,
+                revoked_at=revoked and now + revoked, purpose="aid", authority="Mutual aid 4",
+            )  # fmt: skip
+            share.cameras.set([camera])
+        granted, shared = granted_and_shared(self.outsider, self.lakeview)
+        self.assertEqual(granted, sorted([self.street_camera.pk, self.registry_camera.pk]))
+        self.assertEqual(granted, sorted(int(pk) for pk, _ in _grants(self.outsider)))
+        self.assertEqual(shared, [cameras[0].pk], "only the share in force: not begun, ended or revoked")
+        self.assertEqual(
+            shared, list(camera_ids_shared_with(self.lakeview.pk).values_list("camera_id", flat=True))
+        )
 
     def test_model_wide_permission_does_not_open_other_agencies(self):
         self.outsider.user_permissions.add(Permission.objects.get(codename="view_camera"))

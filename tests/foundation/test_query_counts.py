@@ -82,9 +82,10 @@ class CameraListQueryTests(Personas):
         return len(queries)
 
     def test_list_costs_the_same_for_5_and_30_cameras(self):
-        # The token and its user, the membership, the count, the page (consent levels annotated in it).
-        self.assertEqual(self.listed_with_queries(5), 4)
-        self.assertEqual(self.listed_with_queries(30), 4)
+        # The token with its user and membership, the grants and shares, the page with its count
+        # (consent levels annotated in it).
+        self.assertEqual(self.listed_with_queries(5), 3)
+        self.assertEqual(self.listed_with_queries(30), 3)
 
 
 class IncidentDockingQueryTests(IncidentPersonas):
@@ -106,8 +107,9 @@ class IncidentDockingQueryTests(IncidentPersonas):
         many, many_queries = self.docked_with_queries(18, "CAD-MANY")
         # The agency's four nearest that may be seen live: Rita's porch (56 m) stands before Near 4 (61 m).
         self.assertEqual(many, ["Main St & 1st", "Rita's porch", "Near 4", "Near 9"])
-        # Sign-in 2, the CAD id 1, the insert 3 with its savepoint; docking 3 for the walls, 3 for the answer.
-        self.assertEqual((few_queries, many_queries), (12, 12))
+        # Sign-in 1 (the token with its user and membership), the CAD id 1, the insert 3 with its
+        # savepoint; docking 3 for the walls, 3 for the answer.
+        self.assertEqual((few_queries, many_queries), (11, 11))
 
 
 class WallConnectQueryTests(WallPersonas):

@@ -119,11 +119,11 @@ class CreateFootageRequestTests(FootageCase):
         self.make_request()
         client = self.api(self.dispatcher)
         client.get("/api/v1/footage-requests/")
-        with self.assertNumQueries(6):
+        with self.assertNumQueries(5):
             client.get("/api/v1/footage-requests/")
         self.make_request(self.ned_camera)
         self.make_request(self.live_camera)
-        with self.assertNumQueries(6):
+        with self.assertNumQueries(5):
             client.get("/api/v1/footage-requests/")
 
     def test_agency_sees_only_its_own_requests(self):

@@ -91,7 +91,8 @@ class ListSearchTests(Personas):
         client = self.api(self.dispatcher)
         client.get("/api/v1/cameras/")  # django-guardian caches a content type
         lat, lon = self.riverside.lat + 0.02, self.riverside.lon
-        # The token and its user, the membership, the per-camera grants, and one query for the page with its count.
+        # The token with its user and membership, the per-camera grants and shares, and one query for
+        # the page with its count.
         for query in (
             "",
             "q=elm",
@@ -102,4 +103,4 @@ class ListSearchTests(Personas):
             with CaptureQueriesContext(connection) as queries:
                 response = client.get(f"/api/v1/cameras/?{query}")
             self.assertEqual(response.status_code, 200)
-            self.assertEqual(len(queries), 4, (query, [q["sql"][:80] for q in queries]))
+            self.assertEqual(len(queries), 3, (query, [q["sql"][:80] for q in queries]))

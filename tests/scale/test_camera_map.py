@@ -98,9 +98,9 @@ class FleetMapTests(Personas):
         )
         client = client_of(self.dispatcher)
         client.get("/api/v1/cameras/map/?bbox=0,0,1,1&zoom=3")  # django-guardian caches a content type
-        # The token and its user, the membership, the per-camera grants, the grouped cells, and
-        # the lone cameras if any.
-        for zoom, expected in [(3, 4), (16, 5), (18, 5)]:
+        # The token with its user and membership, the per-camera grants and shares, the grouped
+        # cells, and the lone cameras if any.
+        for zoom, expected in [(3, 3), (16, 4), (18, 4)]:
             with CaptureQueriesContext(connection) as queries:
                 client.get(f"/api/v1/cameras/map/?bbox={','.join(map(str, box))}&zoom={zoom}")
             self.assertEqual(len(queries), expected, [q["sql"][:80] for q in queries])
