@@ -451,6 +451,7 @@ def close_fds(*fds: int | None) -> None:
 
 
 def relay_environment() -> dict[str, str]:
-    # Recording names use strftime, which is local time: make local time UTC. Nothing else of
+    # The playlist's program date-times (which recordings are cut and named by) are local
+    # time: make local time UTC. Nothing else of
     # ours (database or Redis URLs, keys) needs to reach ffmpeg.
     return {"PATH": os.environ.get("PATH", os.defpath), "TZ": "UTC", "LC_ALL": "C"}
