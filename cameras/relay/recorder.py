@@ -26,7 +26,7 @@ half-way is cut back to the file's size before it, so no recording ends in half 
 import logging
 import os
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cameras.relay import layout
@@ -35,6 +35,8 @@ from cameras.relay.window import ListedSegment, listed_segments
 logger = logging.getLogger(__name__)
 
 RECORDING_STEP_S = 10
+# A program date-time further than this from the segment's file time is not believed.
+CLOCK_SLACK_S = 2.0
 
 
 def step_of(moment: datetime) -> int:
@@ -51,6 +53,7 @@ class Recorder:
         self.last_sequence: int | None = None
         self.current: Path | None = None
         self.current_step: int | None = None
+        self.clock_correction = timedelta(0)
         self.lock = threading.Lock()
 
     def collect(self) -> int:
@@ -85,10 +88,32 @@ class Recorder:
                 appended += 1
             return appended
 
+    def wall_clock_start(self, segment: ListedSegment) -> datetime:
+        """The segment's program date-time, moved back to the wall clock if it strayed from it.
+
+        The muxer counts program date-times from its start by the stream's own timestamps,
+        which follow the camera's clock: over a long run, or across a jump in the camera's
+        timestamps, they can leave the wall clock that recordings were always named by. A
+        segment is written when its last frame comes, so its file time less its duration is
+        when it began. The correction is kept until it is wrong again, so that neighbouring
+        segments never fall either side of a file's cut by turns.
+        """
+        started = segment.started + self.clock_correction
+        try:
+            mtime = (self.live / segment.name).stat().st_mtime
+        except OSError:
+            return started
+        written = datetime.fromtimestamp(mtime, UTC) - timedelta(seconds=segment.duration)
+        if abs((written - started).total_seconds()) > CLOCK_SLACK_S:
+            self.clock_correction = written - segment.started
+            return written
+        return started
+
     def append(self, segment: ListedSegment, data: bytes) -> None:
-        step = step_of(segment.started)
+        started = self.wall_clock_start(segment)
+        step = step_of(started)
         if self.current is None or step != self.current_step:
-            self.current = self.new_file(segment.started)
+            self.current = self.new_file(started)
             self.current_step = step
         fd = os.open(self.current, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         try:

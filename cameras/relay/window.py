@@ -16,6 +16,7 @@ class ListedSegment:
     sequence: int
     name: str
     started: datetime  # UTC, from the playlist's program date-time
+    duration: float = 0.0  # seconds, from #EXTINF
 
 
 def parse_playlist(text: str) -> list[ListedSegment]:
@@ -25,6 +26,7 @@ def parse_playlist(text: str) -> list[ListedSegment]:
     """
     sequence = 0
     started: datetime | None = None
+    duration = 0.0
     segments = []
     for raw in text.splitlines():
         line = raw.strip()
@@ -32,11 +34,16 @@ def parse_playlist(text: str) -> list[ListedSegment]:
             sequence = int(line.split(":", 1)[1])
         elif line.startswith("#EXT-X-PROGRAM-DATE-TIME:"):
             started = parse_program_date_time(line.split(":", 1)[1])
+        elif line.startswith("#EXTINF:"):
+            try:
+                duration = float(line[len("#EXTINF:") :].split(",", 1)[0])
+            except ValueError:
+                duration = 0.0
         elif line and not line.startswith("#"):
             if started is not None:
-                segments.append(ListedSegment(sequence, line, started))
+                segments.append(ListedSegment(sequence, line, started, duration))
             sequence += 1
-            started = None
+            started, duration = None, 0.0
     return segments
 
 
