@@ -265,9 +265,14 @@ class RelayProcess(ChildProcess):
     def prepare_directories(self) -> None:
         live = layout.live_dir(self.spec.camera_id)
         live.mkdir(parents=True, exist_ok=True)
-        # A playlist left by an earlier run would look live: clear the window, keep the snapshot.
-        for stale in [*live.glob("seg-*.ts"), *live.glob("*.tmp"), layout.playlist_path(self.spec.camera_id)]:
-            stale.unlink(missing_ok=True)
+        # A playlist left by an earlier run would look live: clear the window, keep the snapshot;
+        # but not a masked camera's, which may have been made before its newest mask (snapshots
+        # are made on request, so an old one stays until someone asks after a new segment).
+        stale = [*live.glob("seg-*.ts"), *live.glob("*.tmp"), layout.playlist_path(self.spec.camera_id)]
+        if self.spec.masks:
+            stale.append(layout.snapshot_path(self.spec.camera_id))
+        for path in stale:
+            path.unlink(missing_ok=True)
         if self.spec.record:
             layout.recordings_dir(self.spec.camera_id).mkdir(parents=True, exist_ok=True)
 
