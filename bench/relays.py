@@ -4,9 +4,10 @@ SRT-to-HLS processes on the same streams, in the same run.
 The cameras are edge devices pushing a pre-encoded H.264 clip over SRT (AES-256) with
 stream copy, so the cores go to what is measured. Per relay: CPU (ffmpeg plus the node's
 share of its Python process), PSS (the same), and time from start to live. The fleet's
-relays also cut keyframe snapshots and recording segments, which the bare baseline does
-not; the ratio says what all of that costs. `python -m bench relays --scale N` runs
-4 x N cameras.
+relays also write fragments for the wall's socket and cut recordings from their HLS
+segments (in the node's Python), which the bare baseline does not; the ratio says what all
+of that costs. Snapshots are made only when asked for, and nothing asks here. `python -m
+bench relays --scale N` runs 4 x N cameras.
 """
 
 import functools
@@ -283,8 +284,9 @@ def run(scale: int) -> list[dict]:
             process.wait()
         bare = []
 
-        # The second baseline: the relay's own ffmpeg (same command line and outputs: HLS,
-        # recordings, snapshot) run by hand, without a node: what the supervision costs.
+        # The second baseline: the relay's own ffmpeg (same command line and outputs) run by
+        # hand, without a node: what the supervision costs. Its recorders run in this process,
+        # which is not measured.
         same = [RelayProcess(relay_spec(camera, ports[camera.pk])) for camera in cameras]
         for relay in same:
             relay.start()

@@ -19,6 +19,7 @@ from cameras.media.services import MediaRefused, check_may_see_snapshot
 from cameras.media.thumbnails import latest_thumbnail
 from cameras.models import Camera
 from cameras.relay.layout import live_dir, snapshot_path
+from cameras.relay.snapshots import fresh_snapshot
 from cameras.relay.status import shown_status
 
 CONTENT_TYPES = {
@@ -84,7 +85,8 @@ def snapshot(request, camera_id: int):
                 status=404,
             )
         return send_thumbnail(camera.pk)
-    return send_file(snapshot_path(camera_id))
+    # Made from the newest live segment now, if it is newer than the picture on disk.
+    return send_file(fresh_snapshot(camera_id) or snapshot_path(camera_id))
 
 
 def send_thumbnail(camera_id: int) -> HttpResponse:

@@ -22,7 +22,7 @@ from cameras.models import Camera, Consent
 from cameras.portal import forms
 from cameras.portal import services as owner_services
 from cameras.premises import policy_conflicts, premises_refusal
-from cameras.relay.layout import snapshot_path
+from cameras.relay.snapshots import fresh_snapshot
 from cameras.services import do_revoke_consent, do_set_consent
 from cameras.sharing.rules import agencies_with_access
 
@@ -219,7 +219,7 @@ def camera_masks(request, pk):
             "camera": camera,
             "form": form,
             "masks": masks,
-            "has_snapshot": snapshot_path(camera.pk).is_file(),
+            "has_snapshot": fresh_snapshot(camera.pk) is not None,
         },
     )
 
@@ -228,8 +228,8 @@ def camera_masks(request, pk):
 @require_GET
 def camera_snapshot(request, pk):
     camera = own_camera(request, pk)
-    path = snapshot_path(camera.pk)
-    if not path.is_file():
+    path = fresh_snapshot(camera.pk)
+    if path is None:
         raise Http404("No snapshot yet.")
     response = FileResponse(open(path, "rb"), content_type="image/jpeg")  # noqa: SIM115 -- closed by Django
     response["Cache-Control"] = "private, no-store"

@@ -1,10 +1,10 @@
 """ffmpeg command lines for a relay, built with ffmpeg-python.
 
-One input, up to three outputs:
-- HLS (1 s segments, short rolling window) for the wall, stream copy when possible;
-- a JPEG snapshot at most 320 px wide, rewritten in place atomically;
-- ~10 s MPEG-TS recording segments named by their UTC start time.
-Audio is never relayed or recorded: only the video stream is mapped.
+One input, one output on disk: HLS (1 s segments, short rolling window) for the wall, stream
+copy when possible; a copy relay also writes fragmented MP4 into a pipe for the wall's socket.
+Recordings are cut from the HLS segments (`cameras.relay.recorder`) and snapshots made from the
+newest one when asked for (`cameras.relay.snapshots`), so neither costs ffmpeg a muxer or a
+decode. Audio is never relayed or recorded: only the video stream is mapped.
 
 A pull relay's ffmpeg reads its camera through the relay's gate on 127.0.0.1
 (`cameras.relay.gate`), never from the camera's own address: its whitelist allows only the
@@ -16,7 +16,6 @@ a pipe (see `cameras.relay.secrets`); the source's whitelists and timeouts ride 
 
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import ffmpeg
@@ -32,8 +31,6 @@ IO_TIMEOUT_US = 5_000_000
 PUSH_ANALYZE_US = 200_000
 HLS_SEGMENT_S = 1
 HLS_WINDOW = 6
-RECORDING_SEGMENT_S = 10
-SNAPSHOT_MAX_WIDTH = 320
 
 PUSH_PROTOCOLS = "srt,udp"
 PUSH_FORMATS = "mpegts"
@@ -48,8 +45,6 @@ GLOBAL_ARGS = (
     *("-hide_banner", "-nostdin", "-nostats", "-y", "-loglevel", "level+info"),
     *("-progress", "pipe:1", "-stats_period", "1"),
 )
-# Characters the tee muxer's nested option syntax would read as its own.
-TEE_SPECIAL = set("\\'\":|[]=")
 
 
 @dataclass(frozen=True)
@@ -136,20 +131,6 @@ def mask_filters(masks) -> list[str]:
     return filters
 
 
-def snapshot_filter(masks) -> str:
-    # Quoted so that the comma stays inside the expression.
-    return ",".join([*mask_filters(masks), f"scale=w='min({SNAPSHOT_MAX_WIDTH},iw)':h=-2"])
-
-
-def check_tee_path(path: Path) -> str:
-    text = str(path)
-    if TEE_SPECIAL & set(text):
-        raise ValueError(
-            f"MEDIA_ROOT paths for masked relays cannot contain any of {''.join(sorted(TEE_SPECIAL))}"
-        )
-    return text
-
-
 def hls_options() -> dict:
     return {
         "f": "hls",
@@ -158,17 +139,6 @@ def hls_options() -> dict:
         # omit_endlist: a restarting relay must not tell players the stream is over.
         "hls_flags": "delete_segments+program_date_time+temp_file+omit_endlist+independent_segments",
         "hls_start_number_source": "epoch",  # numbers keep rising over restarts
-    }
-
-
-def recording_options() -> dict:
-    return {
-        "f": "segment",
-        "segment_format": "mpegts",
-        "segment_time": RECORDING_SEGMENT_S,
-        "segment_atclocktime": 1,
-        "strftime": 1,  # the process runs with TZ=UTC
-        "reset_timestamps": 1,
     }
 
 
@@ -189,9 +159,9 @@ def build_command(
     """
     source = source_for(spec, gate_url)
     transcode = transcode or bool(spec.masks)
-    # One decoding thread: the snapshot decodes a keyframe a second, and a thread pool per
-    # relay costs more in memory and wake-ups than it saves (bench/relays: PSS 25.7 -> 22 MB).
-    decoder = {"threads": 1} if transcode else {"skip_frame": "nokey", "threads": 1}
+    # One decoding thread for a transcode: a thread pool per relay costs more in memory and
+    # wake-ups than it saves. A copy relay decodes nothing.
+    decoder = {"threads": 1} if transcode else {}
     if source.secret:
         if not input_path:
             raise ValueError("a source with a credential needs a pipe to hand it over")
@@ -209,10 +179,12 @@ def build_command(
         listing = ""
     video = stream["v:0"]
     live = layout.live_dir(spec.camera_id)
-    recordings = layout.recordings_dir(spec.camera_id)
-    outputs = []
+    # Recordings are cut from these HLS segments (cameras/relay/recorder.py) and snapshots
+    # made from the newest one on request (cameras/relay/snapshots.py): HLS is the only
+    # output written to disk, masked already when the camera has masks.
+    codec = {"vcodec": "copy"}
     if transcode:
-        encoder = {
+        codec = {
             "vcodec": "libx264",
             "preset": "ultrafast",
             "tune": "zerolatency",
@@ -221,66 +193,25 @@ def build_command(
             "force_key_frames": f"expr:gte(t,n_forced*{HLS_SEGMENT_S})",
         }
         if spec.masks:
-            encoder["vf"] = ",".join(mask_filters(spec.masks))
-        if spec.record:
-            outputs.append(ffmpeg.output(video, tee_targets(live, recordings), f="tee", **encoder))
-        else:
-            outputs.append(
-                ffmpeg.output(
-                    video,
-                    str(layout.playlist_path(spec.camera_id)),
-                    hls_segment_filename=str(live / layout.SEGMENT_PATTERN),
-                    **encoder,
-                    **hls_options(),
-                )
-            )
-    else:
+            codec["vf"] = ",".join(mask_filters(spec.masks))
+    outputs = [
+        ffmpeg.output(
+            video,
+            str(layout.playlist_path(spec.camera_id)),
+            hls_segment_filename=str(live / layout.SEGMENT_PATTERN),
+            **codec,
+            **hls_options(),
+        )
+    ]
+    if fragments_fd is not None and not transcode:
         outputs.append(
             ffmpeg.output(
                 video,
-                str(layout.playlist_path(spec.camera_id)),
+                f"pipe:{int(fragments_fd)}",
                 vcodec="copy",
-                hls_segment_filename=str(live / layout.SEGMENT_PATTERN),
-                **hls_options(),
+                f="mp4",
+                movflags=MOVFLAGS,
+                flush_packets=1,
             )
         )
-        if spec.record:
-            outputs.append(
-                ffmpeg.output(
-                    video, str(recordings / layout.RECORDING_PATTERN), vcodec="copy", **recording_options()
-                )
-            )
-        if fragments_fd is not None:
-            outputs.append(
-                ffmpeg.output(
-                    video,
-                    f"pipe:{int(fragments_fd)}",
-                    vcodec="copy",
-                    f="mp4",
-                    movflags=MOVFLAGS,
-                    flush_packets=1,
-                )
-            )
-    outputs.append(
-        ffmpeg.output(
-            video,
-            str(layout.snapshot_path(spec.camera_id)),
-            f="image2",
-            vf=snapshot_filter(spec.masks) if not transcode else "fps=1," + snapshot_filter(spec.masks),
-            update=1,
-            atomic_writing=1,
-            fps_mode="vfr",
-            **{"q:v": 5},
-        )
-    )
     return Command([ffmpeg_path, *GLOBAL_ARGS, *ffmpeg.merge_outputs(*outputs).get_args()], listing)
-
-
-def tee_targets(live: Path, recordings: Path) -> str:
-    hls = ":".join(f"{key}={value}" for key, value in hls_options().items())
-    hls += f":hls_segment_filename={check_tee_path(live / layout.SEGMENT_PATTERN)}"
-    recording = ":".join(f"{key}={value}" for key, value in recording_options().items())
-    return (
-        f"[{hls}]{check_tee_path(live / layout.PLAYLIST_NAME)}"
-        f"|[{recording}]{check_tee_path(recordings / layout.RECORDING_PATTERN)}"
-    )

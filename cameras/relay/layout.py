@@ -1,8 +1,10 @@
 """Where a camera's relay writes, all under MEDIA_ROOT.
 
 live/<id>/index.m3u8 and seg-<n>.ts: the HLS window (1 s segments), served by the media views.
-live/<id>/snapshot.jpg: the newest keyframe, at most 320 px wide, replaced atomically.
-recordings/<id>/<YYYYmmddTHHMMSSZ>.ts: ~10 s MPEG-TS segments named by their UTC start.
+live/<id>/snapshot.jpg: the newest segment's first keyframe, at most 320 px wide, made when
+asked for (cameras/relay/snapshots.py), replaced atomically.
+recordings/<id>/<YYYYmmddTHHMMSSZ>.ts: ~10 s of HLS segments appended together
+(cameras/relay/recorder.py), named by their UTC start.
 """
 
 from pathlib import Path
@@ -12,7 +14,7 @@ from django.conf import settings
 PLAYLIST_NAME = "index.m3u8"
 SEGMENT_PATTERN = "seg-%d.ts"
 SNAPSHOT_NAME = "snapshot.jpg"
-RECORDING_PATTERN = "%Y%m%dT%H%M%SZ.ts"  # strftime, with the relay's TZ set to UTC
+RECORDING_PATTERN = "%Y%m%dT%H%M%SZ.ts"  # strftime of the UTC start
 
 
 def live_dir(camera_id: int) -> Path:

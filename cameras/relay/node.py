@@ -34,7 +34,7 @@ from cameras.relay.boxes import tell_boxes
 from cameras.relay.clock import database_now_plus
 from cameras.relay.demand import DemandUnknown, demanded_camera_ids
 from cameras.relay.desired import desired_cameras, relay_cameras
-from cameras.relay.layout import live_dir, snapshot_path
+from cameras.relay.layout import live_dir, playlist_path
 from cameras.relay.models import RelayLease, RelayNode
 from cameras.relay.orphans import ffmpeg_dying_with_parent
 from cameras.relay.ports import PortPool, check_port_range
@@ -130,7 +130,7 @@ class Relay:
     lease_valid_until: float = 0.0
     written_at: float = 0.0
     last_frame: datetime | None = None
-    snapshot_mtime: float = 0.0
+    snapshot_mtime: float = 0.0  # of the playlist: a new segment, a new picture to show
     last_error: str = ""
     reason: str = ""
     quiet_restart: bool = False
@@ -665,8 +665,10 @@ class RelayNodeRunner:
         events = []
         with transaction.atomic():
             for relay in due:
+                # A new segment in the window is a newer picture to show: snapshots are made
+                # from it when someone asks (cameras/relay/snapshots.py).
                 try:
-                    mtime = snapshot_path(relay.camera_id).stat().st_mtime
+                    mtime = playlist_path(relay.camera_id).stat().st_mtime
                 except OSError:
                     mtime = relay.snapshot_mtime
                 taken = mtime != relay.snapshot_mtime

@@ -21,6 +21,7 @@ from cameras.relay.fragments import FragmentPublisher
 from cameras.relay.gate import Gate
 from cameras.relay.http_gate import HttpGate
 from cameras.relay.progress import Progress, ProgressParser, number
+from cameras.relay.recorder import Recorder
 from cameras.relay.rtsp_gate import RtspGate
 from cameras.relay.secrets import SecretPipe, redact
 from cameras.sources import PullTarget, pin_pull_url
@@ -137,7 +138,7 @@ class ChildProcess:
 
 
 class RelayProcess(ChildProcess):
-    """An ffmpeg process relaying one camera to HLS, a snapshot and recordings."""
+    """An ffmpeg process relaying one camera to HLS, and its recordings cut from the HLS segments."""
 
     start_grace_s = START_GRACE_S
 
@@ -158,6 +159,8 @@ class RelayProcess(ChildProcess):
         self.source_codec = ""
         self.codec_error = ""
         self.fragments: FragmentPublisher | None = None
+        # Recordings are cut from the HLS segments, by the progress reader once a second.
+        self.recorder = Recorder(spec.camera_id) if spec.record else None
 
     def __repr__(self):
         return f"RelayProcess(camera {self.spec.camera_id}, pid {self.pid}, running {self.is_running})"
@@ -262,9 +265,14 @@ class RelayProcess(ChildProcess):
     def prepare_directories(self) -> None:
         live = layout.live_dir(self.spec.camera_id)
         live.mkdir(parents=True, exist_ok=True)
-        # A playlist left by an earlier run would look live: clear the window, keep the snapshot.
-        for stale in [*live.glob("seg-*.ts"), *live.glob("*.tmp"), layout.playlist_path(self.spec.camera_id)]:
-            stale.unlink(missing_ok=True)
+        # A playlist left by an earlier run would look live: clear the window, keep the snapshot;
+        # but not a masked camera's, which may have been made before its newest mask (snapshots
+        # are made on request, so an old one stays until someone asks after a new segment).
+        stale = [*live.glob("seg-*.ts"), *live.glob("*.tmp"), layout.playlist_path(self.spec.camera_id)]
+        if self.spec.masks:
+            stale.append(layout.snapshot_path(self.spec.camera_id))
+        for path in stale:
+            path.unlink(missing_ok=True)
         if self.spec.record:
             layout.recordings_dir(self.spec.camera_id).mkdir(parents=True, exist_ok=True)
 
@@ -288,6 +296,9 @@ class RelayProcess(ChildProcess):
                 # HLS output has no size in -progress: measure the newest segments instead.
                 progress = replace(progress, bitrate_kbps=hls_bitrate_kbps(self.spec.camera_id))
             self.progress = progress
+            if self.recorder is not None:
+                # Each second, with the progress block: well within the segments' ~7 s on disk.
+                self.recorder.collect()
 
     def read_stderr(self) -> None:
         for raw in self.process.stderr:
@@ -338,6 +349,8 @@ class RelayProcess(ChildProcess):
             for stream in (process.stdout, process.stderr):
                 if stream is not None:
                     stream.close()
+            if self.recorder is not None:
+                self.recorder.collect()  # the last segments, written as ffmpeg ended
         if self.pipe is not None:
             self.pipe.close()
         self.close_gate()
@@ -443,6 +456,7 @@ def close_fds(*fds: int | None) -> None:
 
 
 def relay_environment() -> dict[str, str]:
-    # Recording names use strftime, which is local time: make local time UTC. Nothing else of
+    # The playlist's program date-times (which recordings are cut and named by) are local
+    # time: make local time UTC. Nothing else of
     # ours (database or Redis URLs, keys) needs to reach ffmpeg.
     return {"PATH": os.environ.get("PATH", os.defpath), "TZ": "UTC", "LC_ALL": "C"}

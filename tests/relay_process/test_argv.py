@@ -100,11 +100,12 @@ def test_pull_url_with_a_password_goes_through_the_concat_list(media_root):
     assert "option rtsp_transport 'tcp'" in result.concat_list
 
 
-def test_h264_without_masks_is_copied_and_snapshots_decode_keyframes_only(media_root):
-    argv = command(PUSH).argv
-    assert option(argv, "-skip_frame") == "nokey"
+def test_h264_without_masks_is_copied_and_nothing_is_decoded(media_root):
+    argv = command(PUSH, fragments_fd=5).argv
+    # HLS and the socket's fragments; recordings and snapshots are made from the HLS segments.
     assert [argv[i + 1] for i, arg in enumerate(argv) if arg == "-vcodec"] == ["copy", "copy"]
-    assert "libx264" not in argv and not any("drawbox" in arg for arg in argv)
+    assert "libx264" not in argv and "-skip_frame" not in argv and "image2" not in argv
+    assert not any("drawbox" in arg for arg in argv)
 
 
 def test_hls_has_one_second_segments_in_a_short_rolling_window(media_root):
@@ -117,25 +118,10 @@ def test_hls_has_one_second_segments_in_a_short_rolling_window(media_root):
     assert str(layout.playlist_path(7)) in argv
 
 
-def test_snapshot_is_at_most_320_wide_and_rewritten_atomically(media_root):
+def test_hls_is_the_only_output_on_disk_even_when_recording(media_root):
     argv = command(PUSH).argv
-    assert argv[-1] == str(layout.snapshot_path(7))
-    tail = argv[argv.index("image2") :]
-    assert option(tail, "-update") == "1" and option(tail, "-atomic_writing") == "1"
-    assert "min(320,iw)" in option(tail, "-vf")
-
-
-def test_recordings_are_ten_second_copies_named_by_utc_start(media_root):
-    argv = command(PUSH).argv
-    assert str(layout.recordings_dir(7) / "%Y%m%dT%H%M%SZ.ts") in argv
-    assert option(argv, "-segment_time") == "10" and option(argv, "-strftime") == "1"
-
-
-def test_no_recording_output_when_recording_is_off(media_root):
-    argv = command(
-        RelaySpec(camera_id=7, source="push", srt_port=31007, passphrase=PASSPHRASE, record=False)
-    ).argv
-    assert "segment" not in argv and not any("recordings" in arg for arg in argv)
+    assert "segment" not in argv and "tee" not in argv and "image2" not in argv
+    assert not any("recordings" in arg or "snapshot" in arg for arg in argv)
 
 
 def test_masks_force_a_transcode_with_black_boxes_everywhere(media_root):
@@ -147,9 +133,10 @@ def test_masks_force_a_transcode_with_black_boxes_everywhere(media_root):
     assert option(argv, "-preset") == "ultrafast" and option(argv, "-tune") == "zerolatency"
     box = "drawbox=x=iw*0.1000-1:y=ih*0.2000-1:w=iw*0.3000+2:h=ih*0.2500+2:color=black:t=fill"
     filters = [arg for arg in argv if "drawbox" in arg]
-    assert len(filters) == 2 and all(box in f for f in filters)  # the stream and the snapshot
+    # One masked encode: recordings and snapshots are made from its HLS segments.
+    assert len(filters) == 1 and box in filters[0]
     assert "-skip_frame" not in argv  # the encoder needs every frame
-    assert "copy" not in argv  # recordings are masked too: one encode, teed
+    assert "copy" not in argv and "tee" not in argv
     assert option(argv, "-f") == "concat"
 
 
@@ -170,7 +157,7 @@ def test_redaction_hides_url_passwords_passphrases_and_known_secrets():
 def test_a_source_that_is_not_h264_is_transcoded_without_filters_on_the_stream(media_root):
     argv = command(PUSH, transcode=True).argv
     assert option(argv, "-vcodec") == "libx264" and "-skip_frame" not in argv
-    assert [arg for arg in argv if arg.startswith("fps=1,")] == [option(argv, "-vf")]  # the snapshot's only
+    assert "-vf" not in argv
 
 
 def test_masks_are_rounded_outwards_never_inwards(media_root):

@@ -9,6 +9,7 @@ import pytest
 
 from cameras.relay import layout
 from cameras.relay.process import RelaySpec
+from cameras.relay.snapshots import fresh_snapshot
 from rtcc.ffmpeg import find_ffmpeg
 from tests.peers.fixtures import holds_within
 
@@ -22,7 +23,7 @@ def test_rtsp_camera_with_credentials_is_relayed_to_hls_without_showing_them(rel
     url = rtsp_server.url.replace("rtsp://", "rtsp://viewer:s3cret-Pa55@")
     relay = relays(RelaySpec(camera_id=21, source="pull", url=url, record=False))
     assert holds_within(lambda: len(list(layout.live_dir(21).glob("seg-*.ts"))) >= 2, 15), relay.stderr_text
-    assert holds_within(lambda: layout.snapshot_path(21).exists(), 5)
+    assert holds_within(lambda: fresh_snapshot(21), 5)
     assert jpeg_size(layout.snapshot_path(21)) == (320, 240)
     arguments = cmdline(relay.pid)
     assert "-nostdin" in arguments and "s3cret-Pa55" not in arguments

@@ -12,6 +12,7 @@ from django.utils import timezone
 from cameras.relay import layout
 from cameras.relay.process import RelaySpec
 from cameras.relay.secrets import secrets_dir
+from cameras.relay.snapshots import fresh_snapshot
 from tests.peers.fixtures import holds_within
 
 from .conftest import PASSPHRASE, cmdline, jpeg_size
@@ -47,9 +48,9 @@ def test_pushed_stream_becomes_hls_a_snapshot_and_recordings(relays, srt_camera,
     relay = relays(push_spec(srt_port))
     srt_camera(srt_port, PASSPHRASE, "dev-11")
     snapshot = layout.snapshot_path(11)
-    assert holds_within(
-        lambda: len(segments(11)) >= 2 and snapshot.exists() and relay.progress.frames > 0, 10
-    ), relay.stderr_text
+    assert holds_within(lambda: len(segments(11)) >= 2 and relay.progress.frames > 0, 10), relay.stderr_text
+    assert not snapshot.exists()  # nobody asked for one: nothing decoded
+    assert fresh_snapshot(11) == snapshot
     playlist = layout.playlist_path(11).read_text()
     assert "#EXT-X-PROGRAM-DATE-TIME" in playlist and "seg-" in playlist
     assert jpeg_size(snapshot)[0] <= 320
@@ -58,6 +59,7 @@ def test_pushed_stream_becomes_hls_a_snapshot_and_recordings(relays, srt_camera,
     assert holds_within(lambda: relay.progress.bitrate_kbps > 0, 5)
     assert not relay.is_stalled() and relay.last_error == ""
     # Cut at wall-clock multiples of 10 s, each named by its UTC start.
+    assert holds_within(lambda: list(layout.recordings_dir(11).glob("*.ts")), 5)
     names = sorted(path.name for path in layout.recordings_dir(11).glob("*.ts"))
     assert names and all(re.fullmatch(r"\d{8}T\d{6}Z\.ts", name) for name in names)
     started = datetime.strptime(names[0], "%Y%m%dT%H%M%SZ.ts").replace(tzinfo=UTC)

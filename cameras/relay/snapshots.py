@@ -1,0 +1,78 @@
+"""A camera's snapshot, made from the newest HLS segment of its relay when it is asked for.
+
+The relay's ffmpeg no longer decodes a keyframe every second for a picture few look at:
+whoever serves a snapshot calls `fresh_snapshot`, which decodes the first keyframe of the
+newest segment in the live window (every segment begins with one) into
+`live/<id>/snapshot.jpg`, at most 320 px wide, only when that segment is newer than the file.
+So the decoding is paid once per segment, and only for cameras someone looks at.
+
+The segments of a camera with privacy masks are masked already (its relay burns the masks
+into the stream), so are its snapshots. Without a live window (the relay stopped or has not
+started), the last picture made is returned as it is; the camera's status says it is not live.
+"""
+
+import fcntl
+import logging
+import os
+import subprocess
+from pathlib import Path
+
+from cameras.relay import layout
+from cameras.relay.window import newest_segment
+from rtcc.ffmpeg import find_ffmpeg
+
+logger = logging.getLogger(__name__)
+
+SNAPSHOT_MAX_WIDTH = 320
+DECODE_TIMEOUT_S = 10
+LOCK_NAME = "snapshot.lock"
+
+
+def fresh_snapshot(camera_id: int) -> Path | None:
+    """The snapshot's path, made again first if the live window holds a newer segment; None if there is none."""
+    path = layout.snapshot_path(camera_id)
+    segment = newest_segment(camera_id)
+    if segment is None or is_newer(path, segment):
+        return path if path.is_file() else None
+    try:
+        # One decode per camera at a time: the others wait, then find the picture made.
+        with open(layout.live_dir(camera_id) / LOCK_NAME, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not is_newer(path, segment):
+                decode_keyframe(segment, path)
+    except (OSError, subprocess.SubprocessError):
+        # The segment left the window while it was read, or the window was cleared.
+        logger.info("snapshot of camera %s not made from %s", camera_id, segment.name, exc_info=True)
+    return path if path.is_file() else None
+
+
+def is_newer(path: Path, segment: Path) -> bool:
+    """Whether the picture at `path` was made after `segment` was written (or the segment is gone)."""
+    try:
+        made = path.stat().st_mtime_ns
+    except OSError:
+        return False
+    try:
+        return made >= segment.stat().st_mtime_ns
+    except OSError:
+        return True  # the segment left the window: nothing newer to make the picture from
+
+
+def decode_keyframe(segment: Path, path: Path) -> None:
+    """The segment's first keyframe as a JPEG at `path`, replaced by rename (never half-written)."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    argv = [
+        find_ffmpeg().path,
+        *("-hide_banner", "-nostdin", "-loglevel", "error", "-y"),
+        *("-skip_frame", "nokey", "-threads", "1", "-i", str(segment)),
+        *("-map", "0:v:0", "-frames:v", "1"),
+        *("-vf", f"scale=w='min({SNAPSHOT_MAX_WIDTH},iw)':h=-2", "-q:v", "5"),
+        *("-f", "image2", "-update", "1", str(partial)),
+    ]
+    try:
+        result = subprocess.run(argv, capture_output=True, timeout=DECODE_TIMEOUT_S, check=False)  # noqa: S603
+        if result.returncode != 0 or not partial.is_file() or partial.stat().st_size == 0:
+            raise OSError(result.stderr.decode("utf-8", "replace").strip()[-300:] or "no picture")
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
