@@ -21,7 +21,8 @@ IMPORT_PLAYER = """
   const main = document.querySelector('script[type=module][src*="wall/main.js"]').src;
   const {MsePlayer} = await import(new URL('mse_player.js', main).href);
 """
-# A page script's POST /live/ (a viewing session under a purpose): `hls_url` signs the tile's link.
+# A page script's POST /live/ (a viewing session under a purpose): `hls_url` signs the tile's link
+# until `expires_at`.
 OPEN_LIVE = """
   const csrf = document.cookie.split('; ').find(c => c.startsWith('csrftoken='))?.split('=')[1];
   const liveUrl = `/api/v1/cameras/${cameraId}/live/`;
@@ -31,7 +32,7 @@ OPEN_LIVE = """
     body: JSON.stringify({purpose: 'latency benchmark', case_number: 'BENCH-1'}),
   });
   if (!answer.ok) throw new Error(`live URL refused: ${answer.status} ${await answer.text()}`);
-  const {hls_url} = await answer.json();
+  const {hls_url, expires_at} = await answer.json();
 """
 
 

@@ -50,13 +50,41 @@ async ([cameraId, sampleMs, transport, settleMs]) => {"""
     + """
   const video = Object.assign(document.createElement('video'), {muted: true, autoplay: true, playsInline: true});
   document.body.appendChild(video);
-  let player, behind;
+  let player, behind, held = () => null, renewTimer = null, closed = null, restarts = 0, renewals = 0;
   if (transport === 'socket') {
 """
     + IMPORT_PLAYER
-    + """    player = new MsePlayer(video, cameraId, () => {}, (reason) => { throw new Error(reason); });
-    player.start(hls_url);
+    + """    // As a wall tile does (static/wall/tile.js): a fatal error starts the player over, counted,
+    // and the link is renewed half-way through its life, or the server ends the camera with it.
+    const startPlayer = (url) => {
+      player = new MsePlayer(video, cameraId, () => {
+        restarts++;
+        player.destroy();
+        startPlayer(url);
+      }, (reason) => { closed = reason; });
+      player.start(url);
+    };
+    const renewLater = (expiresAt) => {
+      renewTimer = setTimeout(async () => {
+        const response = await fetch(liveUrl + 'renew/', {
+          method: 'POST', credentials: 'same-origin',
+          headers: {'Content-Type': 'application/json', 'X-CSRFToken': csrf},
+          body: JSON.stringify({hls_url: player.url}),
+        });
+        if (!response.ok) { closed = `renewal refused: ${response.status}`; return; }
+        const renewed = await response.json();
+        player.renew(renewed.hls_url);
+        renewals++;
+        renewLater(renewed.expires_at);
+      }, Math.max(1000, (Date.parse(expiresAt) - Date.now()) / 2));
+    };
+    startPlayer(hls_url);
+    renewLater(expires_at);
     behind = () => player.latency;
+    held = () => {  // seconds of video the SourceBuffer holds: trimmed, it stays a few seconds
+      const ranges = player.buffer && player.source ? player.buffer.buffered : null;
+      return ranges && ranges.length ? ranges.end(ranges.length - 1) - ranges.start(0) : null;
+    };
   } else {
     const tuning = JSON.parse(document.getElementById('wall-config').textContent).hls;  // the wall's own
     player = new Hls(tuning);
@@ -68,6 +96,7 @@ async ([cameraId, sampleMs, transport, settleMs]) => {"""
   const canvas = Object.assign(document.createElement('canvas'), {width: 320, height: 12});
   const context = canvas.getContext('2d', {willReadFrequently: true});
   const glass = [], times = [], behindEdge = [];
+  let heldMax = 0;
   await new Promise(resolve => video.addEventListener('playing', resolve, {once: true}));
   await new Promise(resolve => setTimeout(resolve, settleMs));  // let the player settle at the edge
   stalls = 0;  // count only the stalls while sampling, not the start
@@ -83,14 +112,17 @@ async ([cameraId, sampleMs, transport, settleMs]) => {"""
       if (lag < 60000) { glass.push(lag / 1000); times.push(performance.now() / 1000); }
       const edge = behind();
       if (Number.isFinite(edge)) behindEdge.push(edge);
-      if (performance.now() < until) video.requestVideoFrameCallback(onFrame); else resolve();
+      heldMax = Math.max(heldMax, held() || 0);
+      if (performance.now() < until && closed === null) video.requestVideoFrameCallback(onFrame); else resolve();
     };
     video.requestVideoFrameCallback(onFrame);
     setTimeout(resolve, sampleMs + 5000);  // frames that stopped coming end the sample, not the run
+    const ended = setInterval(() => { if (closed !== null) { clearInterval(ended); resolve(); } }, 500);
   });
+  clearTimeout(renewTimer);
   player.destroy();
   video.remove();
-  return {glass, times, behindEdge, stalls};
+  return {glass, times, behindEdge, stalls, restarts, renewals, closed, heldMax};
 }
 """
 )
