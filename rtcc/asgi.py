@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP through Django (live media first through its fast path), WebSockets through Channels."""
 
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -32,3 +33,8 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# Everything loaded so far (Django, the apps, the URL patterns) lives as long as the process:
+# kept out of the collector's generations, a full collection no longer walks it, which took
+# tens of milliseconds off the slowest answers of a busy web process.
+gc.freeze()
