@@ -112,10 +112,20 @@ class Recorder:
     def append(self, segment: ListedSegment, data: bytes) -> None:
         started = self.wall_clock_start(segment)
         step = step_of(started)
-        if self.current is None or step != self.current_step:
+        # Only forward: a clock correction that moves a start back into an earlier step must
+        # not open a file named before the one being written (clips join files by name).
+        fresh = self.current is None or step > self.current_step
+        if not fresh:
+            try:
+                # Never O_CREAT here: a file erased under a deletion order is not written again
+                # under its old name (a time before the order); the footage goes to a new file.
+                fd = os.open(self.current, os.O_WRONLY | os.O_APPEND)
+            except FileNotFoundError:
+                fresh = True
+        if fresh:
             self.current = self.new_file(started)
-            self.current_step = step
-        fd = os.open(self.current, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            self.current_step = max(step, self.current_step or step)
+            fd = os.open(self.current, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         try:
             size = os.fstat(fd).st_size
             try:

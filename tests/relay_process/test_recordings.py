@@ -1,8 +1,10 @@
 """Recordings cut from the relay's HLS segments: 10 s files that players and clips read whole."""
 
 import json
+import os
 import subprocess
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -10,6 +12,7 @@ from cameras.footage.clips import cut_clip, list_segments
 from cameras.relay import layout
 from cameras.relay.process import RelaySpec
 from cameras.relay.recorder import Recorder
+from cameras.relay.window import listed_segments
 from rtcc.ffmpeg import find_ffmpeg
 from tests.peers.fixtures import holds_within
 
@@ -87,3 +90,28 @@ def test_a_restarted_relay_begins_a_new_file_and_never_appends_to_an_old_one(med
     assert len(names) == 2 * len(sizes) and all(
         datetime.strptime(name, layout.RECORDING_PATTERN).replace(tzinfo=UTC) for name in names
     )
+
+
+def test_footage_after_a_deletion_order_never_returns_under_an_erased_name(media_root):
+    live = layout.live_dir(43)
+    live.mkdir(parents=True)
+    hls = ("-c:v", "libx264", "-g", "10", "-f", "hls", "-hls_time", "1", "-hls_list_size", "6")
+    hls += ("-hls_flags", "program_date_time", "-hls_segment_filename", str(live / "seg-%d.ts"))
+    make_video(layout.playlist_path(43), "-t", "2", *hls)
+    # At fixed times, their files written when they ended: no clock correction moves them.
+    noon = datetime(2026, 11, 24, 12, 0, 0, tzinfo=UTC)
+    first, second = (
+        replace(segment, started=noon + timedelta(seconds=n), duration=1.0)
+        for n, segment in enumerate(listed_segments(43)[:2])
+    )
+    for segment in (first, second):
+        ended = segment.started.timestamp() + 1
+        os.utime(live / segment.name, (ended, ended))
+    recorder = Recorder(43)
+    recorder.append(first, (live / first.name).read_bytes())
+    [erased] = layout.recordings_dir(43).glob("*.ts")
+    erased.unlink()  # what erase_camera does to every recording while the relay runs on
+    recorder.append(second, (live / second.name).read_bytes())
+    assert not erased.exists(), "a recording dated before the order came back"
+    [kept] = layout.recordings_dir(43).glob("*.ts")
+    assert kept.read_bytes() == (live / second.name).read_bytes()
