@@ -26,6 +26,9 @@ logger = logging.getLogger(__name__)
 SNAPSHOT_MAX_WIDTH = 320
 DECODE_TIMEOUT_S = 10
 LOCK_NAME = "snapshot.lock"
+# {camera id: the segment whose decode failed}: a broken segment costs one decode per process,
+# not one per request.
+_failed: dict[int, tuple[str, int]] = {}
 
 
 def fresh_snapshot(camera_id: int) -> Path | None:
@@ -34,16 +37,36 @@ def fresh_snapshot(camera_id: int) -> Path | None:
     segment = newest_segment(camera_id)
     if segment is None or is_newer(path, segment):
         return path if path.is_file() else None
+    if _failed.get(camera_id) == segment_key(segment):
+        return path if path.is_file() else None  # this segment did not decode: not tried again
     try:
-        # One decode per camera at a time: the others wait, then find the picture made.
+        # One decode per camera at a time, and nobody waits for it: a request that finds one
+        # under way is answered with the picture there is (at most a segment older).
         with open(layout.live_dir(camera_id) / LOCK_NAME, "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             if not is_newer(path, segment):
-                decode_keyframe(segment, path)
+                try:
+                    decode_keyframe(segment, path)
+                except (OSError, subprocess.SubprocessError):
+                    _failed[camera_id] = segment_key(segment)
+                    raise
+                if not segment.exists():
+                    # The window was cleared meanwhile (a revoke, a masked relay starting again):
+                    # no picture made from what it held stays behind.
+                    path.unlink(missing_ok=True)
+    except BlockingIOError:
+        pass
     except (OSError, subprocess.SubprocessError):
         # The segment left the window while it was read, or the window was cleared.
         logger.info("snapshot of camera %s not made from %s", camera_id, segment.name, exc_info=True)
     return path if path.is_file() else None
+
+
+def segment_key(segment: Path) -> tuple[str, int]:
+    try:
+        return segment.name, segment.stat().st_mtime_ns
+    except OSError:
+        return segment.name, 0
 
 
 def is_newer(path: Path, segment: Path) -> bool:
