@@ -72,12 +72,18 @@ def test_a_recording_relay_writes_ten_second_files_from_its_hls_segments(relays,
         clip.path.unlink()
 
 
-def test_a_restarted_relay_begins_a_new_file_and_never_appends_to_an_old_one(media_root):
-    live = layout.live_dir(42)
+def hls_window(camera_id: int, seconds: int):
+    """A relay's live window of `seconds` 1 s segments, as ffmpeg's HLS muxer writes it; its folder."""
+    live = layout.live_dir(camera_id)
     live.mkdir(parents=True)
     hls = ("-c:v", "libx264", "-g", "10", "-f", "hls", "-hls_time", "1", "-hls_list_size", "6")
     hls += ("-hls_flags", "program_date_time", "-hls_segment_filename", str(live / "seg-%d.ts"))
-    make_video(layout.playlist_path(42), "-t", "3", *hls)
+    make_video(layout.playlist_path(camera_id), "-t", str(seconds), *hls)
+    return live
+
+
+def test_a_restarted_relay_begins_a_new_file_and_never_appends_to_an_old_one(media_root):
+    live = hls_window(42, seconds=3)
     first = Recorder(42)
     assert first.collect() == 3 and first.collect() == 0  # each segment once
     # One file, or two if the 3 s crossed a multiple of 10 s.
@@ -93,11 +99,7 @@ def test_a_restarted_relay_begins_a_new_file_and_never_appends_to_an_old_one(med
 
 
 def test_footage_after_a_deletion_order_never_returns_under_an_erased_name(media_root):
-    live = layout.live_dir(43)
-    live.mkdir(parents=True)
-    hls = ("-c:v", "libx264", "-g", "10", "-f", "hls", "-hls_time", "1", "-hls_list_size", "6")
-    hls += ("-hls_flags", "program_date_time", "-hls_segment_filename", str(live / "seg-%d.ts"))
-    make_video(layout.playlist_path(43), "-t", "2", *hls)
+    live = hls_window(43, seconds=2)
     # At fixed times, their files written when they ended: no clock correction moves them.
     noon = datetime(2026, 11, 24, 12, 0, 0, tzinfo=UTC)
     first, second = (
