@@ -83,7 +83,7 @@ def hls_window(camera_id: int, seconds: int):
 
 
 def test_a_restarted_relay_begins_a_new_file_and_never_appends_to_an_old_one(media_root):
-    live = hls_window(42, seconds=3)
+    hls_window(42, seconds=3)
     first = Recorder(42)
     assert first.collect() == 3 and first.collect() == 0  # each segment once
     # One file, or two if the 3 s crossed a multiple of 10 s.
