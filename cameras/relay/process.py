@@ -20,10 +20,11 @@ from cameras.relay.argv import build_command, source_for
 from cameras.relay.fragments import FragmentPublisher
 from cameras.relay.gate import Gate
 from cameras.relay.http_gate import HttpGate
-from cameras.relay.progress import Progress, ProgressParser, number
+from cameras.relay.progress import Progress, ProgressParser
 from cameras.relay.recorder import Recorder
 from cameras.relay.rtsp_gate import RtspGate
 from cameras.relay.secrets import SecretPipe, redact
+from cameras.relay.window import ListedSegment, listed_segments
 from cameras.sources import PullTarget, pin_pull_url
 from rtcc.ffmpeg import find_ffmpeg
 
@@ -292,13 +293,15 @@ class RelayProcess(ChildProcess):
     def take_progress(self, parser: ProgressParser, line: str) -> None:
         progress = parser.feed(line)
         if progress is not None:
+            # The window read once a second, for the bitrate and the recorder both.
+            window = listed_segments(self.spec.camera_id)
             if progress.bitrate_kbps == 0:
                 # HLS output has no size in -progress: measure the newest segments instead.
-                progress = replace(progress, bitrate_kbps=hls_bitrate_kbps(self.spec.camera_id))
+                progress = replace(progress, bitrate_kbps=hls_bitrate_kbps(self.spec.camera_id, window))
             self.progress = progress
             if self.recorder is not None:
                 # Each second, with the progress block: well within the segments' ~7 s on disk.
-                self.recorder.collect()
+                self.recorder.collect(window)
 
     def read_stderr(self) -> None:
         for raw in self.process.stderr:
@@ -407,26 +410,16 @@ def open_gate(target: PullTarget) -> Gate:
     return RtspGate(target) if target.scheme in {"rtsp", "rtsps"} else HttpGate(target)
 
 
-def hls_bitrate_kbps(camera_id: int, newest: int = 3) -> float:
-    """The video bitrate over the playlist's newest segments, from their sizes and durations."""
+def hls_bitrate_kbps(camera_id: int, window: list[ListedSegment], newest: int = 3) -> float:
+    """The video bitrate over the window's newest segments, from their sizes and durations."""
     live = layout.live_dir(camera_id)
-    try:
-        lines = layout.playlist_path(camera_id).read_text().splitlines()
-    except OSError:
-        return 0.0
-    segments, duration = [], None
-    for line in lines:
-        if line.startswith("#EXTINF:"):
-            duration = number(line[len("#EXTINF:") :])
-        elif line and not line.startswith("#") and duration:
-            segments.append((line, duration))
     size = seconds = 0.0
-    for name, duration in segments[-newest:]:
+    for segment in window[-newest:]:
         try:
-            size += (live / name).stat().st_size
+            size += (live / segment.name).stat().st_size
         except OSError:
             continue  # deleted as the window moved on
-        seconds += duration
+        seconds += segment.duration
     return round(size * 8 / 1000 / seconds, 1) if seconds else 0.0
 
 

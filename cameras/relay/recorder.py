@@ -56,10 +56,14 @@ class Recorder:
         self.clock_correction = timedelta(0)
         self.lock = threading.Lock()
 
-    def collect(self) -> int:
-        """Append every segment listed since the last call; how many were appended."""
+    def collect(self, listed: list[ListedSegment] | None = None) -> int:
+        """Append every segment listed since the last call; how many were appended.
+
+        `listed`: the window as the caller just read it; read here when not given.
+        """
         with self.lock:
-            listed = listed_segments(self.camera_id)  # [] before the first segment, or once cleared
+            if listed is None:
+                listed = listed_segments(self.camera_id)  # [] before the first segment, or once cleared
             fresh = [s for s in listed if self.last_sequence is None or s.sequence > self.last_sequence]
             if fresh and self.last_sequence is not None and fresh[0].sequence > self.last_sequence + 1:
                 logger.warning(
