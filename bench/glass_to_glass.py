@@ -64,15 +64,12 @@ async ([cameraId, sampleMs, transport, settleMs]) => {"""
       }, (reason) => { closed = reason; });
       player.start(url);
     };
+    const {renewLive} = await import(new URL('http.js', main).href);  // the tile's own request
     const renewLater = (expiresAt) => {
       renewTimer = setTimeout(async () => {
-        const response = await fetch(liveUrl + 'renew/', {
-          method: 'POST', credentials: 'same-origin',
-          headers: {'Content-Type': 'application/json', 'X-CSRFToken': csrf},
-          body: JSON.stringify({hls_url: player.url}),
-        });
+        const response = await renewLive(cameraId, player.url);
         if (!response.ok) { closed = `renewal refused: ${response.status}`; return; }
-        const renewed = await response.json();
+        const renewed = response.data;
         player.renew(renewed.hls_url);
         renewals++;
         renewLater(renewed.expires_at);
