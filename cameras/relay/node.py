@@ -130,7 +130,7 @@ class Relay:
     lease_valid_until: float = 0.0
     written_at: float = 0.0
     last_frame: datetime | None = None
-    snapshot_mtime: float = 0.0  # of the playlist: a new segment, a new picture to show
+    window_mtime: float = 0.0  # the playlist's: a new segment, a new picture to show
     last_error: str = ""
     reason: str = ""
     quiet_restart: bool = False
@@ -670,9 +670,9 @@ class RelayNodeRunner:
                 try:
                     mtime = playlist_path(relay.camera_id).stat().st_mtime
                 except OSError:
-                    mtime = relay.snapshot_mtime
-                taken = mtime != relay.snapshot_mtime
-                relay.snapshot_mtime = mtime
+                    mtime = relay.window_mtime
+                taken = mtime != relay.window_mtime
+                relay.window_mtime = mtime
                 event = record_frames(relay.camera_id, relay.last_frame, snapshot_taken=taken)
                 if event is not None:
                     events.append((relay.agency_id, event))
