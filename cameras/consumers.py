@@ -1,5 +1,7 @@
 """The wall's WebSocket: camera status, snapshots, incidents and pushed layouts for one agency."""
 
+import asyncio
+
 from channels.db import database_sync_to_async
 from django.core.exceptions import ValidationError
 
@@ -22,6 +24,14 @@ from rtcc.websocket import BoundedJsonConsumer
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 MAX_MESSAGE_CHARS = 4096
+# A viewport's state is sent again this long after the first change that asks for it, once.
+STATE_SETTLE_S = 0.2
+
+
+def event_camera_ids(event) -> list[int]:
+    """The cameras a `camera.consent` names: one (`camera_id`) or several (`camera_ids`)."""
+    named = event.get("camera_ids") if "camera_ids" in event else [event.get("camera_id")]
+    return [camera_id for camera_id in named if isinstance(camera_id, int)]
 
 
 class WallConsumer(SignedInSocket, BoundedJsonConsumer):
@@ -32,6 +42,7 @@ class WallConsumer(SignedInSocket, BoundedJsonConsumer):
     """
 
     max_message_chars = MAX_MESSAGE_CHARS
+    state_soon: asyncio.Task | None = None
 
     async def connect(self):
         user = self.scope.get("user")
@@ -60,6 +71,8 @@ class WallConsumer(SignedInSocket, BoundedJsonConsumer):
         await self.send_state()
 
     async def disconnect(self, code):
+        if self.state_soon is not None:
+            self.state_soon.cancel()
         await self.unwatch_access()
         if getattr(self, "counted", False):
             await database_sync_to_async(wall_closed)(self.scope["user"].pk)
@@ -107,18 +120,35 @@ class WallConsumer(SignedInSocket, BoundedJsonConsumer):
             await self.send_cameras(sorted(unknown))
 
     async def camera_consent(self, event):
-        camera_id = event.get("camera_id")
-        if self.subscription is not None and camera_id not in self.visible:
-            states = await database_sync_to_async(camera_states)(self.scope["user"], [camera_id])
-            viewport = self.subscription.viewport
-            if not states:
-                # Not shown, but the page's searched list may hold it: say so once it may not be seen.
-                await self.send_json({"type": "camera.removed", "camera_id": camera_id})
-            elif viewport is not None and viewport.contains(states[0]["lat"], states[0]["lon"]):
-                # Newly seen inside the map: the viewport again, so that its clusters count it too.
-                await self.send_state()
+        camera_ids = event_camera_ids(event)
+        if self.subscription is None:
+            await self.send_cameras(camera_ids)
             return
-        await self.send_cameras([camera_id])
+        unseen = [camera_id for camera_id in camera_ids if camera_id not in self.visible]
+        if unseen:
+            states = await database_sync_to_async(camera_states)(self.scope["user"], unseen)
+            # Not shown, but the page's searched list may hold them: say so once they may not be seen.
+            for camera_id in sorted(set(unseen) - {state["id"] for state in states}):
+                await self.send_json({"type": "camera.removed", "camera_id": camera_id})
+            viewport = self.subscription.viewport
+            if viewport is not None and any(
+                viewport.contains(state["lat"], state["lon"]) for state in states
+            ):
+                # Newly seen inside the map: the viewport again, so that its clusters count it too.
+                self.send_state_soon()
+        shown = [camera_id for camera_id in camera_ids if camera_id in self.visible]
+        if shown:
+            await self.send_cameras(shown)
+
+    def send_state_soon(self):
+        """The state once, STATE_SETTLE_S from now, however many changes ask for it meanwhile
+        (cameras added one by one in an import, each its own message)."""
+        if self.state_soon is None or self.state_soon.done():
+            self.state_soon = asyncio.get_running_loop().create_task(self.send_state_later())
+
+    async def send_state_later(self):
+        await asyncio.sleep(STATE_SETTLE_S)
+        await self.send_state()
 
     async def send_cameras(self, camera_ids):
         """Send each camera whole the user may see (and watch it from now on), the removal of the

@@ -6,7 +6,8 @@ consumer method of the same name with dots as underscores:
 
 - `camera.status`   {camera_id, status, status_reason, last_frame_at, snapshot_version}
 - `camera.snapshot` {camera_id, snapshot_version}
-- `camera.consent`  {camera_id}: the owner changed what they share; each wall re-reads it
+- `camera.consent`  {camera_id} or {camera_ids}: what may be seen of these cameras changed (consent,
+  a rule, a share, an edit); each wall re-reads them
 - `cameras.batch`   {events: [camera.status | camera.snapshot, ...]}: one relay pass's events
   for the agency, coalesced (`cameras/wall/batches.py`); each wall forwards those of the
   cameras it shows as one message of the same shape

@@ -39,8 +39,17 @@ def fan_out(events):
     """(agency id, event) pairs, with a copy for each agency a camera event's camera is shared with."""
     for agency_id, event in events:
         yield agency_id, event
-        camera_id = event.get("camera_id") if str(event.get("type", "")).startswith("camera.") else None
-        if camera_id is not None:
-            for other in recipients(camera_id):
+        if not str(event.get("type", "")).startswith("camera."):
+            continue
+        if "camera_ids" in event:  # several cameras: each agency hears of those shared with it
+            shared: dict[int, list] = {}
+            for camera_id in event["camera_ids"]:
+                for other in recipients(camera_id):
+                    shared.setdefault(other, []).append(camera_id)
+            for other, camera_ids in sorted(shared.items()):
+                if other != agency_id:
+                    yield other, {**event, "camera_ids": camera_ids}
+        elif event.get("camera_id") is not None:
+            for other in recipients(event["camera_id"]):
                 if other != agency_id:
                     yield other, event

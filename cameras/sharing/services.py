@@ -216,6 +216,5 @@ def _announce(share: CameraShare, camera_ids: list[int], *, ended: bool) -> None
     transaction.on_commit(forget)
     if ended:
         # The walls' message below reaches only agencies the cameras are still shared with.
-        for camera_id in camera_ids:
-            send_to_agency(share.to_agency_id, {"type": "camera.consent", "camera_id": camera_id})
+        send_to_agency(share.to_agency_id, {"type": "camera.consent", "camera_ids": list(camera_ids)})
     transaction.on_commit(lambda: cameras_access_changed.send(sender=CameraShare, camera_ids=camera_ids))

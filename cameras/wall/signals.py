@@ -55,8 +55,12 @@ def tell_walls_of_access_change(sender, camera_ids, **kwargs):
 
 def tell_walls_cameras_changed(camera_ids) -> None:
     """Each camera's agency's walls re-read whether it may be seen (consent, rules, suspension)."""
+    by_agency: dict[int, list[int]] = {}
     for camera_id, agency_id in Camera.objects.filter(pk__in=camera_ids).values_list("pk", "agency_id"):
-        send_to_agency(agency_id, {"type": "camera.consent", "camera_id": camera_id})
+        by_agency.setdefault(agency_id, []).append(camera_id)
+    # One message per agency, however many cameras (a premises rule, a share of hundreds).
+    for agency_id, ids in by_agency.items():
+        send_to_agency(agency_id, {"type": "camera.consent", "camera_ids": sorted(ids)})
 
 
 @receiver(agency_suspension_changed, dispatch_uid="wall-agency-suspended")

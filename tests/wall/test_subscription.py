@@ -2,7 +2,7 @@
 
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from agencies.incidents import do_open_incident
@@ -151,6 +151,28 @@ class SubscribedWallTests(WallSockets, WallPersonas):
         # Elsewhere in the city: nothing for this wall.
         await sync_to_async(add_agency_camera)("Far away", 41.88, -87.63)
         self.assertTrue(await socket.receive_nothing(timeout=0.5))
+        await socket.disconnect()
+
+    async def test_cameras_imported_together_inside_the_map_bring_the_viewport_once(self):
+        socket, state = await self.connected(self.dispatcher, f"bbox={self.corner_box}&zoom=18")
+        self.assertEqual(state["map"]["total"], 2)
+
+        @transaction.atomic
+        def import_cameras():  # one commit, each camera's own message after it
+            for number in range(5):
+                camera = Camera(
+                    agency=self.riverside,
+                    kind=Camera.Kind.PUBLIC,
+                    name=f"Imported {number}",
+                    lat=41.951 + number * 0.002,
+                    lon=-87.55,
+                )
+                do_save_camera(self.admin, camera, created=True)
+
+        await sync_to_async(import_cameras)()
+        again = await socket.receive_json_from(timeout=TIMEOUT)
+        self.assertEqual((again["type"], again["map"]["total"]), ("state", 7))
+        self.assertTrue(await socket.receive_nothing(timeout=0.5))  # once, not once a camera
         await socket.disconnect()
 
     async def test_a_status_of_a_camera_not_shown_is_not_read_for_a_subscribed_wall(self):
