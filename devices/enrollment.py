@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cameras.consent import live_refusal
-from cameras.relay.ports import held_push_targets
+from cameras.relay.ports import held_push_targets, held_substream_targets, substream_id
 from devices.models import Device, hash_token
 from devices.states import do_change_state, record_device_change
 
@@ -118,6 +118,8 @@ def device_cameras(device: Device) -> list[dict]:
     """
     cameras = list(device.cameras.filter(enabled=True).select_related("agency").order_by("pk"))
     targets = held_push_targets([camera.pk for camera in cameras])
+    # A substream is pushed only while a wall shows it in a grid tile and the node listens for it.
+    substreams = held_substream_targets([camera.pk for camera in cameras if camera.substream])
     answer = []
     for camera in cameras:
         refusal = live_refusal(camera)
@@ -127,6 +129,13 @@ def device_cameras(device: Device) -> list[dict]:
         if not refusal:
             host, port = targets[camera.pk]
             push = {"host": host, "port": port, "passphrase": camera.srt_passphrase}
+            if camera.pk in substreams:
+                sub_host, sub_port = substreams[camera.pk]
+                push["sub"] = {
+                    "host": sub_host,
+                    "port": sub_port,
+                    "stream_id": substream_id(camera.stream_id),
+                }
         answer.append(
             {
                 "id": camera.pk,

@@ -45,10 +45,20 @@ class HeartbeatSerializer(serializers.Serializer):
     )
 
 
+class SubstreamTargetSerializer(serializers.Serializer):
+    host = serializers.CharField()
+    port = serializers.IntegerField()
+    stream_id = serializers.CharField(help_text="the SRT streamid to present for the substream")
+
+
 class PushTargetSerializer(serializers.Serializer):
     host = serializers.CharField()
     port = serializers.IntegerField()
     passphrase = serializers.CharField(help_text="SRT AES-256 passphrase (pbkeylen=32)")
+    sub = SubstreamTargetSerializer(
+        required=False,
+        help_text="where to push the camera's substream now (same passphrase); absent: do not push it",
+    )
 
 
 class CameraNameSerializer(serializers.Serializer):
