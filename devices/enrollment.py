@@ -78,6 +78,14 @@ def clean_camera_health(device: Device, reports: list[dict]) -> dict:
     }
 
 
+def note_substreams(device: Device, reports: list[dict]) -> None:
+    """Which of the box's cameras it can push a substream of, as it says: the wall's grid tiles play that."""
+    for has in (True, False):
+        ids = [report["id"] for report in reports if report.get("substream") is has]
+        if ids:
+            device.cameras.filter(pk__in=ids).exclude(substream=has).update(substream=has)
+
+
 def do_record_heartbeat(
     device: Device,
     *,
@@ -98,6 +106,7 @@ def do_record_heartbeat(
         changes["agent_version"] = agent_version
     if cameras is not None:
         changes["camera_health"] = clean_camera_health(device, cameras)
+        note_substreams(device, cameras)
     # A plain UPDATE of the reported fields: no read-modify-write of the row.
     Device.objects.filter(pk=device.pk).update(**changes)
     for field, value in changes.items():

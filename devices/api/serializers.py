@@ -32,6 +32,9 @@ class CameraHealthSerializer(serializers.Serializer):
     bitrate_kbps = serializers.FloatField(min_value=0, max_value=10_000_000, required=False)
     errors = serializers.IntegerField(min_value=0, max_value=2**53, required=False)
     last_error = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    substream = serializers.BooleanField(
+        required=False, help_text="whether the box has a substream of the camera to push when asked"
+    )
 
 
 class HeartbeatSerializer(serializers.Serializer):
