@@ -286,6 +286,7 @@ class RelayNodeRunner:
                 {
                     "camera": relay.camera_id,
                     "srt_port": relay.spec.srt_port,
+                    "sub_srt_port": relay.sub_spec.srt_port if relay.sub_spec is not None else None,
                     "status": relay.status,
                     "reason": relay.reason,
                     "restarts": relay.restarts,
