@@ -39,6 +39,12 @@ SUB_DEMAND_SECONDS = 30
 SUB_DEMAND_RENEW_SECONDS = 10
 
 
+def demand_substreams(camera_ids: list[int], holder: str) -> None:
+    """Demand (or renew) these cameras' substreams for the socket `holder`, in one trip to a thread."""
+    for camera_id in camera_ids:
+        add_demand(camera_id, holder, SUB_DEMAND_SECONDS, SUB)
+
+
 class LiveStreamConsumer(SignedInSocket, BoundedJsonConsumer):
     """One wall tab's video. Origin is checked by the ASGI stack, each camera by `refused_streams`."""
 
@@ -105,7 +111,7 @@ class LiveStreamConsumer(SignedInSocket, BoundedJsonConsumer):
         self.reader.open(camera_id, stream)
         if stream == SUB and camera_id not in self.subs:
             self.subs.add(camera_id)
-            await sync_to_async(add_demand)(camera_id, self.holder, SUB_DEMAND_SECONDS, SUB)
+            await sync_to_async(demand_substreams)([camera_id], self.holder)
         await self.send_json({"type": "opened", "camera": camera_id, "stream": stream})
 
     async def recheck(self) -> None:
@@ -115,8 +121,7 @@ class LiveStreamConsumer(SignedInSocket, BoundedJsonConsumer):
             await asyncio.sleep(CHECK_SECONDS)
             if self.subs and asyncio.get_running_loop().time() - renewed > SUB_DEMAND_RENEW_SECONDS:
                 renewed = asyncio.get_running_loop().time()
-                for camera_id in list(self.subs):
-                    await sync_to_async(add_demand)(camera_id, self.holder, SUB_DEMAND_SECONDS, SUB)
+                await sync_to_async(demand_substreams)(list(self.subs), self.holder)
             if not self.tokens:
                 continue
             try:
