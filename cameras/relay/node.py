@@ -373,8 +373,7 @@ class RelayNodeRunner:
         self.claim_new(desired, at)
         for relay in list(self.relays.values()):
             self.supervise(relay)
-            camera = desired.get(relay.camera_id)
-            self.supervise_substream(relay, camera is not None and self.wants_substream(relay, camera))
+        self.supervise_substreams(desired)
         self.tell_boxes_of_changes(pushed_before)
         self.write_stats()
         if time.monotonic() - self.swept_at > 5:
@@ -562,15 +561,7 @@ class RelayNodeRunner:
 
     def stop_processes(self, relays: list[Relay]) -> None:
         """Stop several relays at once: a revoke of many cameras waits for the slowest, not the sum."""
-        if len(relays) <= 1:
-            for relay in relays:
-                self.stop_process(relay)
-            return
-        threads = [threading.Thread(target=self.stop_process, args=(relay,)) for relay in relays]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        in_parallel(self.stop_process, relays)
 
     def schedule_restart(self, relay: Relay, status: str, reason: str) -> None:
         relay.failures += 1
@@ -654,16 +645,27 @@ class RelayNodeRunner:
             and not self.draining
         )
 
-    def supervise_substream(self, relay: Relay, wanted: bool) -> None:
-        """Start, keep or stop the camera's substream; its box is told where to push it (`pushed`)."""
+    def supervise_substreams(self, desired: dict) -> None:
+        """Start, keep or stop each camera's substream; their boxes are told where to push (`pushed`)."""
+        wanted, unwanted = [], []
+        for camera_id, relay in self.relays.items():
+            camera = desired.get(camera_id)
+            if camera is not None and self.wants_substream(relay, camera):
+                wanted.append(relay)
+            elif relay.sub_spec is not None:
+                unwanted.append(relay)
+        # At once: a wall closing its grid releases many substreams in one pass, and the leases
+        # of every relay wait for this pass to renew them.
+        in_parallel(self.stop_substream, unwanted)
+        for relay in unwanted:
+            relay.sub_spec = None
+            self.ports.give_back((SUB, relay.camera_id))
+            leases.record_process(self.node.pk, relay.camera_id, sub_srt_port=None)
+        for relay in wanted:
+            self.supervise_substream(relay)
+
+    def supervise_substream(self, relay: Relay) -> None:
         key = (SUB, relay.camera_id)
-        if not wanted:
-            if relay.sub_spec is not None:
-                self.stop_substream(relay)
-                relay.sub_spec = None
-                self.ports.give_back(key)
-                leases.record_process(self.node.pk, relay.camera_id, sub_srt_port=None)
-            return
         port = self.ports.take(key)
         if port is None:
             return  # the range is full: the grid tile plays the main stream meanwhile
@@ -782,6 +784,19 @@ class RelayNodeRunner:
             bitrate_kbps=progress.bitrate_kbps if progress is not None else 0,
             last_error=relay.last_error,
         )
+
+
+def in_parallel(function, relays: list[Relay]) -> None:
+    """`function(relay)` for each relay, in threads of their own when there are several; wait for all."""
+    if len(relays) <= 1:
+        for relay in relays:
+            function(relay)
+        return
+    threads = [threading.Thread(target=function, args=(relay,)) for relay in relays]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def relay_status_reason_after_restart(relay: Relay, after_stall: bool) -> str:
