@@ -2,6 +2,7 @@
 
 One input, one output on disk: HLS (1 s segments, short rolling window) for the wall, stream
 copy when possible; a copy relay also writes fragmented MP4 into a pipe for the wall's socket.
+A camera's substream (`RelaySpec.stream == "sub"`) has the pipe only: copied, never on disk.
 Recordings are cut from the HLS segments (`cameras.relay.recorder`) and snapshots made from the
 newest one when asked for (`cameras.relay.snapshots`), so neither costs ffmpeg a muxer or a
 decode. Audio is never relayed or recorded: only the video stream is mapped.
