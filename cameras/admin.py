@@ -169,7 +169,8 @@ class CameraAdmin(GuardedModelAdminMixin, AgencyScopedAdmin):
         "created_at",
         "updated_at",
     ]
-    readonly_fields = ["uuid", "stream_id", *status_fields]
+    # `substream` is what the camera's box says it can push (devices/enrollment.py), not a choice.
+    readonly_fields = ["uuid", "stream_id", "substream", *status_fields]
     raw_id_fields = ["owner", "device"]
     inlines = [ConsentInline, PrivacyMaskInline]
     scoped_foreign_keys = {"device": "agency"}
@@ -179,7 +180,10 @@ class CameraAdmin(GuardedModelAdminMixin, AgencyScopedAdmin):
             {"fields": ["name", "description", "agency", "kind", "premises", "owner", "enabled"]},
         ),
         ("Location", {"fields": ["lat", "lon", "address", "time_zone"]}),
-        ("Source", {"fields": ["source", "source_url", "device", "relay_mode", "uuid", "stream_id"]}),
+        (
+            "Source",
+            {"fields": ["source", "source_url", "device", "relay_mode", "uuid", "stream_id", "substream"]},
+        ),
         ("Status", {"fields": status_fields}),
     ]
 

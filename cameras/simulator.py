@@ -19,7 +19,7 @@ from urllib.parse import quote
 import ffmpeg
 from django.db import connection
 
-from cameras.relay.ports import push_target
+from cameras.relay.ports import held_substream_targets, push_target, substream_id
 from cameras.relay.process import ChildProcess, terminate_group
 from rtcc.ffmpeg import find_ffmpeg
 
@@ -199,11 +199,15 @@ class LeaseFollowingCamera(SimulatedCamera):
 
     With `follow`, a thread of its own starts it again whenever it is not running, as a box
     follows its orders; without, the caller does (`manage.py simulate_cameras` loops anyway).
+
+    With `substream` (options of a `SimulatedCamera`: its size, its clip) and a camera that has
+    one, it also pushes the camera's substream, only while a node listens for that (a wall's
+    grid tile shows it), and stops it when the node no longer does.
     """
 
     FOLLOW_PERIOD_S = 0.3
 
-    def __init__(self, camera, *, follow: bool = False, **options):
+    def __init__(self, camera, *, follow: bool = False, substream: dict | None = None, **options):
         super().__init__(
             camera.name,
             host="",
@@ -215,6 +219,16 @@ class LeaseFollowingCamera(SimulatedCamera):
         self.camera = camera
         self.following: threading.Event | None = threading.Event() if follow else None
         self.lock = threading.Lock()
+        self.sub: SimulatedCamera | None = None
+        if camera.substream and substream is not None:
+            self.sub = SimulatedCamera(
+                f"{camera.name} sub",
+                host="",
+                port=0,
+                passphrase=camera.srt_passphrase,
+                stream_id=substream_id(camera.stream_id),
+                **{"fps": self.fps, **substream},
+            )
 
     def start(self) -> None:
         if self.following is not None and not self.following.is_set():
@@ -224,6 +238,7 @@ class LeaseFollowingCamera(SimulatedCamera):
 
     def start_if_leased(self) -> None:
         with self.lock:
+            self.follow_substream()
             if self.is_running:
                 return
             target = push_target(self.camera)
@@ -231,6 +246,16 @@ class LeaseFollowingCamera(SimulatedCamera):
                 return
             self.host, self.port = target
             super().start()
+
+    def follow_substream(self) -> None:
+        if self.sub is None:
+            return
+        target = held_substream_targets([self.camera.pk]).get(self.camera.pk)
+        if target is None or (self.sub.host, self.sub.port) != target:
+            self.sub.stop()
+        if target is not None and not self.sub.is_running:
+            self.sub.host, self.sub.port = target
+            self.sub.start()
 
     def follow(self) -> None:
         try:
@@ -245,6 +270,8 @@ class LeaseFollowingCamera(SimulatedCamera):
             self.following.clear()
         with self.lock:
             super().stop(timeout)
+            if self.sub is not None:
+                self.sub.stop(timeout)
 
     def kill(self) -> None:
         """Lose power: no push and no following until started again."""
@@ -252,3 +279,5 @@ class LeaseFollowingCamera(SimulatedCamera):
             self.following.clear()
         with self.lock:
             super().kill()
+            if self.sub is not None:
+                self.sub.kill()

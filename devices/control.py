@@ -3,7 +3,9 @@
 Orders, hub to box, always whole:
 
     {"type": "orders", "paused": false, "paused_from": "",
-     "cameras": [{"id": 7, "host": "10.0.0.7", "port": 20001, "passphrase": "...", "stream_id": "..."}],
+     "cameras": [{"id": 7, "host": "10.0.0.7", "port": 20001, "passphrase": "...", "stream_id": "...",
+                  "sub": {"host": "10.0.0.7", "port": 20002, "stream_id": "....sub"}}],
+                                                (`sub`: only while the hub listens for its substream)
      "uploads": [{"id": 3, "camera": 7, "start": "2026-11-24T14:00:00+00:00", "end": "..."}],
      "thumbnails": [9]}                         (idle cameras whose picture the hub asks for)
 

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cameras.consent import live_refusal
-from cameras.relay.ports import held_push_targets
+from cameras.relay.ports import held_push_targets, held_substream_targets, substream_id
 from devices.models import Device, hash_token
 from devices.states import do_change_state, record_device_change
 
@@ -78,6 +78,14 @@ def clean_camera_health(device: Device, reports: list[dict]) -> dict:
     }
 
 
+def note_substreams(device: Device, reports: list[dict]) -> None:
+    """Which of the box's cameras it can push a substream of, as it says: the wall's grid tiles play that."""
+    for has in (True, False):
+        ids = [report["id"] for report in reports if report.get("substream") is has]
+        if ids:
+            device.cameras.filter(pk__in=ids).exclude(substream=has).update(substream=has)
+
+
 def do_record_heartbeat(
     device: Device,
     *,
@@ -98,6 +106,7 @@ def do_record_heartbeat(
         changes["agent_version"] = agent_version
     if cameras is not None:
         changes["camera_health"] = clean_camera_health(device, cameras)
+        note_substreams(device, cameras)
     # A plain UPDATE of the reported fields: no read-modify-write of the row.
     Device.objects.filter(pk=device.pk).update(**changes)
     for field, value in changes.items():
@@ -118,6 +127,8 @@ def device_cameras(device: Device) -> list[dict]:
     """
     cameras = list(device.cameras.filter(enabled=True).select_related("agency").order_by("pk"))
     targets = held_push_targets([camera.pk for camera in cameras])
+    # A substream is pushed only while a wall shows it in a grid tile and the node listens for it.
+    substreams = held_substream_targets([camera.pk for camera in cameras if camera.substream])
     answer = []
     for camera in cameras:
         refusal = live_refusal(camera)
@@ -127,6 +138,13 @@ def device_cameras(device: Device) -> list[dict]:
         if not refusal:
             host, port = targets[camera.pk]
             push = {"host": host, "port": port, "passphrase": camera.srt_passphrase}
+            if camera.pk in substreams:
+                sub_host, sub_port = substreams[camera.pk]
+                push["sub"] = {
+                    "host": sub_host,
+                    "port": sub_port,
+                    "stream_id": substream_id(camera.stream_id),
+                }
         answer.append(
             {
                 "id": camera.pk,

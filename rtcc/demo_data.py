@@ -245,7 +245,15 @@ def seed_pushed_camera(agency, name: str, where: tuple[float, float], device, **
     return Camera.objects.update_or_create(
         agency=agency,
         name=name,
-        defaults={"lat": lat, "lon": lon, "source": Camera.Source.PUSH, "device": device, **fields},
+        # Every demo box pushes a substream too, as most IP cameras offer one (docs/wall.md).
+        defaults={
+            "lat": lat,
+            "lon": lon,
+            "source": Camera.Source.PUSH,
+            "device": device,
+            "substream": True,
+            **fields,
+        },
     )
 
 

@@ -31,6 +31,7 @@ class CameraSerializer(serializers.ModelSerializer):
             "status",
             "status_reason",
             "relay_mode",
+            "substream",
             "last_frame_at",
             "snapshot_version",
             "consent_level",

@@ -5,14 +5,20 @@ The page asks with small JSON messages:
   stream, or renews the link it is checked with (the link's token carries the viewing session);
 - `{"type": "close", "camera": <id>}` ends it (a tile hidden, cleared or disposed);
 - `{"type": "resync", "camera": <id>}` starts it again at the newest keyframe (a player that stalled).
-It gets binary messages (cameras/live_stream/frames.py), `{"type": "opened", "camera"}` once a
-camera passed its check, and `{"type": "closed", "camera", "detail"}` when a camera's stream
-ends for a reason the tile shows (refused, revoked, ended).
+Each may name `"stream": "main" | "sub"` (default main): a grid tile plays the camera's substream,
+an enlarged one its main stream, and while it switches both flow. Opening a substream demands
+it (the relay node runs it beside the main relay, cameras/relay/demand.py) as long as it stays
+open; `close` without a stream ends every stream of the camera. Both streams of a camera are
+checked with the one link, so a revoke ends both at once.
+It gets binary messages (cameras/live_stream/frames.py), `{"type": "opened", "camera", "stream"}`
+once a stream passed its check, and `{"type": "closed", "camera", "detail"}` when a camera's
+streams end for a reason the tile shows (refused, revoked, ended).
 """
 
 import asyncio
 import logging
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.conf import settings
 
@@ -20,12 +26,23 @@ from agencies.signin.sockets import SignedInSocket
 from cameras.live_stream.access import CHECK_SECONDS, refused_streams
 from cameras.live_stream.streams import StreamReader
 from cameras.media.signing import token_in
+from cameras.relay.demand import add_demand, release_demand
+from cameras.relay.fragments import MAIN, STREAMS, SUB
 from rtcc.websocket import BoundedJsonConsumer
 
 logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHENTICATED = 4401
 MAX_STREAMS = 64  # an 8x8 wall
+# A substream's demand lapses this long after a socket that vanished without closing renewed it.
+SUB_DEMAND_SECONDS = 30
+SUB_DEMAND_RENEW_SECONDS = 10
+
+
+def demand_substreams(camera_ids: list[int], holder: str) -> None:
+    """Demand (or renew) these cameras' substreams for the socket `holder`, in one trip to a thread."""
+    for camera_id in camera_ids:
+        add_demand(camera_id, holder, SUB_DEMAND_SECONDS, SUB)
 
 
 class LiveStreamConsumer(SignedInSocket, BoundedJsonConsumer):
@@ -37,6 +54,8 @@ class LiveStreamConsumer(SignedInSocket, BoundedJsonConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.tokens: dict[int, str] = {}
+        self.subs: set[int] = set()  # cameras whose substream this socket demands
+        self.holder = f"socket:{self.channel_name}"
         self.cookie = self.scope.get("cookies", {}).get(settings.SESSION_COOKIE_NAME, "")
         self.reader = StreamReader(self.send_video)
         await self.accept()
@@ -45,6 +64,8 @@ class LiveStreamConsumer(SignedInSocket, BoundedJsonConsumer):
 
     async def disconnect(self, code):
         await self.unwatch_access()
+        for camera_id in list(getattr(self, "subs", ())):
+            await self.undemand(camera_id)
         for task in getattr(self, "tasks", []):
             task.cancel()
         if hasattr(self, "reader"):
@@ -55,17 +76,23 @@ class LiveStreamConsumer(SignedInSocket, BoundedJsonConsumer):
         # A request without a type and a camera is answered with a reason; the socket stays open.
         try:
             kind, camera_id = str(content["type"]), int(content["camera"])
-        except (KeyError, TypeError, ValueError):
+            stream = str(content.get("stream") or MAIN)
+        except (KeyError, TypeError, ValueError, AttributeError):
             await self.send_json({"type": "error", "detail": 'Send {"type", "camera"} as JSON.'})
             return
+        if stream not in STREAMS:
+            await self.send_json({"type": "error", "detail": 'A stream is "main" or "sub".'})
+            return
         if kind == "open":
-            await self.open_stream(camera_id, content.get("url"))
+            await self.open_stream(camera_id, content.get("url"), stream)
+        elif kind == "close" and "stream" in content:
+            await self.close_stream(camera_id, stream)
         elif kind == "close":
-            self.forget(camera_id)
+            await self.forget(camera_id)
         elif kind == "resync":
-            self.reader.restart(camera_id)
+            self.reader.restart(camera_id, stream)
 
-    async def open_stream(self, camera_id: int, url) -> None:
+    async def open_stream(self, camera_id: int, url, stream: str = MAIN) -> None:
         token = token_in(url, camera_id) if isinstance(url, str) else None
         if token is None:
             await self.closed(camera_id, "This is not a live video link of this camera.")
@@ -77,17 +104,24 @@ class LiveStreamConsumer(SignedInSocket, BoundedJsonConsumer):
             self.scope["user"], self.cookie, {camera_id: token}
         )
         if camera_id in refused:
-            self.forget(camera_id)
+            await self.forget(camera_id)
             await self.closed(camera_id, refused[camera_id])
             return
         self.tokens[camera_id] = token
-        self.reader.open(camera_id)
-        await self.send_json({"type": "opened", "camera": camera_id})
+        self.reader.open(camera_id, stream)
+        if stream == SUB and camera_id not in self.subs:
+            self.subs.add(camera_id)
+            await sync_to_async(demand_substreams)([camera_id], self.holder)
+        await self.send_json({"type": "opened", "camera": camera_id, "stream": stream})
 
     async def recheck(self) -> None:
         """Every camera again, as every HLS request is: a revoke or an ended session stops it here."""
+        renewed = asyncio.get_running_loop().time()
         while True:
             await asyncio.sleep(CHECK_SECONDS)
+            if self.subs and asyncio.get_running_loop().time() - renewed > SUB_DEMAND_RENEW_SECONDS:
+                renewed = asyncio.get_running_loop().time()
+                await sync_to_async(demand_substreams)(list(self.subs), self.holder)
             if not self.tokens:
                 continue
             try:
@@ -103,12 +137,26 @@ class LiveStreamConsumer(SignedInSocket, BoundedJsonConsumer):
                     for camera_id in self.tokens
                 }
             for camera_id, reason in refused.items():
-                self.forget(camera_id)
+                await self.forget(camera_id)
                 await self.closed(camera_id, reason)
 
-    def forget(self, camera_id: int) -> None:
+    async def forget(self, camera_id: int) -> None:
+        """End every stream of the camera."""
         self.tokens.pop(camera_id, None)
         self.reader.close(camera_id)
+        await self.undemand(camera_id)
+
+    async def close_stream(self, camera_id: int, stream: str) -> None:
+        self.reader.close(camera_id, stream)
+        if stream == SUB:
+            await self.undemand(camera_id)
+        if not any(key[0] == camera_id for key in self.reader.streams):
+            self.tokens.pop(camera_id, None)
+
+    async def undemand(self, camera_id: int) -> None:
+        if camera_id in self.subs:
+            self.subs.discard(camera_id)
+            await sync_to_async(release_demand)(camera_id, self.holder, SUB)
 
     async def send_video(self, camera_id: int, message: bytes) -> None:
         if camera_id in self.tokens:

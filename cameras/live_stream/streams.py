@@ -3,7 +3,8 @@
 A socket reads every camera it carries in one blocking XREAD (one Redis connection per
 socket, however many tiles). A camera starts at the newest keyframe fragment, after its run's
 init segment; a relay restarted meanwhile (a new run) is picked up at its next keyframe with
-its new init segment. A camera whose fragments queue up behind the live edge (a slow
+its new init segment. A camera's substream is a stream of its own here (`(camera, "sub")`),
+read and sent beside its main stream while the page switches between them. A camera whose fragments queue up behind the live edge (a slow
 socket, a tab that was asleep) skips to the newest keyframe instead of drifting behind.
 """
 
@@ -17,7 +18,7 @@ from redis.exceptions import RedisError
 
 from cameras.live_stream.frames import fragment_message, init_message
 from cameras.media.authorization_cache import redis_location
-from cameras.relay.fragments import init_key, keyframe_key, stream_key
+from cameras.relay.fragments import MAIN, init_key, keyframe_key, stream_key
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ BEHIND_MS = 1000
 @dataclass
 class Stream:
     camera_id: int
+    stream: str = MAIN  # or SUB: the camera's substream
     run: bytes = b""  # the relay run whose init segment the browser holds; b"" before any
     last_id: bytes = b""  # the last entry sent; b"" until started at a keyframe
 
@@ -43,24 +45,26 @@ class StreamReader:
 
     def __init__(self, send):
         self.send = send
-        self.streams: dict[int, Stream] = {}
+        self.streams: dict[tuple[int, str], Stream] = {}  # by (camera id, stream)
         self.redis = client()
         self.changed = asyncio.Event()
         self.closing = False
 
-    def open(self, camera_id: int) -> None:
-        if camera_id not in self.streams:
-            self.streams[camera_id] = Stream(camera_id)
+    def open(self, camera_id: int, stream: str = MAIN) -> None:
+        if (camera_id, stream) not in self.streams:
+            self.streams[camera_id, stream] = Stream(camera_id, stream)
             self.changed.set()
 
-    def restart(self, camera_id: int) -> None:
-        stream = self.streams.get(camera_id)
-        if stream is not None:
-            stream.last_id = b""
+    def restart(self, camera_id: int, stream: str = MAIN) -> None:
+        found = self.streams.get((camera_id, stream))
+        if found is not None:
+            found.last_id = b""
             self.changed.set()
 
-    def close(self, camera_id: int) -> None:
-        self.streams.pop(camera_id, None)
+    def close(self, camera_id: int, stream: str | None = None) -> None:
+        """Stop sending one stream of the camera, or (None) every stream of it."""
+        for key in [key for key in self.streams if key[0] == camera_id and stream in (None, key[1])]:
+            del self.streams[key]
 
     async def aclose(self) -> None:
         self.closing = True
@@ -80,7 +84,8 @@ class StreamReader:
         for stream in list(self.streams.values()):
             if not stream.last_id:
                 await self.start(stream)
-        wanted = {stream_key(s.camera_id): s.last_id for s in self.streams.values() if s.last_id}
+        reading = {stream_key(s.camera_id, s.stream): s for s in self.streams.values() if s.last_id}
+        wanted = {key: s.last_id for key, s in reading.items()}
         self.changed.clear()
         if not wanted:
             try:
@@ -91,9 +96,9 @@ class StreamReader:
         answer = await self.redis.xread(wanted, block=BLOCK_MS, count=BATCH)
         now_ms = time.time() * 1000
         for key, entries in answer or []:
-            camera_id = int(key.rsplit(b":", 1)[1])
-            stream = self.streams.get(camera_id)
-            if stream is None or not entries:
+            read = reading.get(key.decode())
+            stream = self.streams.get((read.camera_id, read.stream)) if read is not None else None
+            if stream is not read or not entries:
                 continue  # closed while the read waited: not one more byte of it
             if now_ms - float(entries[-1][1].get(b"t", 0)) > BEHIND_MS:
                 stream.last_id = b""  # behind: the next pass starts at the newest keyframe
@@ -102,18 +107,22 @@ class StreamReader:
 
     async def start(self, stream: Stream) -> None:
         """Send the run's init segment and everything from the newest keyframe; nothing if none yet."""
-        camera_id = stream.camera_id
+        camera_id, name = stream.camera_id, stream.stream
         init, key_id = await asyncio.gather(
-            self.redis.hgetall(init_key(camera_id)), self.redis.get(keyframe_key(camera_id))
+            self.redis.hgetall(init_key(camera_id, name)), self.redis.get(keyframe_key(camera_id, name))
         )
         if not init or key_id is None:
             return
-        entries = await self.redis.xrange(stream_key(camera_id), min=key_id, max="+")
+        entries = await self.redis.xrange(stream_key(camera_id, name), min=key_id, max="+")
         entries = [entry for entry in entries if entry[1].get(b"r") == init[b"run"]]
-        if not entries or entries[0][1].get(b"k") != b"1" or self.streams.get(camera_id) is not stream:
+        if (
+            not entries
+            or entries[0][1].get(b"k") != b"1"
+            or self.streams.get((camera_id, name)) is not stream
+        ):
             return
         if stream.run != init[b"run"]:
-            await self.send(camera_id, init_message(camera_id, init[b"data"]))
+            await self.send(camera_id, init_message(camera_id, init[b"data"], name))
             stream.run = init[b"run"]
         await self.forward(stream, entries)
 
@@ -122,12 +131,16 @@ class StreamReader:
             if fields.get(b"r") != stream.run:
                 stream.last_id = b""  # the relay restarted: its new init, at its first keyframe
                 return
-            if self.streams.get(stream.camera_id) is not stream:
+            if self.streams.get((stream.camera_id, stream.stream)) is not stream:
                 return
             await self.send(
                 stream.camera_id,
                 fragment_message(
-                    stream.camera_id, fields[b"d"], fields.get(b"k") == b"1", float(fields[b"t"])
+                    stream.camera_id,
+                    fields[b"d"],
+                    fields.get(b"k") == b"1",
+                    float(fields[b"t"]),
+                    stream.stream,
                 ),
             )
             stream.last_id = entry_id

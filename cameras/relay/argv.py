@@ -2,6 +2,7 @@
 
 One input, one output on disk: HLS (1 s segments, short rolling window) for the wall, stream
 copy when possible; a copy relay also writes fragmented MP4 into a pipe for the wall's socket.
+A camera's substream (`RelaySpec.stream == "sub"`) has the pipe only: copied, never on disk.
 Recordings are cut from the HLS segments (`cameras.relay.recorder`) and snapshots made from the
 newest one when asked for (`cameras.relay.snapshots`), so neither costs ffmpeg a muxer or a
 decode. Audio is never relayed or recorded: only the video stream is mapped.
@@ -21,7 +22,7 @@ from urllib.parse import urlsplit
 import ffmpeg
 
 from cameras.relay import layout
-from cameras.relay.fragments import MOVFLAGS
+from cameras.relay.fragments import MAIN, MOVFLAGS
 
 IO_TIMEOUT_US = 5_000_000
 # How much of a pushed stream ffmpeg reads before it starts its outputs. Its default (5 s) made
@@ -194,15 +195,19 @@ def build_command(
         }
         if spec.masks:
             codec["vf"] = ",".join(mask_filters(spec.masks))
-    outputs = [
-        ffmpeg.output(
-            video,
-            str(layout.playlist_path(spec.camera_id)),
-            hls_segment_filename=str(live / layout.SEGMENT_PATTERN),
-            **codec,
-            **hls_options(),
+    outputs = []
+    if spec.stream == MAIN:
+        outputs.append(
+            ffmpeg.output(
+                video,
+                str(layout.playlist_path(spec.camera_id)),
+                hls_segment_filename=str(live / layout.SEGMENT_PATTERN),
+                **codec,
+                **hls_options(),
+            )
         )
-    ]
+    elif fragments_fd is None or transcode:
+        raise ValueError("a substream is relayed as fragments only, copied")
     if fragments_fd is not None and not transcode:
         outputs.append(
             ffmpeg.output(

@@ -7,6 +7,10 @@ by the moment it lapses, so a browser that vanishes without a DELETE lets go by 
 Releasing a demand sets its score to now rather than deleting it: the camera stays demanded
 for RTCC_RELAY_LINGER_SECONDS more, so a viewer who reopens at once finds the relay running.
 
+A camera's substream (docs/wall.md, "Substreams") is demanded on its own, by the wall
+socket that shows it in a grid tile: its members are `<camera>:sub|<holder>`. It is relayed
+only beside the main stream's relay, so its demand alone starts nothing.
+
 Demand only ever lets video flow where the consent rule already allows it: the relay nodes
 still ask `cameras.consent` for every camera, and the media endpoints check every request.
 Every change wakes the nodes at once.
@@ -18,6 +22,7 @@ import time
 import redis
 from django.conf import settings
 
+from cameras.relay.fragments import MAIN, STREAMS
 from cameras.relay.wake import redis_client, wake_nodes
 
 logger = logging.getLogger(__name__)
@@ -36,12 +41,17 @@ def viewer_holder(user_id: int, session_id: int | None) -> str:
     return f"session:{session_id}" if session_id is not None else f"user:{user_id}"
 
 
-def add_demand(camera_id: int, holder: str, seconds: int | None = None) -> None:
+def demanded(camera_id: int, stream: str = MAIN) -> str:
+    """The head of a demand's member: `<camera>` for the main stream, `<camera>:<stream>` else."""
+    return str(int(camera_id)) if stream == MAIN else f"{int(camera_id)}:{stream}"
+
+
+def add_demand(camera_id: int, holder: str, seconds: int | None = None, stream: str = MAIN) -> None:
     """Demand `camera_id` for `seconds` (default RTCC_DEMAND_TTL_SECONDS) from now; renewing extends it."""
     seconds = settings.RTCC_DEMAND_TTL_SECONDS if seconds is None else seconds
     try:
         changed = redis_client().zadd(
-            demand_key(), {f"{camera_id}|{holder}": time.time() + seconds}, gt=True, ch=True
+            demand_key(), {f"{demanded(camera_id, stream)}|{holder}": time.time() + seconds}, gt=True, ch=True
         )
     except redis.RedisError:
         logger.warning("could not record the demand of %s for camera %s", holder, camera_id, exc_info=True)
@@ -50,11 +60,13 @@ def add_demand(camera_id: int, holder: str, seconds: int | None = None) -> None:
         wake_nodes(camera_id)
 
 
-def release_demand(camera_id: int, holder: str) -> None:
+def release_demand(camera_id: int, holder: str, stream: str = MAIN) -> None:
     """The holder is done: the camera stays demanded for the linger only, unless others hold it."""
     try:
         # XX: only a demand that exists; LT: never lengthen one.
-        redis_client().zadd(demand_key(), {f"{camera_id}|{holder}": time.time()}, xx=True, lt=True)
+        redis_client().zadd(
+            demand_key(), {f"{demanded(camera_id, stream)}|{holder}": time.time()}, xx=True, lt=True
+        )
     except redis.RedisError:
         logger.warning("could not release the demand of %s for camera %s", holder, camera_id, exc_info=True)
         return
@@ -67,6 +79,11 @@ def demanded_camera_ids(now: float | None = None) -> set[int]:
     Raises DemandUnknown when Redis cannot be asked: a relay node then keeps its last answer
     rather than stopping every on-demand relay over a blip.
     """
+    return demanded_streams(now)[MAIN]
+
+
+def demanded_streams(now: float | None = None) -> dict[str, set[int]]:
+    """{stream: ids of the cameras whose that stream is demanded}, as `demanded_camera_ids`."""
     now = time.time() if now is None else now
     since = now - settings.RTCC_RELAY_LINGER_SECONDS
     try:
@@ -77,12 +94,16 @@ def demanded_camera_ids(now: float | None = None) -> set[int]:
         _, members = pipe.execute()
     except redis.RedisError as error:
         raise DemandUnknown(str(error)) from error
-    return {int(member.split(b"|", 1)[0]) for member in members}
+    streams = {stream: set() for stream in STREAMS}
+    for member in members:
+        camera, _, stream = member.split(b"|", 1)[0].decode().partition(":")
+        streams.get(stream or MAIN, set()).add(int(camera))
+    return streams
 
 
-def demand_holders(camera_id: int, now: float | None = None) -> list[str]:
+def demand_holders(camera_id: int, now: float | None = None, stream: str = MAIN) -> list[str]:
     """Who holds the camera now (not counting the linger), for status lines and tests."""
     now = time.time() if now is None else now
-    prefix = f"{camera_id}|".encode()
+    prefix = f"{demanded(camera_id, stream)}|".encode()
     members = redis_client().zrangebyscore(demand_key(), f"({now}", "+inf")
     return sorted(member[len(prefix) :].decode() for member in members if member.startswith(prefix))

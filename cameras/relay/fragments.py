@@ -11,6 +11,9 @@ that pipe, splits it into boxes and publishes:
   `STREAM_FRAGMENTS` entries;
 - the id of the newest keyframe fragment under `<prefix>:live:<id>:key`: where a new viewer starts.
 
+A camera's substream (docs/wall.md, "Substreams") has the same three keys under
+`<prefix>:live:<id>:sub` (`:sub:init`, `:sub:key`).
+
 The web tier reads the streams for the sockets of the walls (`cameras/live_stream/`). Nothing
 here decides who may see the bytes: every socket checks that on its own, as the media
 endpoints do for HLS. The keys expire a few seconds after the last fragment, so a relay that
@@ -54,16 +57,21 @@ def fragments_client() -> redis.Redis:
     return _clients[location]
 
 
-def stream_key(camera_id: int) -> str:
-    return f"{settings.CACHES['default'].get('KEY_PREFIX', '')}:live:{int(camera_id)}"
+MAIN, SUB = "main", "sub"
+STREAMS = (MAIN, SUB)
 
 
-def init_key(camera_id: int) -> str:
-    return stream_key(camera_id) + ":init"
+def stream_key(camera_id: int, stream: str = MAIN) -> str:
+    key = f"{settings.CACHES['default'].get('KEY_PREFIX', '')}:live:{int(camera_id)}"
+    return key if stream == MAIN else f"{key}:{SUB}"
 
 
-def keyframe_key(camera_id: int) -> str:
-    return stream_key(camera_id) + ":key"
+def init_key(camera_id: int, stream: str = MAIN) -> str:
+    return stream_key(camera_id, stream) + ":init"
+
+
+def keyframe_key(camera_id: int, stream: str = MAIN) -> str:
+    return stream_key(camera_id, stream) + ":key"
 
 
 def boxes(data: bytes, start: int = 0, end: int | None = None):
@@ -123,8 +131,9 @@ def starts_with_keyframe(moof: bytes) -> bool:
 class FragmentPublisher:
     """Reads one relay's fragmented MP4 from a pipe and publishes it; one per relay run."""
 
-    def __init__(self, camera_id: int, client: redis.Redis | None = None):
+    def __init__(self, camera_id: int, client: redis.Redis | None = None, stream: str = MAIN):
         self.camera_id = int(camera_id)
+        self.stream = stream
         self.camera_ids = [self.camera_id]  # the ids its bytes are published under
         self.client = client or fragments_client()
         self.quiet_until = 0.0  # after a Redis failure: nothing published until then
@@ -183,21 +192,27 @@ class FragmentPublisher:
     def publish_init(self) -> None:
         with self.client.pipeline(transaction=False) as pipe:
             for camera_id in self.camera_ids:
-                pipe.hset(init_key(camera_id), mapping={"run": self.run_id, "data": self.init})
-                pipe.expire(init_key(camera_id), KEYS_TTL_S)
+                pipe.hset(init_key(camera_id, self.stream), mapping={"run": self.run_id, "data": self.init})
+                pipe.expire(init_key(camera_id, self.stream), KEYS_TTL_S)
             pipe.execute()
 
     def publish_fragment(self, data: bytes, keyframe: bool) -> None:
         fields = {"d": data, "k": b"1" if keyframe else b"0", "r": self.run_id, "t": int(time.time() * 1000)}
         with self.client.pipeline(transaction=False) as pipe:
             for camera_id in self.camera_ids:
-                pipe.xadd(stream_key(camera_id), fields, maxlen=STREAM_FRAGMENTS, approximate=True)
+                pipe.xadd(
+                    stream_key(camera_id, self.stream), fields, maxlen=STREAM_FRAGMENTS, approximate=True
+                )
             results = pipe.execute()
             if keyframe or self.fragments % 25 == 0:
                 for camera_id, entry_id in zip(self.camera_ids, results, strict=True):
                     if keyframe:
-                        pipe.set(keyframe_key(camera_id), entry_id, ex=KEYS_TTL_S)
-                    for key in (stream_key(camera_id), init_key(camera_id), keyframe_key(camera_id)):
+                        pipe.set(keyframe_key(camera_id, self.stream), entry_id, ex=KEYS_TTL_S)
+                    for key in (
+                        stream_key(camera_id, self.stream),
+                        init_key(camera_id, self.stream),
+                        keyframe_key(camera_id, self.stream),
+                    ):
                         pipe.expire(key, KEYS_TTL_S)
                 pipe.execute()
         self.fragments += 1
@@ -206,7 +221,11 @@ class FragmentPublisher:
         """Forget this run's keys (the relay stopped): no viewer starts on what is left."""
         try:
             for camera_id in self.camera_ids:
-                if self.client.hget(init_key(camera_id), "run") == self.run_id.encode():
-                    self.client.delete(init_key(camera_id), keyframe_key(camera_id), stream_key(camera_id))
+                if self.client.hget(init_key(camera_id, self.stream), "run") == self.run_id.encode():
+                    self.client.delete(
+                        init_key(camera_id, self.stream),
+                        keyframe_key(camera_id, self.stream),
+                        stream_key(camera_id, self.stream),
+                    )
         except redis.RedisError:
             logger.warning("camera %s: fragments not cleared", self.camera_id, exc_info=True)

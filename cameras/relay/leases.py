@@ -73,6 +73,7 @@ NO_PROCESS_YET = {
     "fps": 0,
     "bitrate_kbps": 0,
     "last_error": "",
+    "sub_srt_port": None,
 }
 
 

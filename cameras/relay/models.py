@@ -39,6 +39,8 @@ class RelayLease(models.Model):
 
     # The UDP port of the holder's range it listens on for a pushed camera (cameras/relay/ports.py).
     srt_port = models.PositiveIntegerField(null=True, blank=True)
+    # The port it listens on for the camera's substream, while someone watches that (else None).
+    sub_srt_port = models.PositiveIntegerField(null=True, blank=True)
 
     # What the holder last saw of its ffmpeg, for `manage.py relays`.
     status = models.CharField(max_length=16, blank=True)

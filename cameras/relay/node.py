@@ -7,6 +7,10 @@ leases and drops any relay whose lease it lost; claims cameras that no live node
 and that hash to it among the live nodes; and supervises each ffmpeg: live while frames
 arrive, stalled after `RTCC_RELAY_STALL_SECONDS` without one, restarted after a crash
 or a stall with capped exponential backoff and jitter.
+
+Beside a pushed camera's relay, the node runs a second ffmpeg for the camera's substream
+while a wall's grid tile shows it (its demand, `cameras.relay.demand`): on a port of its own,
+under the same lease, stopped with the main relay (docs/wall.md, "Substreams").
 """
 
 import hashlib
@@ -32,12 +36,13 @@ from cameras.models import Camera
 from cameras.relay import leases
 from cameras.relay.boxes import tell_boxes
 from cameras.relay.clock import database_now_plus
-from cameras.relay.demand import DemandUnknown, demanded_camera_ids
+from cameras.relay.demand import DemandUnknown, demanded_streams
 from cameras.relay.desired import desired_cameras, relay_cameras
+from cameras.relay.fragments import MAIN, SUB
 from cameras.relay.layout import live_dir, playlist_path
 from cameras.relay.models import RelayLease, RelayNode
 from cameras.relay.orphans import ffmpeg_dying_with_parent
-from cameras.relay.ports import PortPool, check_port_range
+from cameras.relay.ports import PortPool, check_port_range, substream_id
 from cameras.relay.process import RelayProcess, RelaySpec
 from cameras.relay.status import IDLE_REASON, PAUSED_REASON, do_set_camera_status, record_frames, send_events
 from cameras.relay.wake import WakeListener, wake_nodes
@@ -114,6 +119,15 @@ def relay_spec(camera, srt_port: int | None = None):
     )
 
 
+def substream_spec(spec, srt_port: int):
+    """The camera's substream beside its main relay `spec`: pushed on a port of its own, fragments only."""
+    return replace(spec, srt_port=srt_port, stream_id=substream_id(spec.stream_id), record=False, stream=SUB)
+
+
+# A substream's ffmpeg that exited (its box not yet pushing, a listener timeout) starts again after this.
+SUB_RESTART_SECONDS = 0.5
+
+
 @dataclass
 class Relay:
     """What the node knows of one camera it relays."""
@@ -135,6 +149,9 @@ class Relay:
     reason: str = ""
     quiet_restart: bool = False
     fenced: bool = False  # its ffmpeg was killed by the lease fence
+    sub: object = None  # the substream's process, while a grid tile shows it
+    sub_spec: object = None  # what its box is told to push as the substream; None: nothing
+    sub_restart_at: float = 0.0
 
 
 class RelayNodeRunner:
@@ -165,6 +182,7 @@ class RelayNodeRunner:
         self.pid = os.getpid()
         self.swept_at = 0.0
         self.demanded: set[int] = set()
+        self.demanded_sub: set[int] = set()
         self.pass_started = time.monotonic()
         # Cameras this node marked `no_capacity`; cleared when they are relayed or no longer wanted.
         self.unplaced: set[int] = set()
@@ -268,6 +286,7 @@ class RelayNodeRunner:
                 {
                     "camera": relay.camera_id,
                     "srt_port": relay.spec.srt_port,
+                    "sub_srt_port": relay.sub_spec.srt_port if relay.sub_spec is not None else None,
                     "status": relay.status,
                     "reason": relay.reason,
                     "restarts": relay.restarts,
@@ -354,6 +373,7 @@ class RelayNodeRunner:
         self.claim_new(desired, at)
         for relay in list(self.relays.values()):
             self.supervise(relay)
+        self.supervise_substreams(desired)
         self.tell_boxes_of_changes(pushed_before)
         self.write_stats()
         if time.monotonic() - self.swept_at > 5:
@@ -383,7 +403,7 @@ class RelayNodeRunner:
 
     def pushed(self) -> dict[int, object]:
         """{camera id: spec} of the pushed cameras this node relays: what their boxes were told."""
-        return {c: r.spec for c, r in self.relays.items() if r.spec.source == "push"}
+        return {c: (r.spec, r.sub_spec) for c, r in self.relays.items() if r.spec.source == "push"}
 
     def tell_boxes_of_changes(self, before: dict) -> None:
         """Boxes whose cameras this node started, stopped or re-specified read their orders again."""
@@ -393,7 +413,8 @@ class RelayNodeRunner:
 
     def current_demand(self) -> set[int]:
         try:
-            self.demanded = demanded_camera_ids()
+            streams = demanded_streams()
+            self.demanded, self.demanded_sub = streams[MAIN], streams[SUB]
         except DemandUnknown:
             logger.warning("relay node %s: demand unknown (Redis); keeping the last known", self.name)
         return self.demanded
@@ -488,6 +509,8 @@ class RelayNodeRunner:
             if relay.lease_valid_until < now and relay.process is not None and not relay.fenced:
                 relay.fenced = True
                 relay.process.kill_now()
+                if relay.sub is not None:
+                    relay.sub.kill_now()
                 fenced.append(relay.camera_id)
                 logger.warning(
                     "relay node %s: the lease of camera %s was not renewed in time; its ffmpeg is killed",
@@ -528,6 +551,7 @@ class RelayNodeRunner:
         self.write_lease(relay, force=True)
 
     def stop_process(self, relay: Relay) -> None:
+        self.stop_substream(relay)
         if relay.process is not None:
             try:
                 relay.process.stop(timeout=STOP_TIMEOUT_SECONDS)
@@ -537,15 +561,7 @@ class RelayNodeRunner:
 
     def stop_processes(self, relays: list[Relay]) -> None:
         """Stop several relays at once: a revoke of many cameras waits for the slowest, not the sum."""
-        if len(relays) <= 1:
-            for relay in relays:
-                self.stop_process(relay)
-            return
-        threads = [threading.Thread(target=self.stop_process, args=(relay,)) for relay in relays]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        in_parallel(self.stop_process, relays)
 
     def schedule_restart(self, relay: Relay, status: str, reason: str) -> None:
         relay.failures += 1
@@ -615,6 +631,78 @@ class RelayNodeRunner:
         self.stop_process(relay)
         seen = f" since {timezone.localtime(last_frame):%H:%M:%S}" if last_frame else ""
         self.schedule_restart(relay, "stalled", f"No video{seen} for over {self.stall_seconds} s.")
+
+    # Substreams
+
+    def wants_substream(self, relay: Relay, camera) -> bool:
+        """A pushed camera whose box sends a substream, shown in a grid tile now; never a masked one
+        (its substream would need a transcode of its own: its grid tile plays the main stream)."""
+        return (
+            camera.substream
+            and relay.spec.source == "push"
+            and not relay.spec.masks
+            and relay.camera_id in self.demanded_sub
+            and not self.draining
+        )
+
+    def supervise_substreams(self, desired: dict) -> None:
+        """Start, keep or stop each camera's substream; their boxes are told where to push (`pushed`)."""
+        wanted, unwanted = [], []
+        for camera_id, relay in self.relays.items():
+            camera = desired.get(camera_id)
+            if camera is not None and self.wants_substream(relay, camera):
+                wanted.append(relay)
+            elif relay.sub_spec is not None:
+                unwanted.append(relay)
+        # At once: a wall closing its grid releases many substreams in one pass, and the leases
+        # of every relay wait for this pass to renew them.
+        in_parallel(self.stop_substream, unwanted)
+        for relay in unwanted:
+            relay.sub_spec = None
+            self.ports.give_back((SUB, relay.camera_id))
+            leases.record_process(self.node.pk, relay.camera_id, sub_srt_port=None)
+        for relay in wanted:
+            self.supervise_substream(relay)
+
+    def supervise_substream(self, relay: Relay) -> None:
+        key = (SUB, relay.camera_id)
+        port = self.ports.take(key)
+        if port is None:
+            return  # the range is full: the grid tile plays the main stream meanwhile
+        spec = substream_spec(relay.spec, port)
+        if spec != relay.sub_spec:
+            # A new port, passphrase or stream id: what ran before listens for nobody.
+            self.stop_substream(relay)
+            relay.sub_spec = spec
+            leases.record_process(self.node.pk, relay.camera_id, sub_srt_port=port)
+        sub = relay.sub
+        if sub is not None and sub.is_running:
+            return
+        if sub is not None:
+            error = sub.last_error or ""
+            self.stop_substream(relay)
+            relay.sub_restart_at = time.monotonic() + SUB_RESTART_SECONDS
+            if PORT_IN_USE in error:
+                self.ports.refuse(key)  # another port next pass; its box is told
+                relay.sub_spec = None
+            return
+        if time.monotonic() < relay.sub_restart_at:
+            return
+        relay.sub = self.new_process(relay.sub_spec)
+        try:
+            relay.sub.start()
+        except Exception:
+            logger.warning("camera %s: its substream could not start", relay.camera_id, exc_info=True)
+            relay.sub = None
+            relay.sub_restart_at = time.monotonic() + SUB_RESTART_SECONDS
+
+    def stop_substream(self, relay: Relay) -> None:
+        if relay.sub is not None:
+            try:
+                relay.sub.stop(timeout=STOP_TIMEOUT_SECONDS)
+            except Exception:
+                logger.exception("could not stop the substream of camera %s", relay.camera_id)
+            relay.sub = None
 
     def no_port_reason(self) -> str:
         return (
@@ -696,6 +784,19 @@ class RelayNodeRunner:
             bitrate_kbps=progress.bitrate_kbps if progress is not None else 0,
             last_error=relay.last_error,
         )
+
+
+def in_parallel(function, relays: list[Relay]) -> None:
+    """`function(relay)` for each relay, in threads of their own when there are several; wait for all."""
+    if len(relays) <= 1:
+        for relay in relays:
+            function(relay)
+        return
+    threads = [threading.Thread(target=function, args=(relay,)) for relay in relays]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def relay_status_reason_after_restart(relay: Relay, after_stall: bool) -> str:

@@ -87,8 +87,11 @@ class PortPool:
             self.refused[port] = now + REFUSED_PORT_SECONDS
         return None
 
-    def give_back(self, camera_id: int) -> None:
+    def give_back(self, camera_id) -> None:
+        """Free the camera's port, and its substream's (held as `("sub", camera id)`)."""
         self.held.pop(camera_id, None)
+        if isinstance(camera_id, int):
+            self.held.pop(("sub", camera_id), None)
 
     def refuse(self, camera_id: int) -> None:
         """The camera's port would not bind: skip it for a while and let the camera take another."""
@@ -106,6 +109,21 @@ def held_push_targets(camera_ids) -> dict[int, tuple[str, int]]:
     return {
         lease.camera_id: (lease.node.srt_host or settings.RTCC_SRT_HOST, lease.srt_port) for lease in held
     }
+
+
+def held_substream_targets(camera_ids) -> dict[int, tuple[str, int]]:
+    """{camera id: (host, port)} of the substreams a node listens for now (docs/wall.md, "Substreams")."""
+    held = RelayLease.objects.select_related("node").filter(
+        unexpired(), camera_id__in=list(camera_ids), sub_srt_port__isnull=False
+    )
+    return {
+        lease.camera_id: (lease.node.srt_host or settings.RTCC_SRT_HOST, lease.sub_srt_port) for lease in held
+    }
+
+
+def substream_id(stream_id: str) -> str:
+    """The SRT stream id a box pushes a camera's substream with: the camera's own, marked."""
+    return f"{stream_id}.sub"
 
 
 def push_target(camera) -> tuple[str, int] | None:

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from cameras.relay import layout
 from cameras.relay.argv import build_command, source_for
-from cameras.relay.fragments import FragmentPublisher
+from cameras.relay.fragments import MAIN, FragmentPublisher
 from cameras.relay.gate import Gate
 from cameras.relay.http_gate import HttpGate
 from cameras.relay.progress import Progress, ProgressParser
@@ -56,12 +56,15 @@ class RelaySpec:
     stream_id: str = ""  # push only
     masks: tuple[tuple[float, float, float, float], ...] = ()  # (x, y, w, h) fractions; any => transcode
     record: bool = True
+    # MAIN: HLS (+ recordings) and the socket's fragments; SUB: the camera's substream, relayed
+    # as fragments for the wall's socket only (docs/wall.md, "Substreams").
+    stream: str = MAIN
 
     def __repr__(self):
         # Specs end up in logs and tracebacks: never show the credentials.
         return (
             f"RelaySpec(camera_id={self.camera_id}, source={self.source!r}, url={redact(self.url)!r}, "
-            f"srt_port={self.srt_port}, masks={len(self.masks)}, record={self.record})"
+            f"srt_port={self.srt_port}, masks={len(self.masks)}, record={self.record}, stream={self.stream})"
         )
 
     @property
@@ -187,12 +190,14 @@ class RelayProcess(ChildProcess):
         except ValueError as error:
             self.close_gate()
             raise RelayStartError(str(error)) from None
-        self.prepare_directories()
+        if spec.stream == MAIN:
+            self.prepare_directories()
         if self.ffmpeg is None:
             self.ffmpeg = find_ffmpeg().path
         seen = not_h264.get(self.source_key)
-        self.transcode = bool(spec.masks) or (
-            seen is not None and time.monotonic() - seen < TRANSCODE_MEMORY_S
+        # A substream is never transcoded (a masked camera has none): fragments or nothing.
+        self.transcode = spec.stream == MAIN and (
+            bool(spec.masks) or (seen is not None and time.monotonic() - seen < TRANSCODE_MEMORY_S)
         )
         pipe = SecretPipe() if needs_pipe else None
         # The wall's low-latency fragments come through a pipe of their own; a transcoding
@@ -240,7 +245,7 @@ class RelayProcess(ChildProcess):
             threading.Thread(target=self.read_stderr, name=f"relay-{spec.camera_id}-stderr", daemon=True),
         ]
         if fragments_read is not None:
-            self.fragments = FragmentPublisher(spec.camera_id)
+            self.fragments = FragmentPublisher(spec.camera_id, stream=spec.stream)
             self.threads.append(
                 threading.Thread(
                     target=self.read_fragments,
@@ -292,7 +297,9 @@ class RelayProcess(ChildProcess):
 
     def take_progress(self, parser: ProgressParser, line: str) -> None:
         progress = parser.feed(line)
-        if progress is not None:
+        if progress is not None and self.spec.stream != MAIN:
+            self.progress = progress  # no HLS window: nothing to measure or record
+        elif progress is not None:
             # The window read once a second, for the bitrate and the recorder both.
             window = listed_segments(self.spec.camera_id)
             if progress.bitrate_kbps == 0:
@@ -325,7 +332,7 @@ class RelayProcess(ChildProcess):
                 self.stderr_tail.append(line[:500])
 
     def check_codec(self) -> None:
-        if self.transcode or self.source_codec == "h264":
+        if self.transcode or self.source_codec == "h264" or self.spec.stream != MAIN:
             return
         # Copied as is, it would reach browsers as a stream they cannot play: end this run, so
         # that the supervisor's restart transcodes.

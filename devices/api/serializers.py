@@ -32,6 +32,9 @@ class CameraHealthSerializer(serializers.Serializer):
     bitrate_kbps = serializers.FloatField(min_value=0, max_value=10_000_000, required=False)
     errors = serializers.IntegerField(min_value=0, max_value=2**53, required=False)
     last_error = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    substream = serializers.BooleanField(
+        required=False, help_text="whether the box has a substream of the camera to push when asked"
+    )
 
 
 class HeartbeatSerializer(serializers.Serializer):
@@ -45,10 +48,20 @@ class HeartbeatSerializer(serializers.Serializer):
     )
 
 
+class SubstreamTargetSerializer(serializers.Serializer):
+    host = serializers.CharField()
+    port = serializers.IntegerField()
+    stream_id = serializers.CharField(help_text="the SRT streamid to present for the substream")
+
+
 class PushTargetSerializer(serializers.Serializer):
     host = serializers.CharField()
     port = serializers.IntegerField()
     passphrase = serializers.CharField(help_text="SRT AES-256 passphrase (pbkeylen=32)")
+    sub = SubstreamTargetSerializer(
+        required=False,
+        help_text="where to push the camera's substream now (same passphrase); absent: do not push it",
+    )
 
 
 class CameraNameSerializer(serializers.Serializer):

@@ -49,7 +49,7 @@ class EdgeAgent:
             for camera_id, camera in cameras.items()
         }
         self.lock = threading.RLock()
-        self.pushers: dict[int, Pusher] = {}
+        self.pushers: dict[int | tuple[int, str], Pusher] = {}  # (camera id, "sub"): its substream
         self.wanted: dict[int, PushTarget] = {}
         self.push_failures: dict[int, int] = {}
         # The cameras the hub listed: health is reported on these only (it refuses others).
@@ -78,6 +78,8 @@ class EdgeAgent:
         cameras = []
         for camera_id in ids:
             health = {"id": camera_id, "errors": self.push_failures.get(camera_id, 0)}
+            # Whether this box has a substream of the camera to push (its grid tiles play that).
+            health["substream"] = bool(self.local_cameras[camera_id].sub)
             pusher = self.pushers.get(camera_id)
             if pusher is not None:
                 health |= {"frames": pusher.frames, "bitrate_kbps": round(pusher.bitrate_kbps, 1)}
@@ -113,6 +115,7 @@ class EdgeAgent:
                 wanted[camera["id"]] = PushTarget(
                     push["host"], push["port"], push["passphrase"], camera["stream_id"]
                 )
+                add_substream(wanted, camera["id"], push)
         self.push_to(wanted)
 
     def token_refused(self) -> None:
@@ -157,21 +160,31 @@ class EdgeAgent:
                     str(camera["stream_id"]),
                 )
                 wanted[int(camera["id"])] = target
+                add_substream(wanted, int(camera["id"]), camera)
             except (KeyError, TypeError, ValueError):
                 logger.warning(
                     "ignored a malformed order: %r", {k: v for k, v in camera.items() if k != "passphrase"}
                 )
-        self.hub_camera_ids |= set(wanted)
+        self.hub_camera_ids |= {key for key in wanted if isinstance(key, int)}
         self.upload_orders = [u for u in orders.get("uploads", []) if isinstance(u, dict)]
         self.thumbnails.asked(c for c in orders.get("thumbnails", []) if type(c) is int)
         self.push_to(wanted)
 
     # Pushing
 
-    def push_to(self, wanted: dict[int, PushTarget]) -> None:
+    def push_to(self, wanted: dict) -> None:
+        """`wanted`: {camera id: target} of main streams, {(camera id, "sub"): target} of substreams."""
         with self.lock:
-            self.wanted = {c: t for c, t in wanted.items() if c in self.local_cameras}
+            self.wanted = {key: target for key, target in wanted.items() if self.source_of(key)}
             self.apply()
+
+    def source_of(self, key) -> str:
+        """The local URL a push key reads: a camera's main stream, or its substream ("" if none)."""
+        camera_id, sub = (key[0], True) if isinstance(key, tuple) else (key, False)
+        camera = self.local_cameras.get(camera_id)
+        if camera is None:
+            return ""
+        return camera.sub if sub else camera.main
 
     def apply(self) -> None:
         """Make the running pushes match the orders: nothing while paused, else exactly the ordered cameras."""
@@ -195,7 +208,7 @@ class EdgeAgent:
                     pusher.stop()
                     pusher = None
                 if pusher is None:
-                    pusher = Pusher(camera_id, self.local_cameras[camera_id].main, target)
+                    pusher = Pusher(camera_id, self.source_of(camera_id), target)
                     pusher.start()
                     self.pushers[camera_id] = pusher
                     logger.info("camera %s: pushing to %s:%s", camera_id, target.host, target.port)
@@ -262,7 +275,8 @@ class EdgeAgent:
             "agent_version": __version__,
             "paused": self.paused_seen,
             "channel": "open" if self.channel is not None and self.channel.connected.is_set() else "closed",
-            "pushing": sorted(self.pushers),
+            "pushing": sorted(key for key in self.pushers if isinstance(key, int)),
+            "pushing_substreams": sorted(key[0] for key in self.pushers if isinstance(key, tuple)),
             "recording": sorted(c for c, r in self.recorders.items() if r.is_running),
             "uploads_done": sorted(self.uploads_done),
             "thumbnails_sent": self.thumbnails.sent,
@@ -305,3 +319,16 @@ class EdgeAgent:
                 process.stop()
             self.pushers.clear()
             self.recorders.clear()
+
+
+def add_substream(wanted: dict, camera_id: int, order: dict) -> None:
+    """The camera's substream target, when the order names one (the hub listens for it): same passphrase."""
+    sub = order.get("sub")
+    if not isinstance(sub, dict):
+        return
+    try:
+        wanted[(camera_id, "sub")] = PushTarget(
+            str(sub["host"]), int(sub["port"]), str(order["passphrase"]), str(sub["stream_id"])
+        )
+    except (KeyError, TypeError, ValueError):
+        logger.warning("ignored a malformed substream order of camera %s", camera_id)

@@ -2,7 +2,8 @@
  *
  * One WebSocket carries every tile, so a wall is not capped by the browser's six connections
  * per host. Each binary message is a 16-byte header (cameras/live_stream/frames.py: camera
- * id, kind, keyframe, the node's clock in ms) and MP4 bytes. The socket reconnects with
+ * id, kind, keyframe, stream, the node's clock in ms) and MP4 bytes. A camera has up to two
+ * streams here, "main" and "sub" (its substream, for grid tiles): subscribers name theirs. The socket reconnects with
  * backoff and opens again every camera it carried; a camera the server refuses or ends comes
  * back as {"type": "closed"} with the reason, and that tile's player is told.
  */
@@ -12,13 +13,16 @@ const KIND_INIT = 0;
 // Connections that fail before one opens: after this many, tiles use HLS for a while.
 const FAILURES_BEFORE_FALLBACK = 3;
 const FALLBACK_MS = 60000;
+const STREAMS = ["main", "sub"]; // by the header's stream number
+const keyOf = (cameraId, stream) => cameraId + ":" + stream;
 
 class LiveSocket {
   constructor() {
     this.socket = null;
     this.open = false;
-    this.subscribers = new Map(); // camera id -> Set of {url, onInit, onFragment, onClosed, onLost}
-    this.inits = new Map(); // camera id -> the newest init segment: a second tile of a camera starts with it
+    // "camera:stream" -> Set of {stream, url, onInit, onFragment, onClosed, onLost}
+    this.subscribers = new Map();
+    this.inits = new Map(); // "camera:stream" -> the newest init segment: a second tile of a camera starts with it
     this.delay = 1000;
     this.failures = 0;
     this.brokenUntil = 0;
@@ -31,35 +35,39 @@ class LiveSocket {
   }
 
   subscribe(cameraId, subscriber) {
-    let set = this.subscribers.get(cameraId);
+    const stream = subscriber.stream || "main";
+    const key = keyOf(cameraId, stream);
+    let set = this.subscribers.get(key);
     const known = Boolean(set && set.size);
-    if (!set) this.subscribers.set(cameraId, (set = new Set()));
+    if (!set) this.subscribers.set(key, (set = new Set()));
     set.add(subscriber);
-    if (known && this.inits.has(cameraId)) {
-      subscriber.onInit(this.inits.get(cameraId));
-      this.send({ type: "resync", camera: cameraId }); // from the newest keyframe, for this tile
+    if (known && this.inits.has(key)) {
+      subscriber.onInit(this.inits.get(key));
+      this.send({ type: "resync", camera: cameraId, stream }); // from the newest keyframe, for this tile
     } else {
-      this.send({ type: "open", camera: cameraId, url: subscriber.url });
+      this.send({ type: "open", camera: cameraId, url: subscriber.url, stream });
     }
     this.connect();
   }
 
   renew(cameraId, subscriber, url) {
     subscriber.url = url;
-    this.send({ type: "open", camera: cameraId, url });
+    this.send({ type: "open", camera: cameraId, url, stream: subscriber.stream || "main" });
   }
 
-  resync(cameraId) {
-    this.send({ type: "resync", camera: cameraId });
+  resync(cameraId, stream = "main") {
+    this.send({ type: "resync", camera: cameraId, stream });
   }
 
   unsubscribe(cameraId, subscriber) {
-    const set = this.subscribers.get(cameraId);
+    const stream = subscriber.stream || "main";
+    const key = keyOf(cameraId, stream);
+    const set = this.subscribers.get(key);
     if (!set || !set.delete(subscriber)) return;
     if (!set.size) {
-      this.subscribers.delete(cameraId);
-      this.inits.delete(cameraId);
-      this.send({ type: "close", camera: cameraId });
+      this.subscribers.delete(key);
+      this.inits.delete(key);
+      this.send({ type: "close", camera: cameraId, stream });
     }
   }
 
@@ -77,9 +85,9 @@ class LiveSocket {
       this.open = true;
       this.delay = 1000;
       this.failures = 0;
-      for (const [cameraId, set] of this.subscribers) {
+      for (const set of this.subscribers.values()) {
         const first = set.values().next().value;
-        if (first) this.send({ type: "open", camera: cameraId, url: first.url });
+        if (first) this.send({ type: "open", camera: first.cameraId, url: first.url, stream: first.stream || "main" });
       }
     };
     socket.onmessage = (message) => this.receive(message.data);
@@ -101,24 +109,30 @@ class LiveSocket {
       let event;
       try { event = JSON.parse(data); } catch (e) { return; }
       if (event.type === "opened") {
-        for (const subscriber of this.subscribers.get(event.camera) || []) subscriber.onOpened();
+        const key = keyOf(event.camera, event.stream || "main");
+        for (const subscriber of this.subscribers.get(key) || []) subscriber.onOpened();
         return;
       }
       if (event.type !== "closed") return;
-      const set = this.subscribers.get(event.camera);
-      this.subscribers.delete(event.camera);
-      this.inits.delete(event.camera);
-      if (set) for (const subscriber of set) subscriber.onClosed(String(event.detail || ""));
+      // A camera's streams end together: they are checked with the one link.
+      for (const stream of STREAMS) {
+        const key = keyOf(event.camera, stream);
+        const set = this.subscribers.get(key);
+        this.subscribers.delete(key);
+        this.inits.delete(key);
+        if (set) for (const subscriber of set) subscriber.onClosed(String(event.detail || ""));
+      }
       return;
     }
     if (data.byteLength < HEADER_BYTES) return;
     const header = new DataView(data, 0, HEADER_BYTES);
     const cameraId = header.getUint32(0);
-    const set = this.subscribers.get(cameraId);
+    const key = keyOf(cameraId, STREAMS[header.getUint16(6)] || "main");
+    const set = this.subscribers.get(key);
     if (!set) return;
     const bytes = new Uint8Array(data, HEADER_BYTES);
     if (header.getUint8(4) === KIND_INIT) {
-      this.inits.set(cameraId, bytes);
+      this.inits.set(key, bytes);
       for (const subscriber of set) subscriber.onInit(bytes);
     } else {
       const keyframe = header.getUint8(5) === 1;

@@ -5,7 +5,10 @@
  * a little behind, it plays slightly faster; far behind (a tab that slept, a slow moment), it
  * jumps to the newest keyframe it holds, so the picture never drifts away from live. It asks
  * the socket to start again at a keyframe when fragments stop, and gives up to HLS (`onFatal`
- * with the camera put in `hlsOnly`) when no picture comes at all.
+ * with the camera put in `hlsOnly`) when no picture comes at all. It plays one stream of the
+ * camera: "main", or "sub" (its substream, for grid tiles; one that gives no picture is not a
+ * reason for HLS: the tile plays the main stream instead, `onFallback`). `onShowing` is called
+ * once its first frame is on screen: the tile swaps it in then (no black frame between).
  */
 
 import { liveSocket } from "./live_socket.js";
@@ -15,6 +18,8 @@ const JUMP_AHEAD_S = 1.0; // further behind than this: jump to the newest keyfra
 const CATCH_UP_RATE = 1.2;
 const KEEP_BEHIND_S = 4; // buffered video behind the picture kept, then removed
 const FIRST_FRAME_MS = 3500; // from the server's "opened": no init segment by then, no fragments at all
+// A substream's relay starts when it is opened (its demand): the box must hear of it first.
+const SUB_FIRST_FRAME_MS = 8000;
 const QUIET_MS = 1500; // no fragment this long: ask again from the newest keyframe
 const HLS_ONLY_MS = 60000;
 
@@ -41,10 +46,12 @@ export function mimeOf(init) {
 
 export class MsePlayer {
   /** `onFatal`: start over; `onClosed(reason)`: the server ended the camera; `onFallback`: play HLS instead. */
-  constructor(video, cameraId, onFatal, onClosed, onFallback) {
+  constructor(video, cameraId, onFatal, onClosed, onFallback, stream = "main") {
     this.kind = "socket";
     this.video = video;
     this.cameraId = cameraId;
+    this.stream = stream;
+    this.onShowing = null;
     this.onFatal = onFatal;
     this.onClosedByServer = onClosed;
     this.onFallback = onFallback || onFatal;
@@ -61,6 +68,8 @@ export class MsePlayer {
     this.firstFrame = false;
     this.destroyed = false;
     this.subscriber = {
+      cameraId,
+      stream,
       url: null,
       onInit: (init) => this.init(init),
       onFragment: (bytes, keyframe, producedMs) => this.fragment(bytes, keyframe, producedMs),
@@ -77,6 +86,7 @@ export class MsePlayer {
     this.subscriber.url = url;
     this.video.muted = true;
     this.video.dataset.transport = "socket";
+    this.video.dataset.stream = this.stream;
     this.startedAt = Date.now();
     liveSocket.subscribe(this.cameraId, this.subscriber);
     this.timer = setInterval(() => this.watch(), 250);
@@ -149,6 +159,7 @@ export class MsePlayer {
         this.firstFrame = true;
         this.video.currentTime = ranges.start(ranges.length - 1);
         this.video.play().catch(() => { /* muted autoplay is allowed; the watchdog retries */ });
+        this.whenShowing();
       }
     }
     const video = this.video;
@@ -167,12 +178,13 @@ export class MsePlayer {
     if (!this.firstFrame) {
       // Only a camera with no fragments at all (a transcoding relay) goes to HLS; one that is
       // merely slow to start (a loaded machine) is the tile's watchdog's to retry.
-      if (!this.source && this.openedAt && now - this.openedAt > FIRST_FRAME_MS) this.giveUp();
+      const wait = this.stream === "sub" ? SUB_FIRST_FRAME_MS : FIRST_FRAME_MS;
+      if (!this.source && this.openedAt && now - this.openedAt > wait) this.giveUp();
       return;
     }
     if (now - this.lastFragment > QUIET_MS && liveSocket.open) {
       this.lastFragment = now;
-      liveSocket.resync(this.cameraId);
+      liveSocket.resync(this.cameraId, this.stream);
     }
     const buffered = this.buffer && this.source && this.source.readyState === "open" ? this.buffer.buffered : null;
     if (!buffered || !buffered.length) return;
@@ -193,8 +205,19 @@ export class MsePlayer {
   }
 
   giveUp() {
-    hlsOnly.set(this.cameraId, Date.now() + HLS_ONLY_MS);
+    if (this.stream === "main") hlsOnly.set(this.cameraId, Date.now() + HLS_ONLY_MS);
     this.onFallback();
+  }
+
+  /** Call `onShowing` once the first frame is presented (decoded and composited), not merely appended. */
+  whenShowing() {
+    const video = this.video;
+    const shown = () => { if (!this.destroyed && this.onShowing) this.onShowing(this); };
+    if (video.requestVideoFrameCallback) {
+      video.requestVideoFrameCallback(() => shown());
+    } else {
+      video.addEventListener("timeupdate", shown, { once: true });
+    }
   }
 
   /** The node's clock when the picture on screen left the relay. */
@@ -226,6 +249,7 @@ export class MsePlayer {
     this.release();
     this.video.title = "";
     delete this.video.dataset.transport;
+    delete this.video.dataset.stream;
     if (this.video.getAttribute("src")) {
       this.video.removeAttribute("src");
       this.video.load();

@@ -3,6 +3,11 @@
  * A Tile owns its player, its timers, its IntersectionObserver and its in-flight requests
  * (one AbortController) and releases all of them in `dispose()`: a tile taken off the wall
  * makes no request after that, even for an answer that was on its way.
+ *
+ * Over the wall's socket a grid tile plays the camera's substream (when it has one), an
+ * enlarged tile or a 1x1 grid its main stream. A switch starts the other stream on a second
+ * <video> beneath the first and swaps them once its first frame is on screen: the picture
+ * never goes black in between (docs/wall.md, "Substreams").
  */
 
 import { statusTitle } from "./cameras.js";
@@ -24,6 +29,9 @@ const STARTS_WHEN_OPENED = new Set(["idle", "starting"]);
 const RELAY_START_MS = 15000; // an opened on-demand camera still idle after this is asked for again
 const startsWhenOpened = (camera) => camera.relay_mode === "on_demand" && STARTS_WHEN_OPENED.has(camera.status);
 const PUBLIC_PURPOSE = "Wall monitoring of an agency camera";
+// Cameras whose substream gave no picture: their grid tiles play the main stream until then (camera id -> ms).
+const noSubstream = new Map();
+const NO_SUBSTREAM_MS = 60000;
 
 function ago(seconds) {
   if (seconds < 90) return seconds + " s ago";
@@ -42,6 +50,7 @@ export class Tile {
     this.img = this.el.querySelector(".snapshot");
     this.cameraId = null; // the camera this tile shows now
     this.player = null;
+    this.standby = null; // the other stream's player while the tile switches to it
     this.starting = false;
     this.waiting = null; // an opened on-demand camera whose relay is starting: { live, since }
     this.visible = true;
@@ -86,7 +95,7 @@ export class Tile {
     });
     el.querySelector(".clear").addEventListener("click", () => actions.put(this.index, null));
     el.querySelector(".open-live").addEventListener("click", () => askPurpose(this));
-    this.video.addEventListener("timeupdate", () => this.noteProgress());
+    this.video.addEventListener("timeupdate", this.onTimeUpdate = () => this.noteProgress());
     this.img.addEventListener("error", () => {
       if (this.disposed) return;
       // A snapshot replaced while it was read, or refused: try again shortly, never show a broken one.
@@ -212,6 +221,7 @@ export class Tile {
     }
     if (this.player || this.starting) {
       this.el.dataset.mode = this.el.dataset.mode === "stale" ? "stale" : "live";
+      if (this.player) this.followStream(camera);
       return;
     }
     const purpose = camera.kind === "public" ? { purpose: PUBLIC_PURPOSE } : livePurpose();
@@ -282,16 +292,88 @@ export class Tile {
     this.expiresAt = localTime(live.expires_at);
     this.player = this.newPlayer();
     this.player.start(live.hls_url);
+    this.el.dataset.stream = this.player.stream || "hls";
     this.scheduleRenewal();
   }
 
   /** The wall's video socket when it works (mse_player.js), else hls.js on the same link. */
   newPlayer() {
     if (socketVideoAvailable() && !prefersHls(this.cameraId)) {
+      const stream = this.wantedStream(this.camera);
       const closed = (reason) => this.streamClosed(reason);
-      return new MsePlayer(this.video, this.cameraId, () => this.scheduleRetry(), closed, () => this.toHls());
+      const fallback = stream === "sub" ? () => this.toMain() : () => this.toHls();
+      return new MsePlayer(this.video, this.cameraId, () => this.scheduleRetry(), closed, fallback, stream);
     }
     return new Player(this.video, () => this.scheduleRetry());
+  }
+
+  /** The stream a socket player of this tile plays now: the substream in a grid, the main stream enlarged. */
+  wantedStream(camera) {
+    if (!camera || !camera.substream || state.enlarged === this.index || state.grid === 1) return "main";
+    const until = noSubstream.get(camera.id);
+    if (until && until > Date.now()) return "main";
+    noSubstream.delete(camera.id);
+    return "sub";
+  }
+
+  /** Switch a playing socket tile to the stream it should play now; the old one shows until the new one does. */
+  followStream(camera) {
+    const player = this.player;
+    if (!player || player.kind !== "socket" || this.retryTimer) return;
+    const wanted = this.wantedStream(camera);
+    if (this.standby && this.standby.stream !== wanted) this.dropStandby();
+    if (this.standby || player.stream === wanted) return;
+    const video = this.video.cloneNode(false);
+    video.removeAttribute("src");
+    video.removeAttribute("title");
+    video.muted = true;
+    this.video.before(video); // beneath the picture on screen until it is swapped in
+    const next = new MsePlayer(video, this.cameraId, () => this.dropStandby(next),
+      (reason) => this.streamClosed(reason), () => this.substreamFailed(next), wanted);
+    next.onShowing = () => this.swapIn(next);
+    this.standby = next;
+    next.start(player.url);
+  }
+
+  /** The standby player shows its first frame: it becomes the tile's, and the old one goes. */
+  swapIn(next) {
+    if (this.standby !== next || !this.player) return;
+    const old = this.player;
+    const oldVideo = this.video;
+    this.standby = null;
+    this.player = next;
+    this.video = next.video;
+    oldVideo.removeEventListener("timeupdate", this.onTimeUpdate);
+    this.video.addEventListener("timeupdate", this.onTimeUpdate);
+    oldVideo.remove(); // first, so that its emptied element is never painted
+    old.destroy();
+    this.lastTime = this.video.currentTime;
+    this.lastAdvance = Date.now();
+    this.el.dataset.stream = next.stream;
+  }
+
+  dropStandby(player = this.standby) {
+    if (!player || this.standby !== player) return;
+    this.standby = null;
+    player.destroy();
+    player.video.remove();
+  }
+
+  substreamFailed(player) {
+    if (player.stream === "sub") noSubstream.set(this.cameraId, Date.now() + NO_SUBSTREAM_MS);
+    this.dropStandby(player);
+  }
+
+  /** The substream gave no picture: the same view, on the same link, plays the main stream. */
+  toMain() {
+    const sub = this.player;
+    if (!sub) return;
+    noSubstream.set(this.cameraId, Date.now() + NO_SUBSTREAM_MS);
+    sub.destroy();
+    this.lastAdvance = Date.now();
+    this.player = this.newPlayer();
+    this.player.start(sub.url);
+    this.el.dataset.stream = this.player.stream || "hls";
   }
 
   /** The server ended the camera's stream (revoked, session over): dark at once, then ask again.
@@ -316,6 +398,7 @@ export class Tile {
     this.lastAdvance = Date.now();
     this.player = new Player(this.video, () => this.scheduleRetry());
     this.player.start(socketPlayer.url);
+    this.el.dataset.stream = "hls";
   }
 
   // Half-way through a link's life, a new one for the same view: no reconnect, no new audit line.
@@ -355,6 +438,8 @@ export class Tile {
     this.retryTimer = null;
     clearTimeout(this.renewTimer);
     this.renewTimer = null;
+    this.dropStandby();
+    delete this.el.dataset.stream;
     if (this.player) {
       this.player.destroy();
       this.player = null;

@@ -10,7 +10,7 @@ import threading
 import time
 from pathlib import Path
 
-from cameras.relay.fragments import MOVFLAGS, FragmentPublisher
+from cameras.relay.fragments import MAIN, MOVFLAGS, FragmentPublisher
 from devices.edge.push import live_h264
 from rtcc.ffmpeg import find_ffmpeg
 
@@ -18,8 +18,8 @@ from rtcc.ffmpeg import find_ffmpeg
 class PatternPublisher(FragmentPublisher):
     """The relay's publisher, for a camera set that grows while it runs."""
 
-    def __init__(self):
-        super().__init__(0)
+    def __init__(self, stream: str = MAIN):
+        super().__init__(0, stream=stream)
         self.camera_ids = []
         self.lock = threading.Lock()
 
@@ -42,13 +42,13 @@ class PatternPublisher(FragmentPublisher):
 class FragmentPattern:
     """ffmpeg and the publisher's thread; `stop()` ends both."""
 
-    def __init__(self, log_path: Path, rate: int = 15):
+    def __init__(self, log_path: Path, rate: int = 15, size: str = "320x240", stream: str = MAIN):
         argv = [
             find_ffmpeg().path, "-nostdin", "-hide_banner", "-loglevel", "warning", "-re",
-            "-f", "lavfi", "-i", f"testsrc2=size=320x240:rate={rate}",
+            "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}",
             *live_h264(keyframe_every=rate), "-f", "mp4", "-movflags", MOVFLAGS, "-flush_packets", "1", "pipe:1",
         ]  # fmt: skip
-        self.publisher = PatternPublisher()
+        self.publisher = PatternPublisher(stream)
         self.log = log_path.open("ab")
         self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self.log, start_new_session=True)
         self.thread = threading.Thread(target=self.publisher.run, args=(self.process.stdout,), daemon=True)

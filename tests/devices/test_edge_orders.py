@@ -5,6 +5,7 @@ from pathlib import Path
 
 from devices.edge import switch
 from devices.edge.agent import EdgeAgent
+from devices.edge.config import LocalCamera
 
 
 def agent_for(tmp_path: Path) -> EdgeAgent:
@@ -45,3 +46,35 @@ def test_a_malformed_order_is_skipped(tmp_path: Path):
     agent = agent_for(tmp_path)
     agent.follow_orders({"type": "orders", "cameras": [{"id": 7, "port": "not a port"}, {"id": "x"}]})
     assert agent.pushers == {}
+
+
+def test_a_substream_is_pushed_only_when_ordered_and_configured(tmp_path: Path):
+    agent = EdgeAgent(
+        "http://127.0.0.1:9",
+        "EDGE-1",
+        "",
+        {7: LocalCamera(7, "testsrc:640x360", sub="testsrc:320x240"), 8: "testsrc:"},
+        tmp_path / "state",
+    )
+    sub = {"host": "127.0.0.1", "port": 10, "stream_id": "s.sub"}
+    try:
+        agent.follow_orders({"type": "orders", "cameras": [order(7), order(8)]})
+        assert set(agent.pushers) == {7, 8}
+        # Camera 8 has no substream on this box: its order is ignored.
+        agent.follow_orders(
+            {"type": "orders", "cameras": [{**order(7), "sub": sub}, {**order(8), "sub": sub}]}
+        )
+        assert set(agent.pushers) == {7, 8, (7, "sub")}
+        pusher = agent.pushers[7, "sub"]
+        assert (pusher.source, pusher.target.port, pusher.target.stream_id) == (
+            "testsrc:320x240",
+            10,
+            "s.sub",
+        )
+        assert pusher.target.passphrase == "p" * 16
+        assert [c["substream"] for c in agent.report()["cameras"]] == [True, False]
+        agent.write_status()
+        agent.follow_orders({"type": "orders", "cameras": [order(7), {**order(8), "sub": {"port": "x"}}]})
+        assert set(agent.pushers) == {7, 8}
+    finally:
+        agent.stop_all()

@@ -7,12 +7,15 @@ from django.core import mail
 from django.utils import timezone
 
 from agencies.models import AccessEvent
+from cameras.models import Camera
+from cameras.relay.models import RelayLease, RelayNode
 from devices.health import GRACE_S
 from devices.management.commands.simulate_heartbeats import Command as SimulatedHeartbeats
 from devices.models import Device
 from devices.tasks import mark_offline_devices
 from tests.devices.test_enrollment_api import EnrollmentCase
 from tests.personas import make_agency_admin
+from tests.relay_fleet.fleet import give_active_contract
 
 
 class HealthCase(EnrollmentCase):
@@ -66,6 +69,31 @@ class HeartbeatHealthTests(HealthCase):
         listing = self.client.get("/admin/devices/device/")
         self.assertContains(listing, "0\xa0minutes ago")
         self.assertContains(listing, "0.2.0")
+
+    def test_the_box_says_which_cameras_have_a_substream_and_the_orders_name_its_port(self):
+        token = self.enrolled_token()
+        camera = self.live_camera
+        report = {"cameras": [{"id": camera.pk, "substream": True}]}
+        self.assertEqual(self.heartbeat(token, report).status_code, 200)
+        self.assertTrue(Camera.objects.get(pk=camera.pk).substream)
+        give_active_contract(self.riverside, "C-1")
+        node = RelayNode.objects.create(name="n1", srt_host="relay.example")
+        lease = RelayLease.objects.create(
+            camera=camera, node=node, expires_at=timezone.now() + timedelta(minutes=1), srt_port=27501
+        )
+        answer = self.heartbeat(token).json()["cameras"][0]
+        pushed = answer["push"]
+        self.assertIsNotNone(pushed, answer)
+        self.assertNotIn("sub", pushed)  # nobody watches it in a grid tile: the node does not listen
+        RelayLease.objects.filter(pk=lease.pk).update(sub_srt_port=27502)
+        pushed = self.heartbeat(token).json()["cameras"][0]["push"]
+        self.assertEqual(
+            pushed["sub"], {"host": "relay.example", "port": 27502, "stream_id": f"{camera.stream_id}.sub"}
+        )
+        report = {"cameras": [{"id": camera.pk, "substream": False}]}
+        self.assertEqual(self.heartbeat(token, report).status_code, 200)
+        self.assertFalse(Camera.objects.get(pk=camera.pk).substream)
+        self.assertNotIn("sub", self.heartbeat(token).json()["cameras"][0]["push"])
 
     def test_health_for_a_camera_not_on_the_box_or_malformed_is_a_400(self):
         token = self.enrolled_token()

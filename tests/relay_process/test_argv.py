@@ -1,5 +1,7 @@
 """The command lines a relay runs, without running them."""
 
+from dataclasses import replace
+
 import pytest
 
 from cameras.relay import layout
@@ -172,3 +174,16 @@ def test_masks_are_rounded_outwards_never_inwards(media_root):
     assert "drawbox=x=iw*0.1234-1:y=ih*0.5000-1:w=iw*0.3334+2:h=ih*0.5000+2:color=black:t=fill" in option(
         argv, "-vf"
     )
+
+
+def test_a_substream_is_copied_into_fragments_only_and_never_written_to_disk(media_root):
+    sub = replace(PUSH, srt_port=31008, stream_id="stream-7.sub", record=False, stream="sub")
+    result = command(sub, fragments_fd=9)
+    assert "pipe:9" in result.argv
+    assert not [arg for arg in result.argv if str(media_root) in arg or arg.endswith(".m3u8")]
+    assert "option streamid 'stream-7.sub'" in result.concat_list
+    assert "libx264" not in result.argv
+    with pytest.raises(ValueError):
+        command(sub)  # nowhere to send it
+    with pytest.raises(ValueError):
+        command(sub, fragments_fd=9, transcode=True)

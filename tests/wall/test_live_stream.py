@@ -15,6 +15,8 @@ from channels.testing import WebsocketCommunicator
 from agencies.suspension import do_suspend_agency
 from cameras.live_stream.frames import HEADER
 from cameras.media.signing import hls_url_for
+from cameras.relay.demand import demand_holders
+from cameras.relay.fragments import SUB
 from cameras.services import do_revoke_consent
 from cameras.viewing.services import do_close_viewing_sessions_of, do_open_viewing_session
 from tests.browser.chromium import ARTIFACTS
@@ -59,6 +61,12 @@ class LiveStreamSocketTests(WallPersonas):
         ARTIFACTS.mkdir(exist_ok=True)
         self.pattern = FragmentPattern(ARTIFACTS / "live-stream-ffmpeg.log")
         self.addCleanup(self.pattern.stop)
+        # The substreams, as a relay node publishes them while a wall's grid tile shows one.
+        self.sub_pattern = FragmentPattern(
+            ARTIFACTS / "live-substream-ffmpeg.log", size="160x120", stream=SUB
+        )
+        self.addCleanup(self.sub_pattern.stop)
+        self.sub_pattern.publisher.add(self.live_camera.pk)
         give_pull_source(self.lakeview_camera)
         for camera in (self.street_camera, self.live_camera, self.lakeview_camera):
             self.pattern.publisher.add(camera.pk)
@@ -83,8 +91,14 @@ class LiveStreamSocketTests(WallPersonas):
     async def any_message(self, socket, timeout):
         output = await socket.receive_output(timeout)
         if output.get("bytes") is not None:
-            camera_id, kind, keyframe, _, produced = HEADER.unpack_from(output["bytes"])
-            return {"camera": camera_id, "kind": kind, "keyframe": keyframe, "produced": produced}
+            camera_id, kind, keyframe, stream, produced = HEADER.unpack_from(output["bytes"])
+            return {
+                "camera": camera_id,
+                "kind": kind,
+                "keyframe": keyframe,
+                "produced": produced,
+                "stream": ("main", "sub")[stream],
+            }
         return json.loads(output["text"])
 
     async def test_anonymous_is_refused(self):
@@ -99,7 +113,7 @@ class LiveStreamSocketTests(WallPersonas):
         url = await sync_to_async(link)(self.street_camera, self.dispatcher)
         await self.open(socket, self.street_camera, url)
         opened = await self.next_message(socket, opened=True)
-        self.assertEqual(opened, {"type": "opened", "camera": self.street_camera.pk})
+        self.assertEqual(opened, {"type": "opened", "camera": self.street_camera.pk, "stream": "main"})
         first, second = await self.next_message(socket), await self.next_message(socket)
         self.assertEqual((first["camera"], first["kind"]), (self.street_camera.pk, 0))
         self.assertEqual(
@@ -213,3 +227,57 @@ class LiveStreamSocketTests(WallPersonas):
                 superuser, self.riverside, order_reference="CO-1", reason="Council order"
             ),
         )
+
+    @disconnecting
+    async def test_a_substream_is_demanded_while_open_and_carried_beside_the_main_stream(self):
+        camera = self.live_camera
+        socket = await self.connected(self.dispatcher)
+        url = await sync_to_async(link)(camera, self.dispatcher, case_number="RPD-2026-7")
+        await socket.send_json_to({"type": "open", "camera": camera.pk, "url": url, "stream": "sub"})
+        opened = await self.next_message(socket, opened=True)
+        self.assertEqual(opened, {"type": "opened", "camera": camera.pk, "stream": "sub"})
+        holders = await sync_to_async(demand_holders)(camera.pk, stream=SUB)
+        self.assertEqual(len(holders), 1)
+        self.assertTrue(holders[0].startswith("socket:"))
+        self.assertEqual(
+            await sync_to_async(demand_holders)(camera.pk), []
+        )  # a socket demands no main stream
+        first = await self.next_message(socket)
+        self.assertEqual((first["stream"], first["kind"]), ("sub", 0))
+        # Enlarged: the main stream too, with the same link, until the page closes the substream.
+        await self.open(socket, camera, url)
+        streams = set()
+        while streams != {"main", "sub"}:
+            message = await self.next_message(socket)
+            self.assertEqual(message["camera"], camera.pk)
+            streams.add(message["stream"])
+        await socket.send_json_to({"type": "close", "camera": camera.pk, "stream": "sub"})
+        await socket.send_json_to({"type": "open", "camera": 0, "url": ""})  # answered once the close is done
+        while (await self.next_message(socket)).get("type") != "closed":
+            pass
+        self.assertEqual(await sync_to_async(demand_holders)(camera.pk, stream=SUB), [])
+        for _ in range(10):
+            self.assertEqual((await self.next_message(socket))["stream"], "main")
+
+    @disconnecting
+    async def test_a_hostile_stream_name_gets_a_reason(self):
+        socket = await self.connected(self.dispatcher)
+        url = await sync_to_async(link)(self.street_camera, self.dispatcher)
+        for stream in ("4k", ["sub"], {"x": 1}):
+            await socket.send_json_to(
+                {"type": "open", "camera": self.street_camera.pk, "url": url, "stream": stream}
+            )
+            self.assertEqual((await self.next_message(socket))["type"], "error")
+
+    @disconnecting
+    async def test_revoked_consent_closes_both_streams_within_a_second(self):
+        camera = self.live_camera
+        socket = await self.streaming(camera, self.dispatcher)
+        url = await sync_to_async(link)(camera, self.dispatcher, case_number="RPD-2026-7")
+        await socket.send_json_to({"type": "open", "camera": camera.pk, "url": url, "stream": "sub"})
+        while (await self.next_message(socket)).get("stream") != "sub":
+            pass
+        await self.assert_closes_within_bound(
+            socket, camera, lambda: do_revoke_consent(self.resident, camera)
+        )
+        self.assertEqual(await sync_to_async(demand_holders)(camera.pk, stream=SUB), [])

@@ -51,7 +51,8 @@ class Command(BaseCommand):
                 (
                     node,
                     f"{lease.camera_id} {lease.camera.name}",
-                    str(lease.srt_port or "-"),
+                    # "20001 sub 20002" while its substream is relayed too (docs/wall.md).
+                    str(lease.srt_port or "-") + (f" sub {lease.sub_srt_port}" if lease.sub_srt_port else ""),
                     lease.camera.status,
                     uptime(lease.process_started_at, now),
                     f"{lease.fps:.1f}",

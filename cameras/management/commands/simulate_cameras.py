@@ -40,6 +40,10 @@ class Command(BaseCommand):
         parser.add_argument("--height", type=int, default=240)
         parser.add_argument("--fps", type=int, default=15)
         parser.add_argument(
+            "--sub-width", type=int, default=0, help="a camera's substream (if it has one); 0: half the width"
+        )
+        parser.add_argument("--sub-height", type=int, default=0, help="0: half the height")
+        parser.add_argument(
             "--clips",
             type=Path,
             default=None,
@@ -60,6 +64,8 @@ class Command(BaseCommand):
                 for camera in cameras:
                     device = devices.get(camera.pk)
                     if device is not None and device.is_running:
+                        if isinstance(device, LeaseFollowingCamera) and device.sub is not None:
+                            device.start_if_leased()  # its substream, as its orders say
                         continue
                     if device is not None and device.process is not None and camera.pk not in restart_at:
                         restart_at[camera.pk] = time.monotonic() + RESTART_DELAY_S
@@ -90,7 +96,7 @@ class Command(BaseCommand):
             size["clip"] = prepared_clip(options["clips"], camera.name, **size)
         if options["port_base"] is None and options["host"] is None:
             # As a box does: push only while a relay node listens, to the port it took.
-            device = LeaseFollowingCamera(camera, **size)
+            device = LeaseFollowingCamera(camera, substream=self.substream(camera, options), **size)
             device.start()
             if device.is_running and not again:
                 self.stdout.write(
@@ -103,3 +109,16 @@ class Command(BaseCommand):
         if not again:
             self.stdout.write(f"camera {camera.pk} {camera.name!r}: pushing to srt://{host}:{port}")
         return device
+
+    def substream(self, camera: Camera, options: dict) -> dict | None:
+        """The options of the camera's simulated substream; None when it has none."""
+        if not camera.substream:
+            return None
+        size = {
+            "width": options["sub_width"] or options["width"] // 2 // 2 * 2,
+            "height": options["sub_height"] or options["height"] // 2 // 2 * 2,
+            "fps": options["fps"],
+        }
+        if options["clips"] is not None:
+            size["clip"] = prepared_clip(options["clips"], f"{camera.name} sub", **size)
+        return size

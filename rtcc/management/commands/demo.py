@@ -18,7 +18,13 @@ from rtcc import demo_data
 from rtcc.embedded_redis import EmbeddedRedis
 from rtcc.supervisor import Child, Supervisor
 
-CLIP_SIZE = {"width": 320, "height": 240, "fps": 15}  # simulate_cameras' defaults: a substream's size
+# Each simulated camera's main stream and its substream (docs/wall.md, "Substreams").
+CLIP_SIZE = {"width": 640, "height": 360, "fps": 15}
+SUB_CLIP_SIZE = {"width": 320, "height": 240, "fps": 15}
+SIZE_ARGUMENTS = [
+    *("--width", str(CLIP_SIZE["width"]), "--height", str(CLIP_SIZE["height"])),
+    *("--sub-width", str(SUB_CLIP_SIZE["width"]), "--sub-height", str(SUB_CLIP_SIZE["height"])),
+]
 
 
 def demo_password() -> str:
@@ -109,7 +115,7 @@ class Command(BaseCommand):
         children.append(Child("relay-node", [*celery, *relay_worker.split()]))
         if not no_cameras:
             ids = ",".join(str(camera.pk) for camera in seeded["cameras"])
-            clips = ["--clips", str(self.clip_cache())]
+            clips = ["--clips", str(self.clip_cache()), *SIZE_ARGUMENTS]
             children.append(
                 Child("cameras", [python, manage, "simulate_cameras", "--camera-ids", ids, *clips])
             )
@@ -125,11 +131,15 @@ class Command(BaseCommand):
     def prepare_clips(self, cameras) -> None:
         """Each simulated camera pushes a clip of its own with -c copy: encoded here, once, and
         kept for the next run, so that the simulator costs almost nothing while it runs."""
-        missing = [c for c in cameras if not clip_path(self.clip_cache(), c.name, **CLIP_SIZE).exists()]
+        clips = [(c.name, CLIP_SIZE) for c in cameras]
+        clips += [(f"{c.name} sub", SUB_CLIP_SIZE) for c in cameras if c.substream]
+        missing = [
+            (name, size) for name, size in clips if not clip_path(self.clip_cache(), name, **size).exists()
+        ]
         if missing:
             self.step(f"encoding {len(missing)} camera clip(s) into {self.clip_cache()} (once)")
-        for camera in missing:
-            prepared_clip(self.clip_cache(), camera.name, **CLIP_SIZE)
+        for name, size in missing:
+            prepared_clip(self.clip_cache(), name, **size)
 
     def step(self, text: str) -> None:
         self.stdout.write(f"==> {text}")

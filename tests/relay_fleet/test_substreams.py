@@ -1,0 +1,75 @@
+"""A camera's substream with a real relay node, real ffmpeg and a simulated box pushing both
+streams: relayed beside the main relay only while a wall's grid tile demands it, on a port
+and stream id of its own, and never on its own demand alone."""
+
+import struct
+import time
+
+import pytest
+
+from cameras.models import Camera, Consent
+from cameras.relay.demand import add_demand, release_demand
+from cameras.relay.fragments import MAIN, SUB, fragments_client, init_key
+from cameras.relay.models import RelayLease
+from cameras.simulator import LeaseFollowingCamera
+from tests.relay_fleet.fleet import FleetTestCase, ffmpeg_pids_by_camera, wait_for
+
+pytestmark = pytest.mark.ffmpeg
+
+LINGER = "1"
+# In a track header (ISO 14496-12 8.3.2, version 0), the width and height (16.16) follow 76 bytes of other fields.
+TKHD_SIZE_OFFSET = 76
+
+
+def picture_size(init: bytes) -> tuple[int, int]:
+    at = init.index(b"tkhd") + 4 + TKHD_SIZE_OFFSET
+    width, height = struct.unpack_from(">II", init, at)
+    return width >> 16, height >> 16
+
+
+class SubstreamRelayTests(FleetTestCase):
+    def setUp(self):
+        super().setUp()
+        self.forget_demand()
+        self.camera = self.add_camera(
+            "Rita's porch", level=Consent.Level.LIVE, relay_mode="on_demand", substream=True
+        )
+        self.device = self.start_device(self.camera)
+        self.start_node("solo", RTCC_RELAY_LINGER_SECONDS=LINGER)
+
+    def start_device(self, camera):
+        """A box pushing the main stream at 320x240 and, when told to, the substream at 160x120."""
+        device = LeaseFollowingCamera(camera, follow=True, fps=10, substream={"width": 160, "height": 120})
+        device.start()
+        self.addCleanup(device.stop)
+        return device
+
+    def init_of(self, stream: str) -> bytes | None:
+        return fragments_client().hget(init_key(self.camera.pk, stream), "data")
+
+    def sub_port(self):
+        return RelayLease.objects.filter(camera=self.camera).values_list("sub_srt_port", flat=True).first()
+
+    def test_the_substream_is_relayed_only_while_demanded_beside_the_main_stream(self):
+        # A substream's demand alone starts nothing: it rides on the main relay.
+        add_demand(self.camera.pk, "socket:grid", seconds=60, stream=SUB)
+        time.sleep(3)
+        self.assertFalse(ffmpeg_pids_by_camera().get(self.camera.pk))
+        self.assertIsNone(self.init_of(SUB))
+
+        add_demand(self.camera.pk, "session:viewer", seconds=60)
+        self.wait_status(self.camera, Camera.Status.LIVE, timeout=30, devices=[self.device])
+        wait_for(lambda: self.init_of(SUB) is not None, 30, "the substream was never published")
+        wait_for(lambda: self.init_of(MAIN) is not None, 30, "the main stream was never published")
+        self.assertEqual(picture_size(self.init_of(MAIN)), (320, 240))
+        self.assertEqual(picture_size(self.init_of(SUB)), (160, 120))
+        lease = RelayLease.objects.get(camera=self.camera)
+        self.assertIsNotNone(lease.sub_srt_port)
+        self.assertNotEqual(lease.sub_srt_port, lease.srt_port)
+
+        release_demand(self.camera.pk, "socket:grid", stream=SUB)
+        wait_for(lambda: self.sub_port() is None, 20, "the substream's port outlived its demand")
+        wait_for(lambda: self.init_of(SUB) is None, 20, "the substream's fragments outlived its relay")
+        wait_for(lambda: not self.device.sub.is_running, 10, "the box still pushes the substream")
+        self.assertEqual(self.status_of(self.camera), Camera.Status.LIVE)
+        self.assertEqual(len(ffmpeg_pids_by_camera()[self.camera.pk]), 1)
