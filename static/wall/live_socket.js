@@ -13,6 +13,15 @@ const KIND_INIT = 0;
 const FAILURES_BEFORE_FALLBACK = 3;
 const FALLBACK_MS = 60000;
 
+/* What the wall's live video did since the page loaded, for operators and the benches (read-only
+ * outside these modules): events by kind, and each camera's newest arrival lag (the node's clock
+ * when its newest fragment left the relay, to the moment the page received it). */
+export const liveStats = {
+  messages: 0, bytes: 0, opens: 0, resyncs: 0, closedByServer: 0, lost: 0,
+  tileRetries: 0, fallbacks: 0, jumps: 0, appendErrors: 0,
+  arrivalLag: new Map(),
+};
+
 class LiveSocket {
   constructor() {
     this.socket = null;
@@ -40,6 +49,7 @@ class LiveSocket {
       this.send({ type: "resync", camera: cameraId }); // from the newest keyframe, for this tile
     } else {
       this.send({ type: "open", camera: cameraId, url: subscriber.url });
+      liveStats.opens += 1;
     }
     this.connect();
   }
@@ -50,6 +60,7 @@ class LiveSocket {
   }
 
   resync(cameraId) {
+    liveStats.resyncs += 1;
     this.send({ type: "resync", camera: cameraId });
   }
 
@@ -89,6 +100,7 @@ class LiveSocket {
       this.open = false;
       this.socket = null;
       this.inits.clear();
+      liveStats.lost += 1;
       for (const set of this.subscribers.values()) for (const subscriber of [...set]) subscriber.onLost();
       if (event.code === 4401 || !this.subscribers.size) return; // signed out (the wall's socket says so), or idle
       this.retryTimer = setTimeout(() => { this.retryTimer = null; this.connect(); }, this.delay * (0.8 + Math.random() * 0.4));
@@ -105,6 +117,7 @@ class LiveSocket {
         return;
       }
       if (event.type !== "closed") return;
+      liveStats.closedByServer += 1;
       const set = this.subscribers.get(event.camera);
       this.subscribers.delete(event.camera);
       this.inits.delete(event.camera);
@@ -112,6 +125,8 @@ class LiveSocket {
       return;
     }
     if (data.byteLength < HEADER_BYTES) return;
+    liveStats.messages += 1;
+    liveStats.bytes += data.byteLength;
     const header = new DataView(data, 0, HEADER_BYTES);
     const cameraId = header.getUint32(0);
     const set = this.subscribers.get(cameraId);
@@ -123,6 +138,7 @@ class LiveSocket {
     } else {
       const keyframe = header.getUint8(5) === 1;
       const producedMs = header.getFloat64(8);
+      liveStats.arrivalLag.set(cameraId, Date.now() - producedMs);
       for (const subscriber of set) subscriber.onFragment(bytes, keyframe, producedMs);
     }
   }

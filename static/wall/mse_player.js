@@ -8,7 +8,7 @@
  * with the camera put in `hlsOnly`) when no picture comes at all.
  */
 
-import { liveSocket } from "./live_socket.js";
+import { liveSocket, liveStats } from "./live_socket.js";
 
 const MAX_AHEAD_S = 0.15; // ahead is latency; 0.1 s gave three times the stalls (bench/glass_to_glass)
 const JUMP_AHEAD_S = 1.0; // further behind than this: jump to the newest keyframe
@@ -130,6 +130,7 @@ export class MsePlayer {
     try {
       buffer.appendBuffer(next.bytes || next);
     } catch (error) {
+      liveStats.appendErrors += 1;
       this.onFatal(); // QuotaExceeded or a closed source: the tile starts over
     }
   }
@@ -182,7 +183,10 @@ export class MsePlayer {
     if (video.currentTime < lastStart || ahead > JUMP_AHEAD_S) {
       // Behind or before a gap (the socket skipped ahead): jump to the newest keyframe held.
       const target = this.newestKeyframe !== null && this.newestKeyframe >= lastStart ? this.newestKeyframe : lastStart;
-      if (target > video.currentTime) video.currentTime = target;
+      if (target > video.currentTime) {
+        video.currentTime = target;
+        liveStats.jumps += 1;
+      }
       video.playbackRate = 1;
     } else {
       video.playbackRate = ahead > MAX_AHEAD_S ? CATCH_UP_RATE : 1;
@@ -193,6 +197,7 @@ export class MsePlayer {
   }
 
   giveUp() {
+    liveStats.fallbacks += 1;
     hlsOnly.set(this.cameraId, Date.now() + HLS_ONLY_MS);
     this.onFallback();
   }

@@ -8,7 +8,7 @@
 import { statusTitle } from "./cameras.js";
 import { askable } from "./footage.js";
 import { openLive, reasonOf, renewLive } from "./http.js";
-import { socketVideoAvailable } from "./live_socket.js";
+import { liveStats, socketVideoAvailable } from "./live_socket.js";
 import { MsePlayer, prefersHls } from "./mse_player.js";
 import { Player } from "./player.js";
 import { askPurpose, livePurpose, needPurpose, purposeRefused } from "./purpose.js";
@@ -366,6 +366,7 @@ export class Tile {
   }
 
   scheduleRetry() {
+    if (this.player && this.player.kind === "socket") liveStats.tileRetries += 1;
     this.stop();
     this.retries += 1;
     const delay = Math.min(10000, 1000 * 2 ** Math.min(this.retries - 1, 4)) * (0.8 + Math.random() * 0.4);
