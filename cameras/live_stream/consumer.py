@@ -4,14 +4,24 @@ The page asks with small JSON messages:
 - `{"type": "open", "camera": <id>, "url": <the tile's signed live link>}` opens the camera's
   stream, or renews the link it is checked with (the link's token carries the viewing session);
 - `{"type": "close", "camera": <id>}` ends it (a tile hidden, cleared or disposed);
-- `{"type": "resync", "camera": <id>}` starts it again at the newest keyframe (a player that stalled).
+- `{"type": "resync", "camera": <id>}` starts it again at the newest keyframe (a player that stalled);
+- `{"type": "ack", "bytes": <binary bytes received so far>}`, a few times a second while video comes.
 It gets binary messages (cameras/live_stream/frames.py), `{"type": "opened", "camera"}` once a
 camera passed its check, and `{"type": "closed", "camera", "detail"}` when a camera's stream
 ends for a reason the tile shows (refused, revoked, ended).
+
+Nothing pushes back on a WebSocket's sender: what a busy page has not read yet waits in the
+server's buffers, and a page that falls behind would be fed seconds of stale video. So the page
+acknowledges what it has handled, and when the oldest video it has not acknowledged was sent more
+than `BEHIND_S` ago the socket sends nothing more until the page has caught up, then starts every
+camera again at its newest keyframe: the page never holds more than about `BEHIND_S` of stale
+video. A page that never acknowledges is sent everything, as before.
 """
 
 import asyncio
 import logging
+import time
+from collections import deque
 
 from channels.db import database_sync_to_async
 from django.conf import settings
@@ -26,6 +36,8 @@ logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHENTICATED = 4401
 MAX_STREAMS = 64  # an 8x8 wall
+# Unacknowledged video sent longer ago than this: the page is behind. The tiles' bound is 1 s.
+BEHIND_S = 0.5
 
 
 class LiveStreamConsumer(SignedInSocket, BoundedJsonConsumer):
@@ -38,7 +50,13 @@ class LiveStreamConsumer(SignedInSocket, BoundedJsonConsumer):
             return
         self.tokens: dict[int, str] = {}
         self.cookie = self.scope.get("cookies", {}).get(settings.SESSION_COOKIE_NAME, "")
-        self.reader = StreamReader(self.send_video)
+        self.sent = 0  # binary bytes sent
+        self.acked = 0
+        self.unacked: deque[tuple[int, float]] = deque()  # (bytes sent up to a message, when)
+        self.paced = False  # from the page's first acknowledgement on
+        self.held = False
+        self.holds = 0
+        self.reader = StreamReader(self.send_video, self.page_keeps_up)
         await self.accept()
         await self.watch_access()
         self.tasks = [asyncio.ensure_future(self.reader.run()), asyncio.ensure_future(self.recheck())]
@@ -52,6 +70,9 @@ class LiveStreamConsumer(SignedInSocket, BoundedJsonConsumer):
             await self.reader.aclose()
 
     async def receive_json(self, content, **kwargs):
+        if isinstance(content, dict) and content.get("type") == "ack":
+            await self.acknowledged(content.get("bytes"))
+            return
         # A request without a type and a camera is answered with a reason; the socket stays open.
         try:
             kind, camera_id = str(content["type"]), int(content["camera"])
@@ -113,6 +134,30 @@ class LiveStreamConsumer(SignedInSocket, BoundedJsonConsumer):
     async def send_video(self, camera_id: int, message: bytes) -> None:
         if camera_id in self.tokens:
             await self.send(bytes_data=message)
+            self.sent += len(message)
+            self.unacked.append((self.sent, time.monotonic()))
+
+    async def acknowledged(self, received) -> None:
+        if isinstance(received, bool) or not isinstance(received, int) or received < 0:
+            await self.send_json({"type": "error", "detail": 'Send {"type": "ack", "bytes": <count>}.'})
+            return
+        self.paced = True
+        self.acked = max(self.acked, min(received, self.sent))
+        while self.unacked and self.unacked[0][0] <= self.acked:
+            self.unacked.popleft()
+        if self.held and not self.unacked:
+            self.held = False
+            self.reader.changed.set()  # caught up: every camera from its newest keyframe, now
+
+    def page_keeps_up(self) -> bool:
+        if self.held:
+            return False
+        if self.paced and self.unacked and time.monotonic() - self.unacked[0][1] > BEHIND_S:
+            self.held = True
+            self.holds += 1
+            logger.info("video socket: the page is behind; skipping to keyframes (%d times)", self.holds)
+            return False
+        return True
 
     async def closed(self, camera_id: int, detail: str) -> None:
         await self.send_json({"type": "closed", "camera": camera_id, "detail": detail})

@@ -3,8 +3,12 @@
 A socket reads every camera it carries in one blocking XREAD (one Redis connection per
 socket, however many tiles). A camera starts at the newest keyframe fragment, after its run's
 init segment; a relay restarted meanwhile (a new run) is picked up at its next keyframe with
-its new init segment. A camera whose fragments queue up behind the live edge (a slow
-socket, a tab that was asleep) skips to the newest keyframe instead of drifting behind.
+its new init segment. A camera whose fragments queue up behind the live edge skips to the
+newest keyframe instead of drifting behind: when this reader itself reads late, and whenever
+the socket's owner says the page is behind (`may_send`, cameras/live_stream/consumer.py), in
+which case nothing is sent and every camera starts again at its newest keyframe once the page
+has caught up. Cameras waiting for their start are started together, in two Redis round trips
+however many there are (64 tiles opening at once, or resuming after the page caught up).
 """
 
 import asyncio
@@ -39,10 +43,12 @@ def client() -> aioredis.Redis:
 
 
 class StreamReader:
-    """Reads the cameras in `streams` and hands each message to `send(camera_id, bytes)`."""
+    """Reads the cameras in `streams` and hands each message to `send(camera_id, bytes)`, while
+    `may_send()` says the page keeps up."""
 
-    def __init__(self, send):
+    def __init__(self, send, may_send=lambda: True):
         self.send = send
+        self.may_send = may_send
         self.streams: dict[int, Stream] = {}
         self.redis = client()
         self.changed = asyncio.Event()
@@ -77,9 +83,10 @@ class StreamReader:
                 await asyncio.sleep(1)
 
     async def read_once(self) -> None:
-        for stream in list(self.streams.values()):
-            if not stream.last_id:
-                await self.start(stream)
+        if not self.may_send():
+            self.skip_all()
+        else:
+            await self.start([stream for stream in self.streams.values() if not stream.last_id])
         wanted = {stream_key(s.camera_id): s.last_id for s in self.streams.values() if s.last_id}
         self.changed.clear()
         if not wanted:
@@ -89,6 +96,9 @@ class StreamReader:
                 pass
             return
         answer = await self.redis.xread(wanted, block=BLOCK_MS, count=BATCH)
+        if not self.may_send():
+            self.skip_all()
+            return
         now_ms = time.time() * 1000
         for key, entries in answer or []:
             camera_id = int(key.rsplit(b":", 1)[1])
@@ -100,22 +110,41 @@ class StreamReader:
                 continue
             await self.forward(stream, entries)
 
-    async def start(self, stream: Stream) -> None:
-        """Send the run's init segment and everything from the newest keyframe; nothing if none yet."""
-        camera_id = stream.camera_id
-        init, key_id = await asyncio.gather(
-            self.redis.hgetall(init_key(camera_id)), self.redis.get(keyframe_key(camera_id))
-        )
-        if not init or key_id is None:
+    def skip_all(self) -> None:
+        """The page is behind: drop every camera's place, so each starts again at its newest keyframe."""
+        for stream in self.streams.values():
+            stream.last_id = b""
+
+    async def start(self, streams: list[Stream]) -> None:
+        """Send each camera's run init segment and everything from its newest keyframe; nothing
+        for a camera with no keyframe yet (it is tried again on the next pass)."""
+        if not streams:
             return
-        entries = await self.redis.xrange(stream_key(camera_id), min=key_id, max="+")
-        entries = [entry for entry in entries if entry[1].get(b"r") == init[b"run"]]
-        if not entries or entries[0][1].get(b"k") != b"1" or self.streams.get(camera_id) is not stream:
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for stream in streams:
+                pipe.hgetall(init_key(stream.camera_id))
+                pipe.get(keyframe_key(stream.camera_id))
+            answers = await pipe.execute()
+        ready = [
+            (stream, init, key_id)
+            for stream, init, key_id in zip(streams, answers[::2], answers[1::2], strict=True)
+            if init and key_id is not None
+        ]
+        if not ready:
             return
-        if stream.run != init[b"run"]:
-            await self.send(camera_id, init_message(camera_id, init[b"data"]))
-            stream.run = init[b"run"]
-        await self.forward(stream, entries)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for stream, _, key_id in ready:
+                pipe.xrange(stream_key(stream.camera_id), min=key_id, max="+")
+            ranges = await pipe.execute()
+        for (stream, init, _), entries in zip(ready, ranges, strict=True):
+            camera_id = stream.camera_id
+            entries = [entry for entry in entries if entry[1].get(b"r") == init[b"run"]]
+            if not entries or entries[0][1].get(b"k") != b"1" or self.streams.get(camera_id) is not stream:
+                continue
+            if stream.run != init[b"run"]:
+                await self.send(camera_id, init_message(camera_id, init[b"data"]))
+                stream.run = init[b"run"]
+            await self.forward(stream, entries)
 
     async def forward(self, stream: Stream, entries) -> None:
         for entry_id, fields in entries:
