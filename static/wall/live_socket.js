@@ -12,13 +12,17 @@ const KIND_INIT = 0;
 // Connections that fail before one opens: after this many, tiles use HLS for a while.
 const FAILURES_BEFORE_FALLBACK = 3;
 const FALLBACK_MS = 60000;
+// The page acknowledges the video it handled this often (cameras/live_stream/consumer.py): a page
+// that falls behind is sent nothing stale, each camera starting again at its newest keyframe.
+const ACK_MS = 100;
 
 /* What the wall's live video did since the page loaded, for operators and the benches (read-only
  * outside these modules): events by kind, and each camera's newest arrival lag (the node's clock
  * when its newest fragment left the relay, to the moment the page received it). */
 export const liveStats = {
   messages: 0, bytes: 0, opens: 0, resyncs: 0, closedByServer: 0, lost: 0,
-  tileRetries: 0, fallbacks: 0, jumps: 0, appendErrors: 0,
+  tileRetries: 0, fallbacks: 0, jumps: 0, appendErrors: 0, queueDrops: 0,
+  skipsSeen: 0, // a camera's fragments jumping ahead by more than half a second: the server skipped
   arrivalLag: new Map(),
 };
 
@@ -32,6 +36,11 @@ class LiveSocket {
     this.failures = 0;
     this.brokenUntil = 0;
     this.retryTimer = null;
+    this.received = 0; // binary bytes on this connection
+    this.acked = 0;
+    this.ackedAt = 0;
+    this.ackTimer = null;
+    this.newest = new Map(); // camera id -> the node's clock of its newest fragment
   }
 
   /** False while the socket keeps failing (a proxy without WebSockets): tiles fall back to HLS. */
@@ -74,6 +83,14 @@ class LiveSocket {
     }
   }
 
+  /** What this page handled so far: the server sends nothing stale to a page that fell behind. */
+  ack() {
+    if (this.received === this.acked) return;
+    this.acked = this.received;
+    this.ackedAt = Date.now();
+    this.send({ type: "ack", bytes: this.received });
+  }
+
   send(message) {
     if (this.open) this.socket.send(JSON.stringify(message));
   }
@@ -86,6 +103,9 @@ class LiveSocket {
     this.socket = socket;
     socket.onopen = () => {
       this.open = true;
+      this.received = 0;
+      this.acked = 0;
+      this.ackTimer = setInterval(() => this.ack(), ACK_MS * 2.5); // the last bytes of a quiet moment
       this.delay = 1000;
       this.failures = 0;
       for (const [cameraId, set] of this.subscribers) {
@@ -95,6 +115,7 @@ class LiveSocket {
     };
     socket.onmessage = (message) => this.receive(message.data);
     socket.onclose = (event) => {
+      clearInterval(this.ackTimer);
       if (!this.open) this.failures += 1;
       if (this.failures >= FAILURES_BEFORE_FALLBACK) this.brokenUntil = Date.now() + FALLBACK_MS;
       this.open = false;
@@ -127,6 +148,8 @@ class LiveSocket {
     if (data.byteLength < HEADER_BYTES) return;
     liveStats.messages += 1;
     liveStats.bytes += data.byteLength;
+    this.received += data.byteLength;
+    if (Date.now() - this.ackedAt >= ACK_MS) this.ack();
     const header = new DataView(data, 0, HEADER_BYTES);
     const cameraId = header.getUint32(0);
     const set = this.subscribers.get(cameraId);
@@ -139,6 +162,8 @@ class LiveSocket {
       const keyframe = header.getUint8(5) === 1;
       const producedMs = header.getFloat64(8);
       liveStats.arrivalLag.set(cameraId, Date.now() - producedMs);
+      if (producedMs - (this.newest.get(cameraId) || producedMs) > 500) liveStats.skipsSeen += 1;
+      this.newest.set(cameraId, producedMs);
       for (const subscriber of set) subscriber.onFragment(bytes, keyframe, producedMs);
     }
   }
