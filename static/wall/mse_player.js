@@ -14,8 +14,9 @@ const MAX_AHEAD_S = 0.15; // ahead is latency; 0.1 s gave three times the stalls
 const JUMP_AHEAD_S = 1.0; // further behind than this: jump to the newest keyframe
 const CATCH_UP_RATE = 1.2;
 const KEEP_BEHIND_S = 4; // buffered video behind the picture kept, then removed
-const FIRST_FRAME_MS = 3500; // from the server's "opened": no init segment by then, no fragments at all
+const FIRST_FRAME_MS = 6000; // from the server's "opened": no init segment by then, no fragments at all
 const QUIET_MS = 1500; // no fragment this long: ask again from the newest keyframe
+const MAX_QUEUED = 8; // fragments waiting for the SourceBuffer (half a second at 15 fps): a keyframe then starts afresh
 const HLS_ONLY_MS = 60000;
 
 // Cameras whose socket stream gave no picture: they play HLS until then (camera id -> ms).
@@ -57,6 +58,7 @@ export class MsePlayer {
     this.newestKeyframe = null; // where the newest keyframe starts on the media timeline
     this.pendingKeyframe = false;
     this.lastFragment = 0;
+    this.lastReceived = 0;
     this.lastProduced = 0; // the node's clock of the newest fragment taken: a resync for another tile repeats older ones
     this.firstFrame = false;
     this.destroyed = false;
@@ -116,7 +118,12 @@ export class MsePlayer {
     if (!this.queue.length && !this.times.length && !keyframe) return; // a viewer starts at a keyframe
     if (producedMs <= this.lastProduced) return; // already taken: the socket restarted this camera for another tile
     this.lastProduced = producedMs;
-    this.lastFragment = Date.now();
+    this.lastFragment = this.lastReceived = Date.now();
+    if (keyframe && this.queue.length > MAX_QUEUED && this.times.length) {
+      // The SourceBuffer lags (a busy page): what waits is stale; start again at this keyframe.
+      this.queue = this.queue.filter((queued) => !queued.bytes);
+      liveStats.queueDrops += 1;
+    }
     this.queue.push({ bytes, keyframe, producedMs });
     this.append();
   }
@@ -124,7 +131,15 @@ export class MsePlayer {
   append() {
     const buffer = this.buffer;
     if (!buffer || buffer.updating || !this.queue.length || this.source.readyState !== "open") return;
-    const next = this.queue.shift();
+    let next = this.queue.shift();
+    if (next.bytes && this.queue.length && this.queue[0].bytes && !this.queue[0].keyframe) {
+      // The fragments waiting up to the next keyframe in one append: one SourceBuffer update, not one a frame.
+      const batch = [next];
+      while (this.queue.length && this.queue[0].bytes && !this.queue[0].keyframe) batch.push(this.queue.shift());
+      const bytes = new Uint8Array(batch.reduce((sum, item) => sum + item.bytes.length, 0));
+      batch.reduce((offset, item) => { bytes.set(item.bytes, offset); return offset + item.bytes.length; }, 0);
+      next = { bytes, keyframe: next.keyframe, producedMs: batch[batch.length - 1].producedMs };
+    }
     this.pending = next.bytes ? next : null;
     this.pendingStart = buffer.buffered.length ? buffer.buffered.end(buffer.buffered.length - 1) : 0;
     try {
@@ -200,6 +215,11 @@ export class MsePlayer {
     liveStats.fallbacks += 1;
     hlsOnly.set(this.cameraId, Date.now() + HLS_ONLY_MS);
     this.onFallback();
+  }
+
+  /** Whether this camera's fragments still come: a player that is merely slow, not broken. */
+  get receiving() {
+    return Date.now() - this.lastReceived < QUIET_MS * 2;
   }
 
   /** The node's clock when the picture on screen left the relay. */

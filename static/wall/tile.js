@@ -18,6 +18,9 @@ export const MAX_PLAYERS = 16; // browsers hold ~6 connections per host; beyond 
 const MAX_SOCKET_PLAYERS = 64; // over the one video socket, the connection limit does not apply
 const STALE_MS = 4000; // a player whose time stands still this long is stale
 const SOCKET_START_MS = 10000;
+// A socket player whose fragments keep coming is slow (a busy page), not broken: starting over
+// would only add a new view and a new MediaSource to the load. It gets this long.
+const SOCKET_RECEIVING_MS = 30000;
 const MAX_LAG_MS = 6000; // older pictures are a replay of a stopped stream, not live
 // Relay statuses from which opening an on-demand camera starts it (cameras/relay/demand.py).
 const STARTS_WHEN_OPENED = new Set(["idle", "starting"]);
@@ -404,8 +407,10 @@ export class Tile {
     if (this.player && !this.retryTimer) {
       this.noteProgress();
       // A socket player starting on a loaded wall (64 tiles opening at once) gets longer.
-      const starting = this.player.kind === "socket" && !this.playingSince;
-      if (now - this.lastAdvance > (starting ? SOCKET_START_MS : STALE_MS)) {
+      const socket = this.player.kind === "socket";
+      const patience = socket && this.player.receiving ? SOCKET_RECEIVING_MS
+        : socket && !this.playingSince ? SOCKET_START_MS : STALE_MS;
+      if (now - this.lastAdvance > patience) {
         this.scheduleRetry();
       } else if (this.expiresAt - now < 2000) {
         this.stop(); // the link lapses and was not renewed: open the view again
