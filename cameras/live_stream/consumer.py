@@ -13,9 +13,9 @@ ends for a reason the tile shows (refused, revoked, ended).
 Nothing pushes back on a WebSocket's sender: what a busy page has not read yet waits in the
 server's buffers, and a page that falls behind would be fed seconds of stale video. So the page
 acknowledges what it has handled, and when the oldest video it has not acknowledged was sent more
-than `BEHIND_S` ago the socket sends nothing more until the page has caught up, then starts every
-camera again at its newest keyframe: the page never holds more than about `BEHIND_S` of stale
-video. A page that never acknowledges is sent everything, as before.
+than `BEHIND_S` ago the socket sends nothing more until the page has caught up, then goes on at
+each camera's next keyframe (cameras/live_stream/streams.py): the page is never handed more than
+about `BEHIND_S` of stale video. A page that never acknowledges is sent everything, as before.
 """
 
 import asyncio
@@ -147,7 +147,7 @@ class LiveStreamConsumer(SignedInSocket, BoundedJsonConsumer):
             self.unacked.popleft()
         if self.held and not self.unacked:
             self.held = False
-            self.reader.changed.set()  # caught up: every camera from its newest keyframe, now
+            self.reader.changed.set()  # caught up: read again now, each camera from its next keyframe
 
     def page_keeps_up(self) -> bool:
         if self.held:

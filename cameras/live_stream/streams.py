@@ -5,10 +5,11 @@ socket, however many tiles). A camera starts at the newest keyframe fragment, af
 init segment; a relay restarted meanwhile (a new run) is picked up at its next keyframe with
 its new init segment. A camera whose fragments queue up behind the live edge skips to the
 newest keyframe instead of drifting behind: when this reader itself reads late, and whenever
-the socket's owner says the page is behind (`may_send`, cameras/live_stream/consumer.py), in
-which case nothing is sent and every camera starts again at its newest keyframe once the page
-has caught up. Cameras waiting for their start are started together, in two Redis round trips
-however many there are (64 tiles opening at once, or resuming after the page caught up).
+the socket's owner says the page is behind (`may_send`, cameras/live_stream/consumer.py). Then
+nothing is sent, what is read meanwhile is dropped, and once the page has caught up each camera
+goes on at its next keyframe: only fresh video, never a burst of the part of a GOP already gone
+by, which a page that just fell behind could not take either. Cameras waiting for their start are started together, in two Redis round trips
+however many there are (64 tiles opening at once).
 """
 
 import asyncio
@@ -35,7 +36,8 @@ BEHIND_MS = 1000
 class Stream:
     camera_id: int
     run: bytes = b""  # the relay run whose init segment the browser holds; b"" before any
-    last_id: bytes = b""  # the last entry sent; b"" until started at a keyframe
+    last_id: bytes = b""  # the last entry sent or dropped; b"" until started at a keyframe
+    skipping: bool = False  # the page fell behind: entries are dropped until the next keyframe
 
 
 def client() -> aioredis.Redis:
@@ -83,9 +85,7 @@ class StreamReader:
                 await asyncio.sleep(1)
 
     async def read_once(self) -> None:
-        if not self.may_send():
-            self.skip_all()
-        else:
+        if self.may_send():
             await self.start([stream for stream in self.streams.values() if not stream.last_id])
         wanted = {stream_key(s.camera_id): s.last_id for s in self.streams.values() if s.last_id}
         self.changed.clear()
@@ -97,7 +97,7 @@ class StreamReader:
             return
         answer = await self.redis.xread(wanted, block=BLOCK_MS, count=BATCH)
         if not self.may_send():
-            self.skip_all()
+            self.drop(answer)
             return
         now_ms = time.time() * 1000
         for key, entries in answer or []:
@@ -110,10 +110,13 @@ class StreamReader:
                 continue
             await self.forward(stream, entries)
 
-    def skip_all(self) -> None:
-        """The page is behind: drop every camera's place, so each starts again at its newest keyframe."""
-        for stream in self.streams.values():
-            stream.last_id = b""
+    def drop(self, answer) -> None:
+        """The page is behind: what was read is not sent, and each camera waits for its next keyframe."""
+        for key, entries in answer or []:
+            stream = self.streams.get(int(key.rsplit(b":", 1)[1]))
+            if stream is not None and entries and stream.last_id:
+                stream.last_id = entries[-1][0]
+                stream.skipping = True
 
     async def start(self, streams: list[Stream]) -> None:
         """Send each camera's run init segment and everything from its newest keyframe; nothing
@@ -153,6 +156,10 @@ class StreamReader:
                 return
             if self.streams.get(stream.camera_id) is not stream:
                 return
+            if stream.skipping and fields.get(b"k") != b"1":
+                stream.last_id = entry_id
+                continue
+            stream.skipping = False
             await self.send(
                 stream.camera_id,
                 fragment_message(

@@ -15,7 +15,7 @@ const JUMP_AHEAD_S = 1.0; // further behind than this: jump to the newest keyfra
 const CATCH_UP_RATE = 1.2;
 const KEEP_BEHIND_S = 4; // buffered video behind the picture kept, then removed
 const FIRST_FRAME_MS = 6000; // from the server's "opened": no init segment by then, no fragments at all
-const QUIET_MS = 1500; // no fragment this long: ask again from the newest keyframe
+const QUIET_MS = 3000; // no fragment this long: ask again from the newest keyframe (a socket that held for a busy page is quiet up to about 2 s)
 const MAX_QUEUED = 8; // fragments waiting for the SourceBuffer (half a second at 15 fps): a keyframe then starts afresh
 const HLS_ONLY_MS = 60000;
 

@@ -219,8 +219,8 @@ class LiveStreamSocketTests(WallPersonas):
     @disconnecting
     async def test_a_page_that_falls_behind_gets_no_stale_video_and_resumes_at_a_keyframe(self):
         # A busy page reads late; what it has not read waits in the server's buffers. The socket
-        # must stop once the page is behind and, when it catches up, start at the newest
-        # keyframe: never hand it the seconds of video it missed.
+        # must stop once the page is behind and, when it catches up, go on at a keyframe:
+        # never hand it the seconds of video it missed.
         socket = await self.streaming(self.street_camera, self.dispatcher)
         await socket.send_json_to({"type": "ack", "bytes": self.received})
         await asyncio.sleep(3)  # the page does not read: 45 fragments are published meanwhile
