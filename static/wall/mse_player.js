@@ -3,7 +3,8 @@
  * The same interface as player.js (start, renew, playingDate, latency, destroy), so a tile
  * holds one or the other. It keeps at most about MAX_AHEAD_S of video ahead of the picture:
  * a little behind, it plays slightly faster; far behind (a tab that slept, a slow moment), it
- * jumps to the newest keyframe it holds, so the picture never drifts away from live. It asks
+ * jumps to the live edge (decoding from the newest keyframe it holds), so the picture never
+ * drifts away from live. It asks
  * the socket to start again at a keyframe when fragments stop, and gives up to HLS (`onFatal`
  * with the camera put in `hlsOnly`) when no picture comes at all.
  */
@@ -11,7 +12,7 @@
 import { liveSocket, liveStats } from "./live_socket.js";
 
 const MAX_AHEAD_S = 0.15; // ahead is latency; 0.1 s gave three times the stalls (bench/glass_to_glass)
-const JUMP_AHEAD_S = 1.0; // further behind than this: jump to the newest keyframe
+const JUMP_AHEAD_S = 0.6; // further behind than this: jump to the live edge
 const CATCH_UP_RATE = 1.2;
 const KEEP_BEHIND_S = 4; // buffered video behind the picture kept, then removed
 const FIRST_FRAME_MS = 6000; // from the server's "opened": no init segment by then, no fragments at all
@@ -196,8 +197,10 @@ export class MsePlayer {
     const lastStart = buffered.start(buffered.length - 1);
     const ahead = end - video.currentTime;
     if (video.currentTime < lastStart || ahead > JUMP_AHEAD_S) {
-      // Behind or before a gap (the socket skipped ahead): jump to the newest keyframe held.
-      const target = this.newestKeyframe !== null && this.newestKeyframe >= lastStart ? this.newestKeyframe : lastStart;
+      // Behind or before a gap (the socket skipped ahead): jump to the edge, decoding from the
+      // newest keyframe held; jumping to the keyframe itself would leave up to a GOP behind.
+      const keyframe = this.newestKeyframe !== null && this.newestKeyframe >= lastStart ? this.newestKeyframe : lastStart;
+      const target = Math.max(keyframe, end - MAX_AHEAD_S);
       if (target > video.currentTime) {
         video.currentTime = target;
         liveStats.jumps += 1;
