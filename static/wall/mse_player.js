@@ -220,9 +220,9 @@ export class MsePlayer {
     this.onFallback();
   }
 
-  /** Whether this camera's fragments still come: a player that is merely slow, not broken. */
+  /** Whether this camera's fragments still come to a video that has not failed: slow, not broken. */
   get receiving() {
-    return Date.now() - this.lastReceived < QUIET_MS * 2;
+    return !this.video.error && Date.now() - this.lastReceived < QUIET_MS * 2;
   }
 
   /** The node's clock when the picture on screen left the relay. */
