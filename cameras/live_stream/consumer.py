@@ -49,6 +49,7 @@ class LiveStreamConsumer(SignedInSocket, BoundedJsonConsumer):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.tokens: dict[int, str] = {}
+        self.opening: dict[int, asyncio.Future] = {}  # camera id -> its access check under way
         self.cookie = self.scope.get("cookies", {}).get(settings.SESSION_COOKIE_NAME, "")
         self.sent = 0  # binary bytes sent
         self.acked = 0
@@ -63,7 +64,7 @@ class LiveStreamConsumer(SignedInSocket, BoundedJsonConsumer):
 
     async def disconnect(self, code):
         await self.unwatch_access()
-        for task in getattr(self, "tasks", []):
+        for task in [*getattr(self, "tasks", []), *getattr(self, "opening", {}).values()]:
             task.cancel()
         if hasattr(self, "reader"):
             await asyncio.gather(*self.tasks, return_exceptions=True)
@@ -80,25 +81,44 @@ class LiveStreamConsumer(SignedInSocket, BoundedJsonConsumer):
             await self.send_json({"type": "error", "detail": 'Send {"type", "camera"} as JSON.'})
             return
         if kind == "open":
-            await self.open_stream(camera_id, content.get("url"))
+            self.open_soon(camera_id, content.get("url"))
         elif kind == "close":
             self.forget(camera_id)
         elif kind == "resync":
             self.reader.restart(camera_id)
 
-    async def open_stream(self, camera_id: int, url) -> None:
+    def open_soon(self, camera_id: int, url) -> None:
+        """Check and open the camera in a task of its own: the check waits on the database, and the
+        page's acknowledgements and its other cameras must not wait behind it (64 tiles opening at
+        once held every acknowledgement for seconds, and the socket then held all video). A camera
+        opened again (a renewed link) or closed meanwhile drops the check under way."""
+        previous = self.opening.pop(camera_id, None)
+        if previous is not None:
+            previous.cancel()
+        full = camera_id not in self.tokens and len(self.tokens.keys() | self.opening.keys()) >= MAX_STREAMS
+        task = asyncio.ensure_future(self.open_stream(camera_id, url, full))
+        self.opening[camera_id] = task
+        task.add_done_callback(
+            lambda done: self.opening.pop(camera_id, None) if self.opening.get(camera_id) is done else None
+        )
+
+    async def open_stream(self, camera_id: int, url, full: bool) -> None:
         token = token_in(url, camera_id) if isinstance(url, str) else None
         if token is None:
             await self.closed(camera_id, "This is not a live video link of this camera.")
             return
-        if camera_id not in self.tokens and len(self.tokens) >= MAX_STREAMS:
+        if full:
             await self.closed(camera_id, f"One wall streams at most {MAX_STREAMS} cameras.")
             return
-        refused = await database_sync_to_async(refused_streams)(
-            self.scope["user"], self.cookie, {camera_id: token}
-        )
+        try:
+            refused = await database_sync_to_async(refused_streams)(
+                self.scope["user"], self.cookie, {camera_id: token}
+            )
+        except Exception:
+            logger.warning("live stream: could not check access to camera %s", camera_id, exc_info=True)
+            refused = {camera_id: "Access could not be checked; open the camera again."}
         if camera_id in refused:
-            self.forget(camera_id)
+            self.stop_stream(camera_id)
             await self.closed(camera_id, refused[camera_id])
             return
         self.tokens[camera_id] = token
@@ -128,6 +148,12 @@ class LiveStreamConsumer(SignedInSocket, BoundedJsonConsumer):
                 await self.closed(camera_id, reason)
 
     def forget(self, camera_id: int) -> None:
+        check = self.opening.pop(camera_id, None)
+        if check is not None:
+            check.cancel()
+        self.stop_stream(camera_id)
+
+    def stop_stream(self, camera_id: int) -> None:
         self.tokens.pop(camera_id, None)
         self.reader.close(camera_id)
 
