@@ -89,8 +89,9 @@ class LiveStreamConsumer(SignedInSocket, BoundedJsonConsumer):
 
     def open_soon(self, camera_id: int, url) -> None:
         """Check and open the camera in a task of its own: the check waits on the database, and the
-        page's acknowledgements and its other cameras must not wait behind it (64 tiles opening at
-        once held every acknowledgement for seconds, and the socket then held all video). A camera
+        page's acknowledgements and its other cameras must not wait behind it (with 64 tiles opening at
+        once, an acknowledgement would wait for every check before it, and the socket would hold all
+        video meanwhile). A camera
         opened again (a renewed link) or closed meanwhile drops the check under way."""
         previous = self.opening.pop(camera_id, None)
         if previous is not None:
