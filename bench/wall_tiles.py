@@ -18,7 +18,6 @@ simulator's own cost: four of the cameras pushed from the clip, then encoded liv
 """
 
 import contextlib
-import math
 import os
 import statistics
 import tempfile
@@ -46,16 +45,31 @@ async ([sampleMs]) => {
   const video = (tile) => tile.player && tile.player.video;
   const start = tiles.map((tile) => (video(tile) ? video(tile).currentTime : 0));
   const lags = tiles.map(() => []);
+  const arrivals = tiles.map(() => []);
+  const stats = window.rtccWall.liveStats;
   const until = performance.now() + sampleMs;
   while (performance.now() < until) {
-    tiles.forEach((tile, i) => { const lag = tile.lag(); if (lag !== null) lags[i].push(lag / 1000); });
+    tiles.forEach((tile, i) => {
+      const lag = tile.lag();
+      if (lag !== null) lags[i].push(lag / 1000);
+      const arrival = stats.arrivalLag.get(tile.cameraId);
+      if (arrival !== undefined && tile.player && tile.player.kind === 'socket') arrivals[i].push(arrival / 1000);
+    });
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   return tiles.map((tile, i) => ({
     transport: tile.player ? tile.player.kind || 'hls' : null,
     advanced: video(tile) ? video(tile).currentTime - start[i] : 0,
     lags: lags[i],
+    arrivals: arrivals[i],
   }));
+}
+"""
+# The page's live video events since it loaded (static/wall/live_socket.js, liveStats).
+LIVE_STATS = """
+() => {
+  const {arrivalLag, ...counts} = window.rtccWall.liveStats;
+  return counts;
 }
 """
 TILES_PLAYING = """
@@ -154,6 +168,7 @@ def cpu_while(sample, groups: dict[str, list[int]]) -> tuple[object, dict[str, f
 
 def tiles_row(label: str, tiles: list[dict], cpu: dict[str, float], count: int) -> dict:
     lags = [statistics.median(tile["lags"]) for tile in tiles if tile["lags"]]
+    arrivals = [statistics.median(tile["arrivals"]) for tile in tiles if tile.get("arrivals")]
     return {
         "player": label,
         "tiles": count,
@@ -162,6 +177,15 @@ def tiles_row(label: str, tiles: list[dict], cpu: dict[str, float], count: int) 
         "within_1s": sum(1 for lag in lags if lag <= 1.0),
         "latency_median_s": round(statistics.median(lags), 2) if lags else None,
         "latency_worst_s": round(max(lags), 2) if lags else None,
+        # The socket's part of the latency: the node's clock to the page receiving the fragment.
+        **(
+            {
+                "arrival_median_s": round(statistics.median(arrivals), 2),
+                "arrival_worst_s": round(max(arrivals), 2),
+            }
+            if arrivals
+            else {}
+        ),
         **{f"cpu_{name}_pct": value for name, value in cpu.items()},
         "load_1min": round(os.getloadavg()[0], 1),
     }
@@ -170,8 +194,8 @@ def tiles_row(label: str, tiles: list[dict], cpu: dict[str, float], count: int) 
 def run(scale: int) -> list[dict]:
     if not has_chromium():
         return [{"skipped": "no Chromium"}]
-    count = 64 if scale >= 4 else 16
-    grid = math.isqrt(count)
+    count = 64 if scale >= 4 else 32 if scale >= 2 else 16
+    grid = 4 if count <= 16 else 8
     var_dir = setup_django()
 
     from cameras.models import Camera
@@ -217,7 +241,9 @@ def run(scale: int) -> list[dict]:
                 if wall:
                     started = playing_after(lambda: page.evaluate(TILES_PLAYING), count, 60 + 2 * count)
                     time.sleep(3)  # let the players settle at the edge
+                    events_start = page.evaluate(LIVE_STATS)
                     tiles, cpu = cpu_while(lambda: page.evaluate(TILE_SAMPLER, [WINDOW_S * 1000]), groups)
+                    events_end = page.evaluate(LIVE_STATS)
                 else:
                     began = time.monotonic()
                     started = (
@@ -226,9 +252,11 @@ def run(scale: int) -> list[dict]:
                     )
                     time.sleep(3)
                     tiles, cpu = cpu_while(lambda: page.evaluate(HLS_SAMPLER, [WINDOW_S * 1000]), groups)
-                rows.append(
-                    {**tiles_row(label, tiles, cpu, count), "started": started[0], "start_s": started[1]}
-                )
+                row = {**tiles_row(label, tiles, cpu, count), "started": started[0], "start_s": started[1]}
+                if wall:
+                    row["events_to_start"] = events_start
+                    row["events_in_window"] = {k: events_end[k] - events_start[k] for k in events_end}
+                rows.append(row)
         rows.append(simulator_row(devices[:SIMULATOR_SAMPLE]))
     finally:
         for device in devices:
@@ -275,5 +303,6 @@ def simulator_row(devices) -> dict:
 
 
 def cameras_on(cameras) -> dict:
-    """The wall as the browser keeps it: a square grid with every camera on a tile."""
-    return {"grid": math.isqrt(len(cameras)), "tiles": [camera.pk for camera in cameras]}
+    """The wall as the browser keeps it: an 8x8 grid (4x4 for 16 cameras), its first tiles filled."""
+    grid = 4 if len(cameras) <= 16 else 8
+    return {"grid": grid, "tiles": [camera.pk for camera in cameras] + [None] * (grid * grid - len(cameras))}

@@ -4,8 +4,14 @@ A socket reads every camera it carries in one blocking XREAD (one Redis connecti
 socket, however many tiles). A camera starts at the newest keyframe fragment, after its run's
 init segment; a relay restarted meanwhile (a new run) is picked up at its next keyframe with
 its new init segment. A camera's substream is a stream of its own here (`(camera, "sub")`),
-read and sent beside its main stream while the page switches between them. A camera whose fragments queue up behind the live edge (a slow
-socket, a tab that was asleep) skips to the newest keyframe instead of drifting behind.
+read and sent beside its main stream while the page switches between them. A camera whose
+fragments queue up behind the live edge skips to the newest keyframe instead of drifting behind:
+when this reader itself reads late, and whenever the socket's owner says the page is behind
+(`may_send`, cameras/live_stream/consumer.py). Then nothing is sent, what is read meanwhile is
+dropped, and once the page has caught up each stream goes on at its next keyframe: only fresh
+video, never a burst of the part of a GOP already gone by, which a page that just fell behind
+could not take either. Streams waiting for their start are started together, in two Redis round
+trips however many there are (64 tiles opening at once).
 """
 
 import asyncio
@@ -33,7 +39,8 @@ class Stream:
     camera_id: int
     stream: str = MAIN  # or SUB: the camera's substream
     run: bytes = b""  # the relay run whose init segment the browser holds; b"" before any
-    last_id: bytes = b""  # the last entry sent; b"" until started at a keyframe
+    last_id: bytes = b""  # the last entry sent or dropped; b"" until started at a keyframe
+    skipping: bool = False  # the page fell behind: entries are dropped until the next keyframe
 
 
 def client() -> aioredis.Redis:
@@ -41,10 +48,12 @@ def client() -> aioredis.Redis:
 
 
 class StreamReader:
-    """Reads the cameras in `streams` and hands each message to `send(camera_id, bytes)`."""
+    """Reads the cameras in `streams` and hands each message to `send(camera_id, bytes)`, while
+    `may_send()` says the page keeps up."""
 
-    def __init__(self, send):
+    def __init__(self, send, may_send=lambda: True):
         self.send = send
+        self.may_send = may_send
         self.streams: dict[tuple[int, str], Stream] = {}  # by (camera id, stream)
         self.redis = client()
         self.changed = asyncio.Event()
@@ -81,9 +90,8 @@ class StreamReader:
                 await asyncio.sleep(1)
 
     async def read_once(self) -> None:
-        for stream in list(self.streams.values()):
-            if not stream.last_id:
-                await self.start(stream)
+        if self.may_send():
+            await self.start([stream for stream in self.streams.values() if not stream.last_id])
         reading = {stream_key(s.camera_id, s.stream): s for s in self.streams.values() if s.last_id}
         wanted = {key: s.last_id for key, s in reading.items()}
         self.changed.clear()
@@ -94,6 +102,9 @@ class StreamReader:
                 pass
             return
         answer = await self.redis.xread(wanted, block=BLOCK_MS, count=BATCH)
+        if not self.may_send():
+            self.drop(reading, answer)
+            return
         now_ms = time.time() * 1000
         for key, entries in answer or []:
             read = reading.get(key.decode())
@@ -105,26 +116,48 @@ class StreamReader:
                 continue
             await self.forward(stream, entries)
 
-    async def start(self, stream: Stream) -> None:
-        """Send the run's init segment and everything from the newest keyframe; nothing if none yet."""
-        camera_id, name = stream.camera_id, stream.stream
-        init, key_id = await asyncio.gather(
-            self.redis.hgetall(init_key(camera_id, name)), self.redis.get(keyframe_key(camera_id, name))
-        )
-        if not init or key_id is None:
+    def drop(self, reading: dict, answer) -> None:
+        """The page is behind: what was read is not sent, and each stream waits for its next keyframe."""
+        for key, entries in answer or []:
+            stream = reading.get(key.decode())
+            if stream is not None and entries and stream.last_id:
+                stream.last_id = entries[-1][0]
+                stream.skipping = True
+
+    async def start(self, streams: list[Stream]) -> None:
+        """Send each stream's run init segment and everything from its newest keyframe; nothing
+        for a stream with no keyframe yet (it is tried again on the next pass)."""
+        if not streams:
             return
-        entries = await self.redis.xrange(stream_key(camera_id, name), min=key_id, max="+")
-        entries = [entry for entry in entries if entry[1].get(b"r") == init[b"run"]]
-        if (
-            not entries
-            or entries[0][1].get(b"k") != b"1"
-            or self.streams.get((camera_id, name)) is not stream
-        ):
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for stream in streams:
+                pipe.hgetall(init_key(stream.camera_id, stream.stream))
+                pipe.get(keyframe_key(stream.camera_id, stream.stream))
+            answers = await pipe.execute()
+        ready = [
+            (stream, init, key_id)
+            for stream, init, key_id in zip(streams, answers[::2], answers[1::2], strict=True)
+            if init and key_id is not None
+        ]
+        if not ready:
             return
-        if stream.run != init[b"run"]:
-            await self.send(camera_id, init_message(camera_id, init[b"data"], name))
-            stream.run = init[b"run"]
-        await self.forward(stream, entries)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for stream, _, key_id in ready:
+                pipe.xrange(stream_key(stream.camera_id, stream.stream), min=key_id, max="+")
+            ranges = await pipe.execute()
+        for (stream, init, _), entries in zip(ready, ranges, strict=True):
+            camera_id, name = stream.camera_id, stream.stream
+            entries = [entry for entry in entries if entry[1].get(b"r") == init[b"run"]]
+            if (
+                not entries
+                or entries[0][1].get(b"k") != b"1"
+                or self.streams.get((camera_id, name)) is not stream
+            ):
+                continue
+            if stream.run != init[b"run"]:
+                await self.send(camera_id, init_message(camera_id, init[b"data"], name))
+                stream.run = init[b"run"]
+            await self.forward(stream, entries)
 
     async def forward(self, stream: Stream, entries) -> None:
         for entry_id, fields in entries:
@@ -133,6 +166,10 @@ class StreamReader:
                 return
             if self.streams.get((stream.camera_id, stream.stream)) is not stream:
                 return
+            if stream.skipping and fields.get(b"k") != b"1":
+                stream.last_id = entry_id
+                continue
+            stream.skipping = False
             await self.send(
                 stream.camera_id,
                 fragment_message(

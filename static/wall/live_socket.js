@@ -15,6 +15,19 @@ const FAILURES_BEFORE_FALLBACK = 3;
 const FALLBACK_MS = 60000;
 const STREAMS = ["main", "sub"]; // by the header's stream number
 const keyOf = (cameraId, stream) => cameraId + ":" + stream;
+// The page acknowledges the video it handled this often (cameras/live_stream/consumer.py): a page
+// that falls behind is sent nothing stale, each camera starting again at its newest keyframe.
+const ACK_MS = 100;
+
+/* What the wall's live video did since the page loaded, for operators and the benches (read-only
+ * outside these modules): events by kind, and each camera's newest arrival lag (the node's clock
+ * when its newest fragment left the relay, to the moment the page received it). */
+export const liveStats = {
+  messages: 0, bytes: 0, opens: 0, resyncs: 0, closedByServer: 0, lost: 0,
+  tileRetries: 0, fallbacks: 0, jumps: 0, appendErrors: 0, queueDrops: 0,
+  skipsSeen: 0, // a camera's fragments jumping ahead by more than half a second: the server skipped
+  arrivalLag: new Map(),
+};
 
 class LiveSocket {
   constructor() {
@@ -27,6 +40,11 @@ class LiveSocket {
     this.failures = 0;
     this.brokenUntil = 0;
     this.retryTimer = null;
+    this.received = 0; // binary bytes on this connection
+    this.acked = 0;
+    this.ackedAt = 0;
+    this.ackTimer = null;
+    this.newest = new Map(); // camera id -> the node's clock of its newest fragment
   }
 
   /** False while the socket keeps failing (a proxy without WebSockets): tiles fall back to HLS. */
@@ -46,6 +64,7 @@ class LiveSocket {
       this.send({ type: "resync", camera: cameraId, stream }); // from the newest keyframe, for this tile
     } else {
       this.send({ type: "open", camera: cameraId, url: subscriber.url, stream });
+      liveStats.opens += 1;
     }
     this.connect();
   }
@@ -56,6 +75,7 @@ class LiveSocket {
   }
 
   resync(cameraId, stream = "main") {
+    liveStats.resyncs += 1;
     this.send({ type: "resync", camera: cameraId, stream });
   }
 
@@ -71,6 +91,14 @@ class LiveSocket {
     }
   }
 
+  /** What this page handled so far: the server sends nothing stale to a page that fell behind. */
+  ack() {
+    if (this.received === this.acked) return;
+    this.acked = this.received;
+    this.ackedAt = Date.now();
+    this.send({ type: "ack", bytes: this.received });
+  }
+
   send(message) {
     if (this.open) this.socket.send(JSON.stringify(message));
   }
@@ -83,6 +111,9 @@ class LiveSocket {
     this.socket = socket;
     socket.onopen = () => {
       this.open = true;
+      this.received = 0;
+      this.acked = 0;
+      this.ackTimer = setInterval(() => this.ack(), ACK_MS * 2.5); // the last bytes of a quiet moment
       this.delay = 1000;
       this.failures = 0;
       for (const set of this.subscribers.values()) {
@@ -92,11 +123,13 @@ class LiveSocket {
     };
     socket.onmessage = (message) => this.receive(message.data);
     socket.onclose = (event) => {
+      clearInterval(this.ackTimer);
       if (!this.open) this.failures += 1;
       if (this.failures >= FAILURES_BEFORE_FALLBACK) this.brokenUntil = Date.now() + FALLBACK_MS;
       this.open = false;
       this.socket = null;
       this.inits.clear();
+      liveStats.lost += 1;
       for (const set of this.subscribers.values()) for (const subscriber of [...set]) subscriber.onLost();
       if (event.code === 4401 || !this.subscribers.size) return; // signed out (the wall's socket says so), or idle
       this.retryTimer = setTimeout(() => { this.retryTimer = null; this.connect(); }, this.delay * (0.8 + Math.random() * 0.4));
@@ -114,6 +147,7 @@ class LiveSocket {
         return;
       }
       if (event.type !== "closed") return;
+      liveStats.closedByServer += 1;
       // A camera's streams end together: they are checked with the one link.
       for (const stream of STREAMS) {
         const key = keyOf(event.camera, stream);
@@ -125,6 +159,10 @@ class LiveSocket {
       return;
     }
     if (data.byteLength < HEADER_BYTES) return;
+    liveStats.messages += 1;
+    liveStats.bytes += data.byteLength;
+    this.received += data.byteLength;
+    if (Date.now() - this.ackedAt >= ACK_MS) this.ack();
     const header = new DataView(data, 0, HEADER_BYTES);
     const cameraId = header.getUint32(0);
     const key = keyOf(cameraId, STREAMS[header.getUint16(6)] || "main");
@@ -137,6 +175,9 @@ class LiveSocket {
     } else {
       const keyframe = header.getUint8(5) === 1;
       const producedMs = header.getFloat64(8);
+      liveStats.arrivalLag.set(cameraId, Date.now() - producedMs);
+      if (producedMs - (this.newest.get(key) || producedMs) > 500) liveStats.skipsSeen += 1;
+      this.newest.set(key, producedMs);
       for (const subscriber of set) subscriber.onFragment(bytes, keyframe, producedMs);
     }
   }

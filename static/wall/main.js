@@ -11,6 +11,7 @@
 import { initAlert, sounds } from "./alert.js";
 import { initGrid, placeCamera, putOnSelected, renderCamera, renderTiles, tiles } from "./grid.js";
 import { closeLive } from "./http.js";
+import { liveStats } from "./live_socket.js";
 import { incidentArrived, initIncidents, renderIncidents } from "./incidents.js";
 import { initFootage } from "./footage.js";
 import { applyPushed, initLayouts } from "./layouts.js";
@@ -152,6 +153,7 @@ window.rtccWall = {
   sounds,
   playback,
   viewport,
+  liveStats,
   latency() {
     return tiles.filter((tile) => tile.player && tile.player.playingDate).map((tile) => ({
       camera: tile.cameraId,

@@ -3,7 +3,8 @@
  * The same interface as player.js (start, renew, playingDate, latency, destroy), so a tile
  * holds one or the other. It keeps at most about MAX_AHEAD_S of video ahead of the picture:
  * a little behind, it plays slightly faster; far behind (a tab that slept, a slow moment), it
- * jumps to the newest keyframe it holds, so the picture never drifts away from live. It asks
+ * jumps to the live edge (decoding from the newest keyframe it holds), so the picture never
+ * drifts away from live. It asks
  * the socket to start again at a keyframe when fragments stop, and gives up to HLS (`onFatal`
  * with the camera put in `hlsOnly`) when no picture comes at all. It plays one stream of the
  * camera: "main", or "sub" (its substream, for grid tiles; one that gives no picture is not a
@@ -11,16 +12,17 @@
  * once its first frame is on screen: the tile swaps it in then (no black frame between).
  */
 
-import { liveSocket } from "./live_socket.js";
+import { liveSocket, liveStats } from "./live_socket.js";
 
 const MAX_AHEAD_S = 0.15; // ahead is latency; 0.1 s gave three times the stalls (bench/glass_to_glass)
-const JUMP_AHEAD_S = 1.0; // further behind than this: jump to the newest keyframe
+const JUMP_AHEAD_S = 0.6; // further behind than this: jump to the live edge
 const CATCH_UP_RATE = 1.2;
 const KEEP_BEHIND_S = 4; // buffered video behind the picture kept, then removed
-const FIRST_FRAME_MS = 3500; // from the server's "opened": no init segment by then, no fragments at all
+const FIRST_FRAME_MS = 6000; // from the server's "opened": no init segment by then, no fragments at all
 // A substream's relay starts when it is opened (its demand): the box must hear of it first.
 const SUB_FIRST_FRAME_MS = 8000;
-const QUIET_MS = 1500; // no fragment this long: ask again from the newest keyframe
+const QUIET_MS = 3000; // no fragment this long: ask again from the newest keyframe (a socket that held for a busy page is quiet up to about 2 s)
+const MAX_QUEUED = 8; // fragments waiting for the SourceBuffer (half a second at 15 fps): a keyframe then starts afresh
 const HLS_ONLY_MS = 60000;
 
 // Cameras whose socket stream gave no picture: they play HLS until then (camera id -> ms).
@@ -64,6 +66,7 @@ export class MsePlayer {
     this.newestKeyframe = null; // where the newest keyframe starts on the media timeline
     this.pendingKeyframe = false;
     this.lastFragment = 0;
+    this.lastReceived = 0;
     this.lastProduced = 0; // the node's clock of the newest fragment taken: a resync for another tile repeats older ones
     this.firstFrame = false;
     this.destroyed = false;
@@ -126,7 +129,12 @@ export class MsePlayer {
     if (!this.queue.length && !this.times.length && !keyframe) return; // a viewer starts at a keyframe
     if (producedMs <= this.lastProduced) return; // already taken: the socket restarted this camera for another tile
     this.lastProduced = producedMs;
-    this.lastFragment = Date.now();
+    this.lastFragment = this.lastReceived = Date.now();
+    if (keyframe && this.queue.length > MAX_QUEUED && this.times.length) {
+      // The SourceBuffer lags (a busy page): what waits is stale; start again at this keyframe.
+      this.queue = this.queue.filter((queued) => !queued.bytes);
+      liveStats.queueDrops += 1;
+    }
     this.queue.push({ bytes, keyframe, producedMs });
     this.append();
   }
@@ -134,12 +142,21 @@ export class MsePlayer {
   append() {
     const buffer = this.buffer;
     if (!buffer || buffer.updating || !this.queue.length || this.source.readyState !== "open") return;
-    const next = this.queue.shift();
+    let next = this.queue.shift();
+    if (next.bytes && this.queue.length && this.queue[0].bytes && !this.queue[0].keyframe) {
+      // The fragments waiting up to the next keyframe in one append: one SourceBuffer update, not one a frame.
+      const batch = [next];
+      while (this.queue.length && this.queue[0].bytes && !this.queue[0].keyframe) batch.push(this.queue.shift());
+      const bytes = new Uint8Array(batch.reduce((sum, item) => sum + item.bytes.length, 0));
+      batch.reduce((offset, item) => { bytes.set(item.bytes, offset); return offset + item.bytes.length; }, 0);
+      next = { bytes, keyframe: next.keyframe, producedMs: batch[batch.length - 1].producedMs };
+    }
     this.pending = next.bytes ? next : null;
     this.pendingStart = buffer.buffered.length ? buffer.buffered.end(buffer.buffered.length - 1) : 0;
     try {
       buffer.appendBuffer(next.bytes || next);
     } catch (error) {
+      liveStats.appendErrors += 1;
       this.onFatal(); // QuotaExceeded or a closed source: the tile starts over
     }
   }
@@ -192,9 +209,14 @@ export class MsePlayer {
     const lastStart = buffered.start(buffered.length - 1);
     const ahead = end - video.currentTime;
     if (video.currentTime < lastStart || ahead > JUMP_AHEAD_S) {
-      // Behind or before a gap (the socket skipped ahead): jump to the newest keyframe held.
-      const target = this.newestKeyframe !== null && this.newestKeyframe >= lastStart ? this.newestKeyframe : lastStart;
-      if (target > video.currentTime) video.currentTime = target;
+      // Behind or before a gap (the socket skipped ahead): jump to the edge, decoding from the
+      // newest keyframe held; jumping to the keyframe itself would leave up to a GOP behind.
+      const keyframe = this.newestKeyframe !== null && this.newestKeyframe >= lastStart ? this.newestKeyframe : lastStart;
+      const target = Math.max(keyframe, end - MAX_AHEAD_S);
+      if (target > video.currentTime) {
+        video.currentTime = target;
+        liveStats.jumps += 1;
+      }
       video.playbackRate = 1;
     } else {
       video.playbackRate = ahead > MAX_AHEAD_S ? CATCH_UP_RATE : 1;
@@ -205,8 +227,14 @@ export class MsePlayer {
   }
 
   giveUp() {
+    liveStats.fallbacks += 1;
     if (this.stream === "main") hlsOnly.set(this.cameraId, Date.now() + HLS_ONLY_MS);
     this.onFallback();
+  }
+
+  /** Whether this camera's fragments still come to a video that has not failed: slow, not broken. */
+  get receiving() {
+    return !this.video.error && Date.now() - this.lastReceived < QUIET_MS * 2;
   }
 
   /** Call `onShowing` once the first frame is presented (decoded and composited), not merely appended. */

@@ -13,7 +13,7 @@
 import { statusTitle } from "./cameras.js";
 import { askable } from "./footage.js";
 import { openLive, reasonOf, renewLive } from "./http.js";
-import { socketVideoAvailable } from "./live_socket.js";
+import { liveStats, socketVideoAvailable } from "./live_socket.js";
 import { MsePlayer, prefersHls } from "./mse_player.js";
 import { Player } from "./player.js";
 import { askPurpose, livePurpose, needPurpose, purposeRefused } from "./purpose.js";
@@ -23,6 +23,9 @@ export const MAX_PLAYERS = 16; // browsers hold ~6 connections per host; beyond 
 const MAX_SOCKET_PLAYERS = 64; // over the one video socket, the connection limit does not apply
 const STALE_MS = 4000; // a player whose time stands still this long is stale
 const SOCKET_START_MS = 10000;
+// A socket player whose fragments keep coming is slow (a busy page), not broken: starting over
+// would only add a new view and a new MediaSource to the load. It gets this long.
+const SOCKET_RECEIVING_MS = 30000;
 const MAX_LAG_MS = 6000; // older pictures are a replay of a stopped stream, not live
 // Relay statuses from which opening an on-demand camera starts it (cameras/relay/demand.py).
 const STARTS_WHEN_OPENED = new Set(["idle", "starting"]);
@@ -451,6 +454,7 @@ export class Tile {
   }
 
   scheduleRetry() {
+    if (this.player && this.player.kind === "socket") liveStats.tileRetries += 1;
     this.stop();
     this.retries += 1;
     const delay = Math.min(10000, 1000 * 2 ** Math.min(this.retries - 1, 4)) * (0.8 + Math.random() * 0.4);
@@ -488,8 +492,10 @@ export class Tile {
     if (this.player && !this.retryTimer) {
       this.noteProgress();
       // A socket player starting on a loaded wall (64 tiles opening at once) gets longer.
-      const starting = this.player.kind === "socket" && !this.playingSince;
-      if (now - this.lastAdvance > (starting ? SOCKET_START_MS : STALE_MS)) {
+      const socket = this.player.kind === "socket";
+      const patience = socket && this.player.receiving ? SOCKET_RECEIVING_MS
+        : socket && !this.playingSince ? SOCKET_START_MS : STALE_MS;
+      if (now - this.lastAdvance > patience) {
         this.scheduleRetry();
       } else if (this.expiresAt - now < 2000) {
         this.stop(); // the link lapses and was not renewed: open the view again

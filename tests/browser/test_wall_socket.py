@@ -5,6 +5,7 @@ publish fragments (tests/browser/fragments.py), so the page finds both as it wou
 relay node.
 """
 
+import struct
 import time
 
 import pytest
@@ -47,6 +48,7 @@ class SocketWallTests(PatternWallCase):
     def setUp(self):
         super().setUp()
         self.frames = []  # (monotonic time, camera id) of every binary message on the video socket
+        self.fragments_seen = []  # (camera id, the node's clock in ms) of every fragment, in order
         self.sockets = []
         self.page.on("websocket", self.watch_socket)
 
@@ -58,6 +60,9 @@ class SocketWallTests(PatternWallCase):
         def received(payload):
             if isinstance(payload, bytes) and len(payload) >= 4:
                 self.frames.append((time.monotonic(), int.from_bytes(payload[:4], "big")))
+                camera_id, kind, _, _, produced = struct.unpack_from(">IBBHd", payload)  # frames.py
+                if kind == 1:
+                    self.fragments_seen.append((camera_id, produced))
 
         socket.on("framereceived", received)
 
@@ -138,6 +143,24 @@ class SocketWallTests(PatternWallCase):
         self.assertTrue(self.page.evaluate("window.notReloaded === true"))
         self.assertEqual(len(self.sockets), 2)
         self.assertTrue(any(at > dropped_at + 0.5 for at, _ in self.frames))
+        self.assertEqual(set(self.transports().values()), {"socket"})
+
+    def test_a_page_that_stalls_is_not_fed_the_video_it_missed(self):
+        # A saturated machine leaves the page's main thread no time for a while: the server must
+        # not queue the seconds it missed (they would play late), but skip to each newest keyframe.
+        cameras = [self.socket_camera(f"Corner {n}", lat=41.8801 + n * 0.0002) for n in range(2)]
+        self.put_on_wall(cameras)
+        self.wait_until_every_tile_advances(cameras)
+        self.page.evaluate("() => { const until = Date.now() + 3000; while (Date.now() < until) {} }")
+        self.page.wait_for_timeout(1000)
+        self.wait_until_every_tile_advances(cameras)
+        for camera in cameras:
+            produced = [at for camera_id, at in self.fragments_seen if camera_id == camera.pk]
+            skipped_s = (
+                max(later - earlier for earlier, later in zip(produced, produced[1:], strict=False)) / 1000
+            )
+            self.assertGreater(skipped_s, 1.0, f"camera {camera.pk}: every fragment of the stall was sent")
+        self.assertEqual(len(self.sockets), 1)
         self.assertEqual(set(self.transports().values()), {"socket"})
 
     def test_tiles_fall_back_to_hls_when_the_socket_is_refused(self):

@@ -4,6 +4,7 @@ A real ffmpeg writes fragmented MP4 with the relays' muxer flags and the relays'
 it in Redis (tests/browser/fragments.py); the socket is the real ASGI app.
 """
 
+import asyncio
 import functools
 import json
 import time
@@ -91,6 +92,7 @@ class LiveStreamSocketTests(WallPersonas):
     async def any_message(self, socket, timeout):
         output = await socket.receive_output(timeout)
         if output.get("bytes") is not None:
+            self.received = getattr(self, "received", 0) + len(output["bytes"])
             camera_id, kind, keyframe, stream, produced = HEADER.unpack_from(output["bytes"])
             return {
                 "camera": camera_id,
@@ -281,3 +283,24 @@ class LiveStreamSocketTests(WallPersonas):
             socket, camera, lambda: do_revoke_consent(self.resident, camera)
         )
         self.assertEqual(await sync_to_async(demand_holders)(camera.pk, stream=SUB), [])
+
+    @disconnecting
+    async def test_a_page_that_falls_behind_gets_no_stale_video_and_resumes_at_a_keyframe(self):
+        # A busy page reads late; what it has not read waits in the server's buffers. The socket
+        # must stop once the page is behind and, when it catches up, go on at a keyframe:
+        # never hand it the seconds of video it missed.
+        socket = await self.streaming(self.street_camera, self.dispatcher)
+        await socket.send_json_to({"type": "ack", "bytes": self.received})
+        await asyncio.sleep(3)  # the page does not read: 45 fragments are published meanwhile
+        queued = []
+        while not await socket.receive_nothing(0.1):
+            queued.append(await self.next_message(socket))
+        self.assertTrue(queued)
+        await socket.send_json_to({"type": "ack", "bytes": self.received})
+        resumed = await self.next_message(socket)
+        self.assertEqual(
+            (resumed["camera"], resumed["kind"], resumed["keyframe"]), (self.street_camera.pk, 1, 1)
+        )
+        skipped_s = (resumed["produced"] - queued[-1]["produced"]) / 1000
+        self.assertGreater(skipped_s, 0.5, f"{len(queued)} fragments queued, then {skipped_s:.2f} s on")
+        self.assertLess(len(queued), 30)
