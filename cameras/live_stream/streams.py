@@ -3,7 +3,9 @@
 A socket reads every camera it carries in one blocking XREAD (one Redis connection per
 socket, however many tiles). A camera starts at the newest keyframe fragment, after its run's
 init segment; a relay restarted meanwhile (a new run) is picked up at its next keyframe with
-its new init segment. A camera whose fragments queue up behind the live edge (a slow
+its new init segment. The relays publish only what some socket watches: a socket marks each
+camera it reads watched in Redis, with a short TTL that it renews every second while it reads
+(cameras/relay/fragments.py), so a camera's mark lapses within seconds of its last socket. A camera whose fragments queue up behind the live edge (a slow
 socket, a tab that was asleep) skips to the newest keyframe instead of drifting behind.
 """
 
@@ -17,7 +19,14 @@ from redis.exceptions import RedisError
 
 from cameras.live_stream.frames import fragment_message, init_message
 from cameras.media.authorization_cache import redis_location
-from cameras.relay.fragments import init_key, keyframe_key, stream_key
+from cameras.relay.fragments import (
+    WATCHED_RENEW_S,
+    WATCHED_TTL_MS,
+    init_key,
+    keyframe_key,
+    stream_key,
+    watched_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +56,8 @@ class StreamReader:
         self.redis = client()
         self.changed = asyncio.Event()
         self.closing = False
+        self.marked: set[int] = set()  # the cameras whose watched mark this socket renewed last
+        self.marked_at = 0.0
 
     def open(self, camera_id: int) -> None:
         if camera_id not in self.streams:
@@ -76,7 +87,20 @@ class StreamReader:
                 log.warning("video socket: Redis unreachable; retrying", exc_info=True)
                 await asyncio.sleep(1)
 
+    async def mark_watched(self) -> None:
+        """Renew the watched mark of every camera read here: a new one at once, all every second."""
+        cameras = set(self.streams)
+        now = time.monotonic()
+        if not cameras or (cameras <= self.marked and now - self.marked_at < WATCHED_RENEW_S):
+            return
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for camera_id in cameras:
+                pipe.set(watched_key(camera_id), b"1", px=WATCHED_TTL_MS)
+            await pipe.execute()
+        self.marked, self.marked_at = cameras, now
+
     async def read_once(self) -> None:
+        await self.mark_watched()
         for stream in list(self.streams.values()):
             if not stream.last_id:
                 await self.start(stream)
