@@ -39,7 +39,14 @@ from cameras.relay.models import RelayLease, RelayNode
 from cameras.relay.orphans import ffmpeg_dying_with_parent
 from cameras.relay.ports import PortPool, check_port_range
 from cameras.relay.process import RelayProcess, RelaySpec
-from cameras.relay.status import IDLE_REASON, PAUSED_REASON, do_set_camera_status, record_frames, send_events
+from cameras.relay.status import (
+    IDLE_REASON,
+    PAUSED_REASON,
+    EventLoopThread,
+    do_set_camera_status,
+    record_frames,
+    send_events,
+)
 from cameras.relay.wake import WakeListener, wake_nodes
 from rtcc.ffmpeg import find_ffmpeg
 
@@ -176,6 +183,7 @@ class RelayNodeRunner:
         # Set by `drain()` (a deploy): run nothing, take nothing, until the process restarts.
         self.draining = False
         self.ports = PortPool(*settings.RTCC_SRT_PORT_RANGE)
+        self.events = EventLoopThread()  # the periodic frame and snapshot events go out on it
 
     # Life cycle
 
@@ -291,6 +299,7 @@ class RelayNodeRunner:
         except Exception:
             logger.exception("relay node %s: could not release its leases", self.name)
         self.relays.clear()
+        self.events.close()
         logger.info("relay node %s stopped", self.name)
 
     # One pass
@@ -677,7 +686,7 @@ class RelayNodeRunner:
                 if event is not None:
                     events.append((relay.agency_id, event))
                 self.write_lease(relay, force=True)
-            send_events(events)
+            send_events(events, self.events)
 
     def write_lease(self, relay: Relay, force: bool = False) -> None:
         if not force and time.monotonic() - relay.written_at < self.status_seconds:
