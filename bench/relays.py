@@ -69,11 +69,14 @@ def thread_cpu(pid: int) -> dict[int, tuple[str, float]]:
     return threads
 
 
-def by_kind(before: dict, after: dict, elapsed: float, count: int) -> dict[str, float]:
-    """% of one core per relay spent by each kind of thread between two `thread_cpu` readings."""
+def by_kind(before: dict, after: dict, total: float, elapsed: float, count: int) -> dict[str, float]:
+    """% of one core per relay spent by each kind of thread between two `thread_cpu` readings;
+    "short-lived": threads that ended in between (`total`: the whole process's CPU
+    seconds in between), such as the ones `async_to_sync` runs an event loop in."""
     spent: dict[str, float] = {}
     for tid, (kind, seconds) in after.items():
         spent[kind] = spent.get(kind, 0.0) + seconds - before.get(tid, (kind, 0.0))[1]
+    spent["short-lived"] = total - sum(spent.values())
     return {kind: round(100 * seconds / elapsed / count, 3) for kind, seconds in sorted(spent.items())}
 
 
@@ -81,12 +84,14 @@ def measure(groups: list[list[int]], threads_of: int | None = None, count: int =
     """For each group of pids: (CPU % of one core, PSS MB), over the same WINDOW_S; with
     `threads_of`, also that process's CPU per relay by kind of thread (`by_kind`)."""
     before = [{pid: cpu_seconds(pid) for pid in pids} for pids in groups]
-    threads_before = thread_cpu(threads_of) if threads_of else {}
+    if threads_of:
+        threads_before, total_before = thread_cpu(threads_of), cpu_seconds(threads_of)
     start = time.monotonic()
     time.sleep(WINDOW_S)
     elapsed = time.monotonic() - start
     if threads_of:
-        threads = by_kind(threads_before, thread_cpu(threads_of), elapsed, count)
+        threads_after, total = thread_cpu(threads_of), cpu_seconds(threads_of) - total_before
+        threads = by_kind(threads_before, threads_after, total, elapsed, count)
         return [*measure_rows(groups, before, elapsed), threads]
     return measure_rows(groups, before, elapsed)
 
