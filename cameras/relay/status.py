@@ -8,7 +8,7 @@ import threading
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Case, DateTimeField, F, Q, Value, When
 from django.utils import timezone
 
 from cameras.events import agency_group, send_to_agency
@@ -74,14 +74,31 @@ def record_frames(camera_id: int, last_frame_at, *, snapshot_taken: bool) -> dic
     """Store the newest frame time and, for a new snapshot, bump its version.
 
     Returns the `camera.snapshot` event to send (with `send_events`) when the version
-    went up. Callers batch many cameras in one transaction and one send.
+    went up. A relay node writes many cameras at once with `record_frames_of`.
     """
-    fields = {"last_frame_at": last_frame_at}
-    if snapshot_taken:
-        fields["snapshot_version"] = F("snapshot_version") + 1
-    if not Camera.objects.filter(pk=camera_id).update(**fields) or not snapshot_taken:
-        return None
-    return snapshot_event(camera_id)
+    taken = {camera_id} if snapshot_taken else set()
+    return record_frames_of({camera_id: last_frame_at}, taken).get(camera_id)
+
+
+def record_frames_of(frames: dict, taken: set[int]) -> dict[int, dict]:
+    """`record_frames` for many cameras in three statements, whatever their number: {camera id:
+    last frame time}, and the cameras with a new snapshot; {camera id: `camera.snapshot` event}."""
+    if not frames:
+        return {}
+    Camera.objects.filter(pk__in=frames).update(
+        last_frame_at=Case(
+            *(When(pk=pk, then=Value(at, output_field=DateTimeField())) for pk, at in frames.items()),
+            output_field=DateTimeField(),
+        )
+    )
+    taken = taken & frames.keys()
+    if not taken:
+        return {}
+    Camera.objects.filter(pk__in=taken).update(snapshot_version=F("snapshot_version") + 1)
+    return {
+        pk: {"type": "camera.snapshot", "camera_id": pk, "snapshot_version": version}
+        for pk, version in Camera.objects.filter(pk__in=taken).values_list("pk", "snapshot_version")
+    }
 
 
 def snapshot_bumped(camera_id: int) -> dict | None:
