@@ -16,11 +16,12 @@ The nodes then agree with each other whatever their clocks say; only the node's 
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, ExpressionWrapper, Q, Value, When
+from django.db.models import Count, ExpressionWrapper, Q
 from django.db.models.functions import Now
 
 from cameras.relay.clock import database_now_plus
 from cameras.relay.models import RelayLease
+from rtcc.bulk import update_each
 
 
 def lease_end() -> ExpressionWrapper:
@@ -141,20 +142,7 @@ def record_process(node_id: int, camera_id: int, **fields) -> bool:
     return bool(RelayLease.objects.filter(node_id=node_id, camera_id=camera_id).update(**fields))
 
 
-def record_processes(node_id: int, fields_by_camera: dict[int, dict]) -> int:
-    """`record_process` for many of the holder's leases in one statement; each camera's fields
-    name the same columns. How many leases were written."""
-    if not fields_by_camera:
-        return 0
-    names = next(iter(fields_by_camera.values())).keys()
-    columns = {}
-    for name in names:
-        field = RelayLease._meta.get_field(name)
-        columns[name] = Case(
-            *(
-                When(camera_id=camera_id, then=Value(fields[name], output_field=field))
-                for camera_id, fields in fields_by_camera.items()
-            ),
-            output_field=field,
-        )
-    return RelayLease.objects.filter(node_id=node_id, camera_id__in=fields_by_camera).update(**columns)
+def record_processes(node_id: int, fields_by_camera: dict[int, dict]) -> None:
+    """`record_process` for many of the holder's leases, in one prepared statement; each
+    camera's fields name the same columns. Another node's lease is never written."""
+    update_each(RelayLease, fields_by_camera, key="camera", where={"node": node_id})

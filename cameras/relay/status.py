@@ -8,13 +8,14 @@ import threading
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
-from django.db.models import Case, DateTimeField, F, Q, Value, When
+from django.db.models import F, Q
 from django.utils import timezone
 
 from cameras.events import agency_group, send_to_agency
 from cameras.models import Camera
 from cameras.sharing.fanout import fan_out
 from cameras.wall.batches import batch_by_agency
+from rtcc.bulk import update_each
 
 logger = logging.getLogger(__name__)
 
@@ -81,16 +82,12 @@ def record_frames(camera_id: int, last_frame_at, *, snapshot_taken: bool) -> dic
 
 
 def record_frames_of(frames: dict, taken: set[int]) -> dict[int, dict]:
-    """`record_frames` for many cameras in three statements, whatever their number: {camera id:
-    last frame time}, and the cameras with a new snapshot; {camera id: `camera.snapshot` event}."""
+    """`record_frames` for many cameras: {camera id: last frame time}, and the cameras with a new
+    snapshot; {camera id: `camera.snapshot` event}. One prepared statement for the frame times
+    and two for the snapshots, whatever the number of cameras."""
     if not frames:
         return {}
-    Camera.objects.filter(pk__in=frames).update(
-        last_frame_at=Case(
-            *(When(pk=pk, then=Value(at, output_field=DateTimeField())) for pk, at in frames.items()),
-            output_field=DateTimeField(),
-        )
-    )
+    update_each(Camera, {pk: {"last_frame_at": at} for pk, at in frames.items()})
     taken = taken & frames.keys()
     if not taken:
         return {}

@@ -63,7 +63,7 @@ class StatusEventTests(Personas):
         camera = Camera.objects.get(pk=self.live_camera.pk)
         self.assertEqual((camera.snapshot_version, camera.last_frame_at), (1, frame_at))
 
-    def test_a_pass_writes_every_relays_frame_time_and_new_snapshots_in_three_statements(self):
+    def test_a_pass_writes_every_relays_frame_time_and_new_snapshots_in_three_statements_however_many(self):
         # A node writes its relays' stats every status period: statements per pass, not per camera.
         street_frame, live_frame = timezone.now(), timezone.now() - timedelta(seconds=1)
         frames = {self.street_camera.pk: street_frame, self.live_camera.pk: live_frame, 999_999: street_frame}
