@@ -71,12 +71,12 @@ def thread_cpu(pid: int) -> dict[int, tuple[str, float]]:
 
 def by_kind(before: dict, after: dict, total: float, elapsed: float, count: int) -> dict[str, float]:
     """% of one core per relay spent by each kind of thread between two `thread_cpu` readings;
-    "short-lived": threads that ended in between (`total`: the whole process's CPU
-    seconds in between), such as the ones `async_to_sync` runs an event loop in."""
+    "ended": the rest of the process's CPU seconds in between (`total`), spent by threads
+    gone by the second reading (and the per-thread figures' rounding)."""
     spent: dict[str, float] = {}
     for tid, (kind, seconds) in after.items():
         spent[kind] = spent.get(kind, 0.0) + seconds - before.get(tid, (kind, 0.0))[1]
-    spent["short-lived"] = total - sum(spent.values())
+    spent["ended"] = total - sum(spent.values())
     return {kind: round(100 * seconds / elapsed / count, 3) for kind, seconds in sorted(spent.items())}
 
 
