@@ -51,12 +51,52 @@ def ffmpeg_pids_under(folder: Path) -> list[int]:
     return [pid for pid, argv in running_ffmpegs() if any(marker in a for a in argv)]
 
 
-def measure(groups: list[list[int]]) -> list[tuple[float, float]]:
-    """For each group of pids: (CPU % of one core, PSS MB), over the same WINDOW_S."""
+def thread_cpu(pid: int) -> dict[int, tuple[str, float]]:
+    """{thread id: (what it does, CPU seconds)} of one process: the relays name their threads
+    `<kind>-<camera id>` (cameras/relay/process.py); any other thread counts as "node"."""
+    threads = {}
+    for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
+        try:
+            head, tail = stat.read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        kind, _, number = head.split("(", 1)[1].rpartition("-")
+        fields = tail.split()
+        threads[int(stat.parent.name)] = (
+            kind if kind and number.isdigit() else "node",
+            (int(fields[11]) + int(fields[12])) / CLOCK_TICKS,
+        )
+    return threads
+
+
+def by_kind(before: dict, after: dict, total: float, elapsed: float, count: int) -> dict[str, float]:
+    """% of one core per relay spent by each kind of thread between two `thread_cpu` readings;
+    "ended": the rest of the process's CPU seconds in between (`total`), spent by threads
+    gone by the second reading (and the per-thread figures' rounding)."""
+    spent: dict[str, float] = {}
+    for tid, (kind, seconds) in after.items():
+        spent[kind] = spent.get(kind, 0.0) + seconds - before.get(tid, (kind, 0.0))[1]
+    spent["ended"] = total - sum(spent.values())
+    return {kind: round(100 * seconds / elapsed / count, 3) for kind, seconds in sorted(spent.items())}
+
+
+def measure(groups: list[list[int]], threads_of: int | None = None, count: int = 1):
+    """For each group of pids: (CPU % of one core, PSS MB), over the same WINDOW_S; with
+    `threads_of`, also that process's CPU per relay by kind of thread (`by_kind`)."""
     before = [{pid: cpu_seconds(pid) for pid in pids} for pids in groups]
+    if threads_of:
+        threads_before, total_before = thread_cpu(threads_of), cpu_seconds(threads_of)
     start = time.monotonic()
     time.sleep(WINDOW_S)
     elapsed = time.monotonic() - start
+    if threads_of:
+        threads_after, total = thread_cpu(threads_of), cpu_seconds(threads_of) - total_before
+        threads = by_kind(threads_before, threads_after, total, elapsed, count)
+        return [*measure_rows(groups, before, elapsed), threads]
+    return measure_rows(groups, before, elapsed)
+
+
+def measure_rows(groups, before, elapsed) -> list[tuple[float, float]]:
     return [
         (
             100 * sum(cpu_seconds(pid) - seen[pid] for pid in pids) / elapsed,
@@ -230,7 +270,9 @@ def run(scale: int) -> list[dict]:
         )
         if len(live_after) < count:
             raise RuntimeError(f"only {len(live_after)} of {count} relays went live")
-        (relay_cpu, relay_pss), (node_cpu, node_pss) = measure([ffmpeg_pids_under(live_root), [node.pid]])
+        (relay_cpu, relay_pss), (node_cpu, node_pss), node_threads = measure(
+            [ffmpeg_pids_under(live_root), [node.pid]], threads_of=node.pid, count=count
+        )
         node.send_signal(signal.SIGTERM)
         node.wait(30)
         node = None
@@ -305,6 +347,8 @@ def run(scale: int) -> list[dict]:
                 "relays": count,
                 "fleet_cpu_pct": round(fleet_cpu, 2),
                 "fleet_ffmpeg_cpu_pct": round(relay_cpu / count, 2),
+                "node_cpu_pct": round(node_cpu / count, 3),
+                "node_threads_cpu_pct": node_threads,
                 "bare_cpu_pct": round(bare_cpu, 2),
                 "cpu_ratio": round(fleet_cpu / bare_cpu, 2) if bare_cpu else None,
                 "same_outputs_cpu_pct": round(same_cpu, 2),

@@ -4,7 +4,10 @@ A socket reads every camera it carries in one blocking XREAD (one Redis connecti
 socket, however many tiles). A camera starts at the newest keyframe fragment, after its run's
 init segment; a relay restarted meanwhile (a new run) is picked up at its next keyframe with
 its new init segment. A camera's substream is a stream of its own here (`(camera, "sub")`),
-read and sent beside its main stream while the page switches between them. A camera whose
+read and sent beside its main stream while the page switches between them. The relays publish
+only what some socket watches: a socket marks each stream it reads watched in Redis, with a short
+TTL that it renews every second while it reads (cameras/relay/fragments.py), so a stream's mark
+lapses within seconds of its last socket. A camera whose
 fragments queue up behind the live edge skips to the newest keyframe instead of drifting behind:
 when this reader itself reads late, and whenever the socket's owner says the page is behind
 (`may_send`, cameras/live_stream/consumer.py). Then nothing is sent, what is read meanwhile is
@@ -24,7 +27,15 @@ from redis.exceptions import RedisError
 
 from cameras.live_stream.frames import fragment_message, init_message
 from cameras.media.authorization_cache import redis_location
-from cameras.relay.fragments import MAIN, init_key, keyframe_key, stream_key
+from cameras.relay.fragments import (
+    MAIN,
+    WATCHED_RENEW_S,
+    WATCHED_TTL_MS,
+    init_key,
+    keyframe_key,
+    stream_key,
+    watched_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +69,8 @@ class StreamReader:
         self.redis = client()
         self.changed = asyncio.Event()
         self.closing = False
+        self.marked: set[tuple[int, str]] = set()  # the streams whose watched mark this socket renewed last
+        self.marked_at = 0.0
 
     def open(self, camera_id: int, stream: str = MAIN) -> None:
         if (camera_id, stream) not in self.streams:
@@ -89,7 +102,20 @@ class StreamReader:
                 log.warning("video socket: Redis unreachable; retrying", exc_info=True)
                 await asyncio.sleep(1)
 
+    async def mark_watched(self) -> None:
+        """Renew the watched mark of every stream read here: a new one at once, all every second."""
+        streams = set(self.streams)
+        now = time.monotonic()
+        if not streams or (streams <= self.marked and now - self.marked_at < WATCHED_RENEW_S):
+            return
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for camera_id, stream in streams:
+                pipe.set(watched_key(camera_id, stream), b"1", px=WATCHED_TTL_MS)
+            await pipe.execute()
+        self.marked, self.marked_at = streams, now
+
     async def read_once(self) -> None:
+        await self.mark_watched()
         if self.may_send():
             await self.start([stream for stream in self.streams.values() if not stream.last_id])
         reading = {stream_key(s.camera_id, s.stream): s for s in self.streams.values() if s.last_id}

@@ -21,6 +21,7 @@ from django.db.models.functions import Now
 
 from cameras.relay.clock import database_now_plus
 from cameras.relay.models import RelayLease
+from rtcc.bulk import update_each
 
 
 def lease_end() -> ExpressionWrapper:
@@ -140,3 +141,9 @@ def held_per_node() -> dict[str, int]:
 def record_process(node_id: int, camera_id: int, **fields) -> bool:
     """Store what the holder sees of its ffmpeg (status, pid, fps, ...) on its own lease."""
     return bool(RelayLease.objects.filter(node_id=node_id, camera_id=camera_id).update(**fields))
+
+
+def record_processes(node_id: int, fields_by_camera: dict[int, dict]) -> None:
+    """`record_process` for many of the holder's leases, in one prepared statement; each
+    camera's fields name the same columns. Another node's lease is never written."""
+    update_each(RelayLease, fields_by_camera, key="camera", where={"node": node_id})

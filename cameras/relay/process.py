@@ -24,6 +24,7 @@ from cameras.relay.progress import Progress, ProgressParser
 from cameras.relay.recorder import Recorder
 from cameras.relay.rtsp_gate import RtspGate
 from cameras.relay.secrets import SecretPipe, redact
+from cameras.relay.threads import RelayThread
 from cameras.relay.window import ListedSegment, listed_segments
 from cameras.sources import PullTarget, pin_pull_url
 from rtcc.ffmpeg import find_ffmpeg
@@ -241,17 +242,17 @@ class RelayProcess(ChildProcess):
         self.started_at = timezone.now()
         logger.info("relay of camera %s started as pid %s", spec.camera_id, self.process.pid)
         self.threads = [
-            threading.Thread(target=self.read_progress, name=f"relay-{spec.camera_id}-progress", daemon=True),
-            threading.Thread(target=self.read_stderr, name=f"relay-{spec.camera_id}-stderr", daemon=True),
+            RelayThread(spec.camera_id, "progress", self.read_progress),
+            RelayThread(spec.camera_id, "stderr", self.read_stderr),
         ]
         if fragments_read is not None:
             self.fragments = FragmentPublisher(spec.camera_id, stream=spec.stream)
             self.threads.append(
-                threading.Thread(
-                    target=self.read_fragments,
+                RelayThread(
+                    spec.camera_id,
+                    "fragments",
+                    self.read_fragments,
                     args=(os.fdopen(fragments_read, "rb", buffering=0),),
-                    name=f"relay-{spec.camera_id}-fragments",
-                    daemon=True,
                 )
             )
         for thread in self.threads:

@@ -7,7 +7,7 @@ when a segment starts in another 10 s step of the UTC clock: the files are cut w
 `-f segment -segment_atclocktime 1` cut them (at the first keyframe past each multiple of 10 s)
 and are named, as those were, by the UTC time their first segment started.
 
-Why byte appends and not hard links: a recording is ten HLS segments, and a link can only
+Why byte appends (by the kernel: `copy_file_range`) and not hard links: a recording is ten HLS segments, and a link can only
 name one. MPEG-TS is a run of self-contained 188-byte packets and every HLS segment begins
 with its PAT and PMT, so ten segments one after another are one valid stream whose
 timestamps run on (the HLS muxer does not reset them between segments).
@@ -23,6 +23,7 @@ timestamps start again), never appends to a file an earlier run left. An append 
 half-way is cut back to the file's size before it, so no recording ends in half a segment.
 """
 
+import errno
 import logging
 import os
 import threading
@@ -76,20 +77,13 @@ class Recorder:
             for segment in fresh:
                 self.last_sequence = segment.sequence
                 try:
-                    data = (self.live / segment.name).read_bytes()
-                except OSError:
+                    appended += self.append(segment, self.live / segment.name)
+                except FileNotFoundError:
                     logger.warning("recording of camera %s: segment %s is gone", self.camera_id, segment.name)
-                    continue
-                if not data:
-                    continue
-                try:
-                    self.append(segment, data)
                 except OSError:
                     logger.exception(
                         "recording of camera %s: segment %s not recorded", self.camera_id, segment.name
                     )
-                    continue
-                appended += 1
             return appended
 
     def wall_clock_start(self, segment: ListedSegment) -> datetime:
@@ -113,7 +107,19 @@ class Recorder:
             return written
         return started
 
-    def append(self, segment: ListedSegment, data: bytes) -> None:
+    def append(self, segment: ListedSegment, path: Path) -> bool:
+        """Append the segment's file, kernel to kernel (its bytes never pass through Python);
+        False for an empty one."""
+        source = os.open(path, os.O_RDONLY)
+        try:
+            length = os.fstat(source).st_size
+            if length:
+                self.append_open(segment, source, length)
+            return bool(length)
+        finally:
+            os.close(source)
+
+    def append_open(self, segment: ListedSegment, source: int, length: int) -> None:
         started = self.wall_clock_start(segment)
         step = step_of(started)
         # Only forward: a clock correction that moves a start back into an earlier step must
@@ -123,19 +129,19 @@ class Recorder:
             try:
                 # Never O_CREAT here: a file erased under a deletion order is not written again
                 # under its old name (a time before the order); the footage goes to a new file.
-                fd = os.open(self.current, os.O_WRONLY | os.O_APPEND)
+                fd = os.open(self.current, os.O_WRONLY)
             except FileNotFoundError:
                 fresh = True
         if fresh:
             self.current = self.new_file(started)
             self.current_step = max(step, self.current_step or step)
-            fd = os.open(self.current, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            fd = os.open(self.current, os.O_WRONLY | os.O_CREAT, 0o644)
         try:
+            # Written at the end by offset, not O_APPEND (which the kernel's copy refuses): this
+            # recorder is the file's only writer.
             size = os.fstat(fd).st_size
             try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
+                copy_to(fd, size, source, length)
             except OSError:
                 os.ftruncate(fd, size)  # never half a segment at a recording's end
                 raise
@@ -151,3 +157,26 @@ class Recorder:
             if not path.exists():
                 return path
             stamp += 1
+
+
+def copy_to(fd: int, at: int, source: int, length: int) -> None:
+    """Copy `length` bytes of `source` from its start to `fd` at `at`, in the kernel where it can."""
+    offset = 0
+    try:
+        while offset < length:
+            copied = os.copy_file_range(source, fd, length - offset, offset, at + offset)
+            if not copied:
+                return  # the source is shorter than it was: what it had is copied
+            offset += copied
+    except OSError as error:
+        if error.errno not in (errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL):
+            raise
+        # Another file system, or a kernel without it: through user space.
+        while offset < length:
+            data = os.pread(source, min(length - offset, 1 << 20), offset)
+            if not data:
+                return
+            view = memoryview(data)
+            while view:
+                written = os.pwrite(fd, view, at + offset)
+                view, offset = view[written:], offset + written

@@ -1,6 +1,9 @@
 """The camera's relay status as the wall sees it: stored on the camera, sent to its agency."""
 
+import asyncio
+import concurrent.futures
 import logging
+import threading
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -12,6 +15,7 @@ from cameras.events import agency_group, send_to_agency
 from cameras.models import Camera
 from cameras.sharing.fanout import fan_out
 from cameras.wall.batches import batch_by_agency
+from rtcc.bulk import update_each
 
 logger = logging.getLogger(__name__)
 
@@ -71,14 +75,27 @@ def record_frames(camera_id: int, last_frame_at, *, snapshot_taken: bool) -> dic
     """Store the newest frame time and, for a new snapshot, bump its version.
 
     Returns the `camera.snapshot` event to send (with `send_events`) when the version
-    went up. Callers batch many cameras in one transaction and one send.
+    went up. A relay node writes many cameras at once with `record_frames_of`.
     """
-    fields = {"last_frame_at": last_frame_at}
-    if snapshot_taken:
-        fields["snapshot_version"] = F("snapshot_version") + 1
-    if not Camera.objects.filter(pk=camera_id).update(**fields) or not snapshot_taken:
-        return None
-    return snapshot_event(camera_id)
+    taken = {camera_id} if snapshot_taken else set()
+    return record_frames_of({camera_id: last_frame_at}, taken).get(camera_id)
+
+
+def record_frames_of(frames: dict, taken: set[int]) -> dict[int, dict]:
+    """`record_frames` for many cameras: {camera id: last frame time}, and the cameras with a new
+    snapshot; {camera id: `camera.snapshot` event}. One prepared statement for the frame times
+    and two for the snapshots, whatever the number of cameras."""
+    if not frames:
+        return {}
+    update_each(Camera, {pk: {"last_frame_at": at} for pk, at in frames.items()})
+    taken = taken & frames.keys()
+    if not taken:
+        return {}
+    Camera.objects.filter(pk__in=taken).update(snapshot_version=F("snapshot_version") + 1)
+    return {
+        pk: {"type": "camera.snapshot", "camera_id": pk, "snapshot_version": version}
+        for pk, version in Camera.objects.filter(pk__in=taken).values_list("pk", "snapshot_version")
+    }
 
 
 def snapshot_bumped(camera_id: int) -> dict | None:
@@ -93,8 +110,45 @@ def snapshot_event(camera_id: int) -> dict:
     return {"type": "camera.snapshot", "camera_id": camera_id, "snapshot_version": version}
 
 
-def send_events(events: list[tuple[int, dict]]) -> None:
-    """Send (agency id, event) pairs after commit: one `cameras.batch` message per agency."""
+class EventLoopThread:
+    """One event loop, in a thread of its own, for a relay node's channel-layer sends.
+
+    `async_to_sync` called from a thread without a loop starts a thread, a loop and a new
+    Redis connection of the channel layer for every call; a node that sends every pass kept
+    a core's percent busy on that alone. Here the loop, and the layer's connection, stay.
+    """
+
+    def __init__(self, name: str = "relay-events"):
+        self.name = name
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.lock = threading.Lock()
+
+    def run(self, coroutine, timeout: float):
+        """Run `coroutine` on the loop; its result, or TimeoutError after `timeout` (it is cancelled)."""
+        with self.lock:
+            if self.loop is None:
+                self.loop = asyncio.new_event_loop()
+                threading.Thread(target=self.loop.run_forever, name=self.name, daemon=True).start()
+        future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+        try:
+            return future.result(timeout)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise
+
+    def close(self) -> None:
+        with self.lock:
+            if self.loop is not None:
+                self.loop.call_soon_threadsafe(self.loop.stop)
+                self.loop = None
+
+
+SEND_TIMEOUT_S = 5.0
+
+
+def send_events(events: list[tuple[int, dict]], loop: EventLoopThread | None = None) -> None:
+    """Send (agency id, event) pairs after commit: one `cameras.batch` message per agency;
+    on `loop` when given (a relay node's, kept for its life)."""
     if not events:
         return
 
@@ -106,7 +160,11 @@ def send_events(events: list[tuple[int, dict]]) -> None:
     def send():
         try:
             # Shared cameras' events go to the receiving agencies too, in their batches.
-            async_to_sync(send_all)(batch_by_agency(list(fan_out(events))))
+            batches = batch_by_agency(list(fan_out(events)))
+            if loop is not None:
+                loop.run(send_all(batches), SEND_TIMEOUT_S)
+            else:
+                async_to_sync(send_all)(batches)
         except Exception:  # a down channel layer must not stop the relays
             logger.warning("could not send %s relay events", len(events), exc_info=True)
 

@@ -2,7 +2,8 @@
 
 One ffmpeg encodes a pattern and writes fragmented MP4 with the relay's own muxer flags; the
 relay's own `FragmentPublisher` reads it and publishes the same fragments under every camera
-added, as `PatternWallCase` links one HLS folder into many cameras' live folders.
+added (while a socket watches any of them), as `PatternWallCase` links one HLS folder into many
+cameras' live folders.
 """
 
 import subprocess
@@ -26,7 +27,7 @@ class PatternPublisher(FragmentPublisher):
     def add(self, camera_id: int) -> None:
         with self.lock:
             self.camera_ids.append(int(camera_id))
-            if self.init_published:
+            if self.publishing:
                 self.publish_init()
 
     def remove(self, camera_id: int) -> None:
@@ -37,6 +38,10 @@ class PatternPublisher(FragmentPublisher):
     def take(self, kind, box):
         with self.lock:
             super().take(kind, box)
+
+    def publish_start(self):
+        with self.lock:
+            super().publish_start()
 
 
 class FragmentPattern:
@@ -54,10 +59,10 @@ class FragmentPattern:
         self.thread = threading.Thread(target=self.publisher.run, args=(self.process.stdout,), daemon=True)
         self.thread.start()
         deadline = time.monotonic() + 60
-        while not self.publisher.init_published:
+        while not self.publisher.group:
             if time.monotonic() > deadline or self.process.poll() is not None:
                 self.stop()
-                raise RuntimeError(f"ffmpeg published no init segment; see {log_path}")
+                raise RuntimeError(f"ffmpeg wrote no keyframe; see {log_path}")
             time.sleep(0.1)
 
     def stop(self) -> None:

@@ -193,6 +193,24 @@ class LeaseTests(TwoNodes):
         self.assertRegex(out.getvalue(), r"one \(alive, [^)]*, 1 of 100\)")
         self.assertNotIn("no node relays them", out.getvalue())
 
+    def test_a_node_writes_its_leases_stats_in_one_statement_and_only_its_own(self):
+        leases.claim(self.one.pk, self.camera_id)
+        leases.claim(self.two.pk, self.street_camera.pk)
+        fields = {"status": "live", "pid": None, "fps": 15.0, "bitrate_kbps": 812.5, "restarts": 2}
+        with self.assertNumQueries(1):
+            leases.record_processes(
+                self.one.pk,
+                {self.camera_id: fields, self.street_camera.pk: {**fields, "fps": 30.0, "pid": 4242}},
+            )
+        lease = RelayLease.objects.get(camera_id=self.camera_id)
+        self.assertEqual(
+            (lease.status, lease.pid, lease.fps, lease.bitrate_kbps, lease.restarts),
+            ("live", None, 15.0, 812.5, 2),
+        )
+        self.assertEqual(
+            RelayLease.objects.get(camera_id=self.street_camera.pk).fps, 0, "another node's lease"
+        )
+
     def test_relays_command_names_cameras_no_node_relays(self):
         package = Package.objects.create(slug="standard", name="Standard", price_per_device_year=150)
         make_active_contract(

@@ -1,12 +1,14 @@
 """Relay status reaches the agency's walls through the real channel layer, once per change."""
 
+from datetime import timedelta
+
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.utils import timezone
 
 from cameras.events import agency_group
 from cameras.models import Camera
-from cameras.relay.status import do_set_camera_status, record_frames, send_events
+from cameras.relay.status import do_set_camera_status, record_frames, record_frames_of, send_events
 from tests.personas import Personas
 
 
@@ -60,6 +62,26 @@ class StatusEventTests(Personas):
         self.assertIsNone(record_frames(self.live_camera.pk, frame_at, snapshot_taken=False))
         camera = Camera.objects.get(pk=self.live_camera.pk)
         self.assertEqual((camera.snapshot_version, camera.last_frame_at), (1, frame_at))
+
+    def test_a_pass_writes_every_relays_frame_time_and_new_snapshots_in_three_statements_however_many(self):
+        # A node writes its relays' stats every status period: statements per pass, not per camera.
+        street_frame, live_frame = timezone.now(), timezone.now() - timedelta(seconds=1)
+        frames = {self.street_camera.pk: street_frame, self.live_camera.pk: live_frame, 999_999: street_frame}
+        with self.assertNumQueries(3):
+            events = record_frames_of(frames, taken={self.live_camera.pk, 999_999})
+        self.assertEqual(
+            events,
+            {
+                self.live_camera.pk: {
+                    "type": "camera.snapshot",
+                    "camera_id": self.live_camera.pk,
+                    "snapshot_version": 1,
+                }
+            },
+        )
+        street, live = (Camera.objects.get(pk=c.pk) for c in (self.street_camera, self.live_camera))
+        self.assertEqual((street.last_frame_at, street.snapshot_version), (street_frame, 0))
+        self.assertEqual((live.last_frame_at, live.snapshot_version), (live_frame, 1))
 
     def test_status_of_a_deleted_camera_is_ignored(self):
         self.assertFalse(do_set_camera_status(999_999, "live", ""))

@@ -7,11 +7,13 @@ import redis
 
 from cameras.relay.fragments import (
     MOVFLAGS,
+    WATCHED_TTL_MS,
     FragmentPublisher,
     init_key,
     keyframe_key,
     starts_with_keyframe,
     stream_key,
+    watched_key,
 )
 from cameras.relay.wake import redis_client
 from devices.edge.push import live_h264
@@ -24,8 +26,16 @@ from .test_push import push_spec
 pytestmark = pytest.mark.ffmpeg
 
 
-def test_a_copy_relay_publishes_its_init_segment_and_fragments_from_a_keyframe(relays, srt_camera, srt_port):
+def watch(client, camera_id: int) -> None:
+    """What a wall's socket does while it reads the camera (cameras/live_stream/streams.py)."""
+    client.set(watched_key(camera_id), b"1", px=WATCHED_TTL_MS * 10)
+
+
+def test_a_watched_copy_relay_publishes_its_init_segment_and_fragments_from_a_keyframe(
+    relays, srt_camera, srt_port
+):
     client = redis_client()
+    watch(client, 41)
     relay = relays(push_spec(srt_port, camera_id=41))
     srt_camera(srt_port, PASSPHRASE, "dev-11")
     assert holds_within(lambda: client.xlen(stream_key(41)) >= 30, 15), relay.stderr_text
@@ -52,8 +62,44 @@ def test_a_copy_relay_publishes_its_init_segment_and_fragments_from_a_keyframe(r
     assert holds_within(lambda: not client.exists(init_key(41), keyframe_key(41), stream_key(41)), 5)
 
 
+def test_an_unwatched_relay_publishes_nothing_until_watched_then_starts_at_a_keyframe(
+    relays, srt_camera, srt_port
+):
+    client = redis_client()
+    client.delete(watched_key(44))
+    relay = relays(push_spec(srt_port, camera_id=44))
+    srt_camera(srt_port, PASSPHRASE, "dev-11")
+    # Three keyframe groups went through the pipe, and not one byte of them to Redis.
+    assert holds_within(lambda: relay.progress.frames >= 45, 15), relay.stderr_text
+    assert not client.exists(init_key(44), keyframe_key(44), stream_key(44))
+    assert relay.fragments.group and relay.fragments.fragments == 0
+
+    watch(client, 44)
+    # The init segment and the newest keyframe group come at once, from the node's memory.
+    assert holds_within(lambda: client.exists(init_key(44), keyframe_key(44)) == 2, 5)
+    init = client.hgetall(init_key(44))
+    assert init[b"data"][4:8] == b"ftyp" and b"avcC" in init[b"data"]
+    entries = client.xrange(stream_key(44), min=client.get(keyframe_key(44)), max="+")
+    assert entries[0][1][b"k"] == b"1" and starts_with_keyframe(entries[0][1][b"d"])
+    assert {fields[b"r"] for _, fields in entries} == {init[b"run"]}
+    # Then each fragment as it comes.
+    published = client.xlen(stream_key(44))
+    assert holds_within(lambda: client.xlen(stream_key(44)) >= published + 15, 5)
+    times = [int(fields[b"t"]) for _, fields in client.xrange(stream_key(44))]
+    assert times == sorted(set(times)), "strictly rising: the wall's player drops a repeated time"
+
+    # Nobody watches any more: the relay goes back to keeping its newest keyframe group to itself.
+    client.delete(watched_key(44))
+    assert holds_within(lambda: not relay.fragments.publishing, 5)
+    published = client.xlen(stream_key(44))
+    frames = relay.progress.frames
+    assert holds_within(lambda: relay.progress.frames >= frames + 15, 5)
+    assert client.xlen(stream_key(44)) == published
+
+
 def test_a_transcoding_relay_publishes_no_fragments(relays, srt_camera, srt_port):
     client = redis_client()
+    watch(client, 42)
     relay = relays(push_spec(srt_port, camera_id=42, masks=((0.0, 0.0, 0.5, 0.5),)))
     srt_camera(srt_port, PASSPHRASE, "dev-11")
     assert holds_within(lambda: relay.progress.frames > 0, 15), relay.stderr_text
@@ -73,4 +119,4 @@ def test_an_unreachable_redis_never_holds_up_ffmpeg(tmp_path):
     ffmpeg = subprocess.Popen(argv, stdout=subprocess.PIPE)
     publisher.run(ffmpeg.stdout)
     assert ffmpeg.wait(30) == 0
-    assert publisher.quiet_until > 0 and not publisher.init_published and publisher.fragments == 0
+    assert publisher.init and not publisher.publishing and publisher.fragments == 0

@@ -110,10 +110,10 @@ def test_footage_after_a_deletion_order_never_returns_under_an_erased_name(media
         ended = segment.started.timestamp() + 1
         os.utime(live / segment.name, (ended, ended))
     recorder = Recorder(43)
-    recorder.append(first, (live / first.name).read_bytes())
+    recorder.append(first, live / first.name)
     [erased] = layout.recordings_dir(43).glob("*.ts")
     erased.unlink()  # what erase_camera does to every recording while the relay runs on
-    recorder.append(second, (live / second.name).read_bytes())
+    recorder.append(second, live / second.name)
     assert not erased.exists(), "a recording dated before the order came back"
     [kept] = layout.recordings_dir(43).glob("*.ts")
     assert kept.read_bytes() == (live / second.name).read_bytes()
