@@ -9,7 +9,7 @@ import pytest
 
 from cameras.models import Camera, Consent
 from cameras.relay.demand import add_demand, release_demand
-from cameras.relay.fragments import MAIN, SUB, fragments_client, init_key
+from cameras.relay.fragments import MAIN, SUB, fragments_client, init_key, watched_key
 from cameras.relay.models import RelayLease
 from cameras.simulator import LeaseFollowingCamera
 from tests.relay_fleet.fleet import FleetTestCase, ffmpeg_pids_by_camera, wait_for
@@ -47,11 +47,18 @@ class SubstreamRelayTests(FleetTestCase):
     def init_of(self, stream: str) -> bytes | None:
         return fragments_client().hget(init_key(self.camera.pk, stream), "data")
 
+    def watch(self, *streams: str) -> None:
+        """What a wall's socket reading these streams does: the relays publish only what is watched."""
+        for stream in streams:
+            fragments_client().set(watched_key(self.camera.pk, stream), b"1", px=120_000)
+            self.addCleanup(fragments_client().delete, watched_key(self.camera.pk, stream))
+
     def sub_port(self):
         return RelayLease.objects.filter(camera=self.camera).values_list("sub_srt_port", flat=True).first()
 
     def test_the_substream_is_relayed_only_while_demanded_beside_the_main_stream(self):
         # A substream's demand alone starts nothing: it rides on the main relay.
+        self.watch(MAIN, SUB)
         add_demand(self.camera.pk, "socket:grid", seconds=60, stream=SUB)
         time.sleep(3)
         self.assertFalse(ffmpeg_pids_by_camera().get(self.camera.pk))
