@@ -499,24 +499,31 @@ class RelayNodeRunner:
 
     def fence_until_stopped(self) -> None:
         while not self.stopping.wait(FENCE_PERIOD_SECONDS):
-            self.fence_lapsed_leases()
+            try:
+                self.fence_lapsed_leases()
+            except Exception:  # the fence must outlive any one failure: it is the last guard
+                logger.exception("relay node %s: the lease fence failed; it tries again", self.name)
 
     def fence_lapsed_leases(self) -> list[int]:
-        """SIGKILL the ffmpeg of every relay whose lease was not renewed in time; the pass loop reaps them."""
+        """SIGKILL the ffmpeg of every relay whose lease was not renewed in time, main stream and
+        substream alike; the pass loop reaps them."""
         now = time.monotonic()
         fenced = []
         for relay in list(self.relays.values()):
-            if relay.lease_valid_until < now and relay.process is not None and not relay.fenced:
-                relay.fenced = True
-                relay.process.kill_now()
-                if relay.sub is not None:
-                    relay.sub.kill_now()
-                fenced.append(relay.camera_id)
-                logger.warning(
-                    "relay node %s: the lease of camera %s was not renewed in time; its ffmpeg is killed",
-                    self.name,
-                    relay.camera_id,
-                )
+            # Read once: the pass loop may set either to None meanwhile, in its own thread.
+            process, sub = relay.process, relay.sub
+            if relay.lease_valid_until >= now or relay.fenced or (process is None and sub is None):
+                continue
+            relay.fenced = True
+            for running in (process, sub):
+                if running is not None:
+                    running.kill_now()
+            fenced.append(relay.camera_id)
+            logger.warning(
+                "relay node %s: the lease of camera %s was not renewed in time; its ffmpeg is killed",
+                self.name,
+                relay.camera_id,
+            )
         return fenced
 
     def enforce_local_lease_expiry(self) -> None:
@@ -636,9 +643,13 @@ class RelayNodeRunner:
 
     def wants_substream(self, relay: Relay, camera) -> bool:
         """A pushed camera whose box sends a substream, shown in a grid tile now; never a masked one
-        (its substream would need a transcode of its own: its grid tile plays the main stream)."""
+        (its substream would need a transcode of its own: its grid tile plays the main stream).
+        Only beside a running main relay: in its backoff the substream stops with it."""
+        process = relay.process
         return (
             camera.substream
+            and process is not None
+            and process.is_running
             and relay.spec.source == "push"
             and not relay.spec.masks
             and relay.camera_id in self.demanded_sub
@@ -652,7 +663,7 @@ class RelayNodeRunner:
             camera = desired.get(camera_id)
             if camera is not None and self.wants_substream(relay, camera):
                 wanted.append(relay)
-            elif relay.sub_spec is not None:
+            elif relay.sub_spec is not None or relay.sub is not None:
                 unwanted.append(relay)
         # At once: a wall closing its grid releases many substreams in one pass, and the leases
         # of every relay wait for this pass to renew them.

@@ -11,6 +11,7 @@ from cameras.models import Camera, Consent
 from cameras.relay.demand import add_demand, release_demand
 from cameras.relay.fragments import MAIN, SUB, fragments_client, init_key
 from cameras.relay.models import RelayLease
+from cameras.relay.node import RelayNodeRunner
 from cameras.simulator import LeaseFollowingCamera
 from tests.relay_fleet.fleet import FleetTestCase, ffmpeg_pids_by_camera, wait_for
 
@@ -73,3 +74,50 @@ class SubstreamRelayTests(FleetTestCase):
         wait_for(lambda: not self.device.sub.is_running, 10, "the box still pushes the substream")
         self.assertEqual(self.status_of(self.camera), Camera.Status.LIVE)
         self.assertEqual(len(ffmpeg_pids_by_camera()[self.camera.pk]), 1)
+
+
+class SubstreamBesideItsRelayTests(FleetTestCase):
+    """An in-process node, so that the test sees the relay's processes between passes."""
+
+    def setUp(self):
+        super().setUp()
+        self.forget_demand()
+        self.camera = self.add_camera(
+            "Rita's porch", level=Consent.Level.LIVE, relay_mode="on_demand", substream=True
+        )
+        self.device = LeaseFollowingCamera(
+            self.camera, follow=True, fps=10, substream={"width": 160, "height": 120}
+        )
+        self.device.start()
+        self.addCleanup(self.device.stop)
+        self.runner = RelayNodeRunner("in-process", interval=0.5)
+        self.runner.register()
+        self.addCleanup(self.runner.shutdown)
+        add_demand(self.camera.pk, "session:viewer", seconds=60)
+        add_demand(self.camera.pk, "socket:grid", seconds=60, stream=SUB)
+
+    def relay(self):
+        return self.runner.relays.get(self.camera.pk)
+
+    def sub_running(self) -> bool:
+        self.runner.run_once()
+        relay = self.relay()
+        return relay is not None and relay.sub is not None and relay.sub.is_running
+
+    def test_the_substream_stops_with_its_relay_and_the_fence_kills_it(self):
+        wait_for(self.sub_running, 30, "the substream never started")
+        relay = self.relay()
+        relay.process.kill_now()  # the main relay dies: its restart waits out a backoff
+        relay.process.process.wait(10)
+        self.runner.run_once()
+        self.assertIsNone(relay.process, "the main relay was not in its backoff")
+        self.assertIsNone(relay.sub, "the substream was kept while its relay was down")
+        self.assertIsNone(RelayLease.objects.get(camera=self.camera).sub_srt_port)
+
+        # Back beside a running main relay, the substream returns; a lease not renewed in time
+        # then kills both.
+        wait_for(self.sub_running, 30, "the substream never came back beside its relay")
+        sub = relay.sub
+        relay.lease_valid_until = 0.0
+        self.assertEqual(self.runner.fence_lapsed_leases(), [self.camera.pk])
+        wait_for(lambda: not sub.is_running, 10, "the fence left the substream running")
