@@ -94,6 +94,8 @@ class LiveStreamConsumer(SignedInSocket, BoundedJsonConsumer):
     async def open_stream(self, camera_id: int, url, stream: str = MAIN) -> None:
         token = token_in(url, camera_id) if isinstance(url, str) else None
         if token is None:
+            # Whatever ran for this camera ends too: the page is told it is closed.
+            await self.forget(camera_id)
             await self.closed(camera_id, "This is not a live video link of this camera.")
             return
         if camera_id not in self.tokens and len(self.tokens) >= MAX_STREAMS:
