@@ -425,6 +425,8 @@ class RelayNodeRunner:
         unplaced = set()
         if wanted:
             unplaced = self.claim_by_capacity(wanted)
+        else:
+            self.portless = set()  # what waited for a port is relayed or no longer wanted
         for camera_id in self.unplaced - unplaced:
             if camera_id not in self.relays and not leases.is_held(camera_id):
                 do_set_camera_status(camera_id, *status_after_stop(camera_id, at))
@@ -644,10 +646,12 @@ class RelayNodeRunner:
     def wants_substream(self, relay: Relay, camera) -> bool:
         """A pushed camera whose box sends a substream, shown in a grid tile now; never a masked one
         (its substream would need a transcode of its own: its grid tile plays the main stream).
-        Only beside a running main relay: in its backoff the substream stops with it."""
+        Only beside a running main relay: in its backoff the substream stops with it. Never while
+        a main relay waits for a port: substreams take theirs from the same range."""
         process = relay.process
         return (
             camera.substream
+            and not self.portless
             and process is not None
             and process.is_running
             and relay.spec.source == "push"
@@ -696,6 +700,7 @@ class RelayNodeRunner:
             if PORT_IN_USE in error:
                 self.ports.refuse(key)  # another port next pass; its box is told
                 relay.sub_spec = None
+                leases.record_process(self.node.pk, relay.camera_id, sub_srt_port=None)
             return
         if time.monotonic() < relay.sub_restart_at:
             return

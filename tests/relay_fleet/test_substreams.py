@@ -6,6 +6,7 @@ import struct
 import time
 
 import pytest
+from django.test import override_settings
 
 from cameras.models import Camera, Consent
 from cameras.relay.demand import add_demand, release_demand
@@ -18,6 +19,7 @@ from tests.relay_fleet.fleet import FleetTestCase, ffmpeg_pids_by_camera, wait_f
 pytestmark = pytest.mark.ffmpeg
 
 LINGER = "1"
+PORTS = (28950, 28951)
 # In a track header (ISO 14496-12 8.3.2, version 0), the width and height (16.16) follow 76 bytes of other fields.
 TKHD_SIZE_OFFSET = 76
 
@@ -90,7 +92,8 @@ class SubstreamBesideItsRelayTests(FleetTestCase):
         )
         self.device.start()
         self.addCleanup(self.device.stop)
-        self.runner = RelayNodeRunner("in-process", interval=0.5)
+        with override_settings(RTCC_SRT_PORT_RANGE=PORTS):  # two: a main relay and one substream
+            self.runner = RelayNodeRunner("in-process", interval=0.5)
         self.runner.register()
         self.addCleanup(self.runner.shutdown)
         add_demand(self.camera.pk, "session:viewer", seconds=60)
@@ -121,3 +124,19 @@ class SubstreamBesideItsRelayTests(FleetTestCase):
         relay.lease_valid_until = 0.0
         self.assertEqual(self.runner.fence_lapsed_leases(), [self.camera.pk])
         wait_for(lambda: not sub.is_running, 10, "the fence left the substream running")
+
+    def test_a_camera_waiting_for_a_port_takes_the_one_a_substream_held(self):
+        wait_for(self.sub_running, 30, "the substream never started")
+        other = self.add_camera("Oak Ave & 2nd", level=Consent.Level.LIVE, relay_mode="on_demand")
+        add_demand(other.pk, "session:viewer", seconds=60)
+
+        def other_placed():
+            self.runner.run_once()
+            return RelayLease.objects.filter(camera=other, srt_port__isnull=False).exists()
+
+        wait_for(other_placed, 20, "a substream kept the port a main relay waited for")
+        self.assertIsNone(self.relay().sub)
+        self.assertIsNone(RelayLease.objects.get(camera=self.camera).sub_srt_port)
+        self.assertEqual(
+            set(RelayLease.objects.values_list("srt_port", flat=True)), set(PORTS), "ports outside the range"
+        )
