@@ -126,6 +126,8 @@ def substream_spec(spec, srt_port: int):
 
 # A substream's ffmpeg that exited (its box not yet pushing, a listener timeout) starts again after this.
 SUB_RESTART_SECONDS = 0.5
+# A substream that is not H.264 is not relayed for this long (its box would have to change).
+SUB_REFUSED_SECONDS = 600
 
 
 @dataclass
@@ -152,6 +154,7 @@ class Relay:
     sub: object = None  # the substream's process, while a grid tile shows it
     sub_spec: object = None  # what its box is told to push as the substream; None: nothing
     sub_restart_at: float = 0.0
+    sub_refused_until: float = 0.0  # a substream not H.264: not relayed until then
 
 
 class RelayNodeRunner:
@@ -657,6 +660,7 @@ class RelayNodeRunner:
             and relay.spec.source == "push"
             and not relay.spec.masks
             and relay.camera_id in self.demanded_sub
+            and time.monotonic() >= relay.sub_refused_until
             and not self.draining
         )
 
@@ -697,6 +701,13 @@ class RelayNodeRunner:
             error = sub.last_error or ""
             self.stop_substream(relay)
             relay.sub_restart_at = time.monotonic() + SUB_RESTART_SECONDS
+            if getattr(sub, "codec_error", ""):
+                logger.warning("camera %s: its substream stops: %s", relay.camera_id, sub.codec_error)
+                relay.sub_refused_until = time.monotonic() + SUB_REFUSED_SECONDS
+                relay.sub_spec = None
+                self.ports.give_back(key)
+                leases.record_process(self.node.pk, relay.camera_id, sub_srt_port=None)
+                return
             if PORT_IN_USE in error:
                 self.ports.refuse(key)  # another port next pass; its box is told
                 relay.sub_spec = None

@@ -2,8 +2,12 @@
 streams: relayed beside the main relay only while a wall's grid tile demands it, on a port
 and stream id of its own, and never on its own demand alone."""
 
+import shutil
 import struct
+import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 from django.test import override_settings
@@ -14,6 +18,7 @@ from cameras.relay.fragments import MAIN, SUB, fragments_client, init_key
 from cameras.relay.models import RelayLease
 from cameras.relay.node import RelayNodeRunner
 from cameras.simulator import LeaseFollowingCamera
+from rtcc.ffmpeg import find_ffmpeg
 from tests.relay_fleet.fleet import FleetTestCase, ffmpeg_pids_by_camera, wait_for
 
 pytestmark = pytest.mark.ffmpeg
@@ -78,7 +83,7 @@ class SubstreamRelayTests(FleetTestCase):
         self.assertEqual(len(ffmpeg_pids_by_camera()[self.camera.pk]), 1)
 
 
-class SubstreamBesideItsRelayTests(FleetTestCase):
+class InProcessNodeCase(FleetTestCase):
     """An in-process node, so that the test sees the relay's processes between passes."""
 
     def setUp(self):
@@ -87,9 +92,7 @@ class SubstreamBesideItsRelayTests(FleetTestCase):
         self.camera = self.add_camera(
             "Rita's porch", level=Consent.Level.LIVE, relay_mode="on_demand", substream=True
         )
-        self.device = LeaseFollowingCamera(
-            self.camera, follow=True, fps=10, substream={"width": 160, "height": 120}
-        )
+        self.device = LeaseFollowingCamera(self.camera, follow=True, fps=10, substream=self.substream())
         self.device.start()
         self.addCleanup(self.device.stop)
         with override_settings(RTCC_SRT_PORT_RANGE=PORTS):  # two: a main relay and one substream
@@ -99,6 +102,9 @@ class SubstreamBesideItsRelayTests(FleetTestCase):
         add_demand(self.camera.pk, "session:viewer", seconds=60)
         add_demand(self.camera.pk, "socket:grid", seconds=60, stream=SUB)
 
+    def substream(self) -> dict:
+        return {"width": 160, "height": 120}
+
     def relay(self):
         return self.runner.relays.get(self.camera.pk)
 
@@ -107,6 +113,8 @@ class SubstreamBesideItsRelayTests(FleetTestCase):
         relay = self.relay()
         return relay is not None and relay.sub is not None and relay.sub.is_running
 
+
+class SubstreamBesideItsRelayTests(InProcessNodeCase):
     def test_the_substream_stops_with_its_relay_and_the_fence_kills_it(self):
         wait_for(self.sub_running, 30, "the substream never started")
         relay = self.relay()
@@ -131,6 +139,7 @@ class SubstreamBesideItsRelayTests(FleetTestCase):
         add_demand(other.pk, "session:viewer", seconds=60)
 
         def other_placed():
+            self.runner.reconciled_period = None  # every camera, as at a reconcile (no wake listener here)
             self.runner.run_once()
             return RelayLease.objects.filter(camera=other, srt_port__isnull=False).exists()
 
@@ -140,3 +149,33 @@ class SubstreamBesideItsRelayTests(FleetTestCase):
         self.assertEqual(
             set(RelayLease.objects.values_list("srt_port", flat=True)), set(PORTS), "ports outside the range"
         )
+
+
+class NotH264SubstreamTests(InProcessNodeCase):
+    def substream(self) -> dict:
+        """A box whose substream is H.265: a clip of it, pushed as is."""
+        clip = Path(tempfile.mkdtemp()) / "sub-hevc.ts"
+        self.addCleanup(shutil.rmtree, clip.parent)
+        pattern = "testsrc2=size=160x120:rate=10"
+        subprocess.run(  # noqa: S603 -- an argument list, no shell
+            [find_ffmpeg().path, "-v", "error", "-f", "lavfi", "-i", pattern, "-t", "3", "-c:v", "libx265",
+             "-preset", "ultrafast", "-g", "10", "-x265-params", "log-level=error", "-f", "mpegts", str(clip)],
+            check=True,
+        )
+        return {"clip": clip}
+
+    def test_a_substream_not_h264_is_not_relayed_and_the_main_stream_plays_on(self):
+        def refused():
+            self.runner.run_once()
+            return any("its substream stops" in line for line in logs.output)
+
+        with self.assertLogs("cameras.relay", "WARNING") as logs:
+            wait_for(refused, 40, "the H.265 substream was relayed as is")
+        self.assertIn("hevc", "\n".join(logs.output))
+        relay = self.relay()
+        self.runner.run_once()
+        self.runner.run_once()
+        self.assertIsNone(relay.sub, "the refused substream started again")
+        self.assertIsNone(RelayLease.objects.get(camera=self.camera).sub_srt_port, "its box is still told to push")
+        self.assertIsNone(fragments_client().hget(init_key(self.camera.pk, SUB), "data"))
+        self.assertTrue(relay.process.is_running)
