@@ -86,7 +86,9 @@ def note_substreams(device: Device, reports: list[dict]) -> None:
     for has in (True, False):
         ids = [report["id"] for report in reports if report.get("substream") is has]
         if ids:
-            flipped = list(device.cameras.filter(pk__in=ids).exclude(substream=has).values_list("pk", flat=True))
+            flipped = list(
+                device.cameras.filter(pk__in=ids).exclude(substream=has).values_list("pk", flat=True)
+            )
             if flipped:
                 Camera.objects.filter(pk__in=flipped).update(substream=has)
                 changed += flipped

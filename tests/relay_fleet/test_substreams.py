@@ -158,8 +158,28 @@ class NotH264SubstreamTests(InProcessNodeCase):
         self.addCleanup(shutil.rmtree, clip.parent)
         pattern = "testsrc2=size=160x120:rate=10"
         subprocess.run(  # noqa: S603 -- an argument list, no shell
-            [find_ffmpeg().path, "-v", "error", "-f", "lavfi", "-i", pattern, "-t", "3", "-c:v", "libx265",
-             "-preset", "ultrafast", "-g", "10", "-x265-params", "log-level=error", "-f", "mpegts", str(clip)],
+            [
+                find_ffmpeg().path,
+                "-v",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                pattern,
+                "-t",
+                "3",
+                "-c:v",
+                "libx265",
+                "-preset",
+                "ultrafast",
+                "-g",
+                "10",
+                "-x265-params",
+                "log-level=error",
+                "-f",
+                "mpegts",
+                str(clip),
+            ],
             check=True,
         )
         return {"clip": clip}
@@ -176,6 +196,8 @@ class NotH264SubstreamTests(InProcessNodeCase):
         self.runner.run_once()
         self.runner.run_once()
         self.assertIsNone(relay.sub, "the refused substream started again")
-        self.assertIsNone(RelayLease.objects.get(camera=self.camera).sub_srt_port, "its box is still told to push")
+        self.assertIsNone(
+            RelayLease.objects.get(camera=self.camera).sub_srt_port, "its box is still told to push"
+        )
         self.assertIsNone(fragments_client().hget(init_key(self.camera.pk, SUB), "data"))
         self.assertTrue(relay.process.is_running)

@@ -18,8 +18,8 @@ from cameras.relay.demand import (
     release_demand,
 )
 from cameras.relay.desired import desired_cameras
-from cameras.relay.node import status_after_stop
 from cameras.relay.fragments import SUB
+from cameras.relay.node import status_after_stop
 from cameras.relay.wake import channel_name, redis_client
 from cameras.services import do_revoke_consent, do_save_camera, do_set_consent
 from cameras.viewing.models import ViewingSession
