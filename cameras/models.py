@@ -113,8 +113,8 @@ class Camera(models.Model):
         "devices.Device", null=True, blank=True, on_delete=models.SET_NULL, related_name="cameras"
     )
     stream_id = models.CharField(max_length=32, unique=True, default=new_stream_id, editable=False)
-    # Most IP cameras offer a second, smaller stream: the wall's grid tiles play it, a focused
-    # or enlarged tile the main one (docs/wall.md, "Substreams"). Only a pushed camera's box
+    # Most IP cameras offer a second, smaller stream: the wall's grid tiles play it, an enlarged
+    # tile or a 1x1 grid the main one (docs/wall.md, "Substreams"). Only a pushed camera's box
     # sends one; status, recordings, snapshots and HLS always come from the main stream.
     substream = models.BooleanField(
         default=False,

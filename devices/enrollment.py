@@ -5,7 +5,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from cameras.consent import live_refusal
+from cameras.models import Camera
 from cameras.relay.ports import held_push_targets, held_substream_targets, substream_id
+from cameras.services import cameras_access_changed
 from devices.models import Device, hash_token
 from devices.states import do_change_state, record_device_change
 
@@ -80,10 +82,19 @@ def clean_camera_health(device: Device, reports: list[dict]) -> dict:
 
 def note_substreams(device: Device, reports: list[dict]) -> None:
     """Which of the box's cameras it can push a substream of, as it says: the wall's grid tiles play that."""
+    changed = []
     for has in (True, False):
         ids = [report["id"] for report in reports if report.get("substream") is has]
         if ids:
-            device.cameras.filter(pk__in=ids).exclude(substream=has).update(substream=has)
+            flipped = list(
+                device.cameras.filter(pk__in=ids).exclude(substream=has).values_list("pk", flat=True)
+            )
+            if flipped:
+                Camera.objects.filter(pk__in=flipped).update(substream=has)
+                changed += flipped
+    if changed:
+        # The walls re-read these cameras (their grid tiles pick the stream), the nodes re-check.
+        transaction.on_commit(lambda: cameras_access_changed.send(sender=Camera, camera_ids=sorted(changed)))
 
 
 def do_record_heartbeat(

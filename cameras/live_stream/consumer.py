@@ -36,7 +36,7 @@ from agencies.signin.sockets import SignedInSocket
 from cameras.live_stream.access import CHECK_SECONDS, refused_streams
 from cameras.live_stream.streams import StreamReader
 from cameras.media.signing import token_in
-from cameras.relay.demand import add_demand, release_demand
+from cameras.relay.demand import add_demands, release_demand
 from cameras.relay.fragments import MAIN, STREAMS, SUB
 from rtcc.websocket import BoundedJsonConsumer
 
@@ -53,8 +53,7 @@ SUB_DEMAND_RENEW_SECONDS = 10
 
 def demand_substreams(camera_ids: list[int], holder: str) -> None:
     """Demand (or renew) these cameras' substreams for the socket `holder`, in one trip to a thread."""
-    for camera_id in camera_ids:
-        add_demand(camera_id, holder, SUB_DEMAND_SECONDS, SUB)
+    add_demands(camera_ids, holder, SUB_DEMAND_SECONDS, SUB)
 
 
 class LiveStreamConsumer(SignedInSocket, BoundedJsonConsumer):
@@ -170,12 +169,15 @@ class LiveStreamConsumer(SignedInSocket, BoundedJsonConsumer):
         renewed = asyncio.get_running_loop().time()
         while True:
             await asyncio.sleep(CHECK_SECONDS)
-            try:
-                if self.subs and asyncio.get_running_loop().time() - renewed > SUB_DEMAND_RENEW_SECONDS:
-                    renewed = asyncio.get_running_loop().time()
+            if self.subs and asyncio.get_running_loop().time() - renewed > SUB_DEMAND_RENEW_SECONDS:
+                renewed = asyncio.get_running_loop().time()
+                try:
                     await sync_to_async(demand_substreams)(list(self.subs), self.holder)
-                if not self.tokens:
-                    continue
+                except Exception:  # the next renewal tries again; this task must not end
+                    logger.warning("live stream: could not renew the substreams' demand", exc_info=True)
+            if not self.tokens:
+                continue
+            try:
                 refused = await database_sync_to_async(refused_streams)(
                     self.scope["user"], self.cookie, dict(self.tokens)
                 )

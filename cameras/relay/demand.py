@@ -13,7 +13,7 @@ only beside the main stream's relay, so its demand alone starts nothing.
 
 Demand only ever lets video flow where the consent rule already allows it: the relay nodes
 still ask `cameras.consent` for every camera, and the media endpoints check every request.
-Every change wakes the nodes at once.
+Every change wakes the nodes at once; a renewal of a demand still held is no change.
 """
 
 import logging
@@ -48,16 +48,32 @@ def demanded(camera_id: int, stream: str = MAIN) -> str:
 
 def add_demand(camera_id: int, holder: str, seconds: int | None = None, stream: str = MAIN) -> None:
     """Demand `camera_id` for `seconds` (default RTCC_DEMAND_TTL_SECONDS) from now; renewing extends it."""
+    add_demands([camera_id], holder, seconds, stream)
+
+
+def add_demands(camera_ids, holder: str, seconds: int | None = None, stream: str = MAIN) -> None:
+    """Demand (or renew) each of `camera_ids` for `holder`, in one trip to Redis.
+
+    Only a demand that was not held (new, released or lapsed) wakes the nodes: a renewal changes
+    nothing they act on, and a wall renews every grid tile's substream every few seconds.
+    """
     seconds = settings.RTCC_DEMAND_TTL_SECONDS if seconds is None else seconds
-    try:
-        changed = redis_client().zadd(
-            demand_key(), {f"{demanded(camera_id, stream)}|{holder}": time.time() + seconds}, gt=True, ch=True
-        )
-    except redis.RedisError:
-        logger.warning("could not record the demand of %s for camera %s", holder, camera_id, exc_info=True)
+    members = [f"{demanded(camera_id, stream)}|{holder}" for camera_id in camera_ids]
+    if not members:
         return
-    if changed:
-        wake_nodes(camera_id)
+    now = time.time()
+    try:
+        pipe = redis_client().pipeline(transaction=False)
+        for member in members:
+            pipe.zscore(demand_key(), member)
+        pipe.zadd(demand_key(), {member: now + seconds for member in members}, gt=True)
+        *held_until, _ = pipe.execute()
+    except redis.RedisError:
+        logger.warning("could not record the demand of %s for cameras %s", holder, camera_ids, exc_info=True)
+        return
+    for camera_id, until in zip(camera_ids, held_until, strict=True):
+        if until is None or until <= now:
+            wake_nodes(camera_id)
 
 
 def release_demand(camera_id: int, holder: str, stream: str = MAIN) -> None:

@@ -133,6 +133,8 @@ def substream_spec(spec, srt_port: int):
 
 # A substream's ffmpeg that exited (its box not yet pushing, a listener timeout) starts again after this.
 SUB_RESTART_SECONDS = 0.5
+# A substream that is not H.264 is not relayed for this long (its box would have to change).
+SUB_REFUSED_SECONDS = 600
 
 
 @dataclass
@@ -159,6 +161,7 @@ class Relay:
     sub: object = None  # the substream's process, while a grid tile shows it
     sub_spec: object = None  # what its box is told to push as the substream; None: nothing
     sub_restart_at: float = 0.0
+    sub_refused_until: float = 0.0  # a substream not H.264: not relayed until then
 
 
 class RelayNodeRunner:
@@ -434,6 +437,8 @@ class RelayNodeRunner:
         unplaced = set()
         if wanted:
             unplaced = self.claim_by_capacity(wanted)
+        else:
+            self.portless = set()  # what waited for a port is relayed or no longer wanted
         for camera_id in self.unplaced - unplaced:
             if camera_id not in self.relays and not leases.is_held(camera_id):
                 do_set_camera_status(camera_id, *status_after_stop(camera_id, at))
@@ -508,24 +513,31 @@ class RelayNodeRunner:
 
     def fence_until_stopped(self) -> None:
         while not self.stopping.wait(FENCE_PERIOD_SECONDS):
-            self.fence_lapsed_leases()
+            try:
+                self.fence_lapsed_leases()
+            except Exception:  # the fence must outlive any one failure: it is the last guard
+                logger.exception("relay node %s: the lease fence failed; it tries again", self.name)
 
     def fence_lapsed_leases(self) -> list[int]:
-        """SIGKILL the ffmpeg of every relay whose lease was not renewed in time; the pass loop reaps them."""
+        """SIGKILL the ffmpeg of every relay whose lease was not renewed in time, main stream and
+        substream alike; the pass loop reaps them."""
         now = time.monotonic()
         fenced = []
         for relay in list(self.relays.values()):
-            if relay.lease_valid_until < now and relay.process is not None and not relay.fenced:
-                relay.fenced = True
-                relay.process.kill_now()
-                if relay.sub is not None:
-                    relay.sub.kill_now()
-                fenced.append(relay.camera_id)
-                logger.warning(
-                    "relay node %s: the lease of camera %s was not renewed in time; its ffmpeg is killed",
-                    self.name,
-                    relay.camera_id,
-                )
+            # Read once: the pass loop may set either to None meanwhile, in its own thread.
+            process, sub = relay.process, relay.sub
+            if relay.lease_valid_until >= now or relay.fenced or (process is None and sub is None):
+                continue
+            relay.fenced = True
+            for running in (process, sub):
+                if running is not None:
+                    running.kill_now()
+            fenced.append(relay.camera_id)
+            logger.warning(
+                "relay node %s: the lease of camera %s was not renewed in time; its ffmpeg is killed",
+                self.name,
+                relay.camera_id,
+            )
         return fenced
 
     def enforce_local_lease_expiry(self) -> None:
@@ -645,12 +657,19 @@ class RelayNodeRunner:
 
     def wants_substream(self, relay: Relay, camera) -> bool:
         """A pushed camera whose box sends a substream, shown in a grid tile now; never a masked one
-        (its substream would need a transcode of its own: its grid tile plays the main stream)."""
+        (its substream would need a transcode of its own: its grid tile plays the main stream).
+        Only beside a running main relay: in its backoff the substream stops with it. Never while
+        a main relay waits for a port: substreams take theirs from the same range."""
+        process = relay.process
         return (
             camera.substream
+            and not self.portless
+            and process is not None
+            and process.is_running
             and relay.spec.source == "push"
             and not relay.spec.masks
             and relay.camera_id in self.demanded_sub
+            and time.monotonic() >= relay.sub_refused_until
             and not self.draining
         )
 
@@ -661,7 +680,7 @@ class RelayNodeRunner:
             camera = desired.get(camera_id)
             if camera is not None and self.wants_substream(relay, camera):
                 wanted.append(relay)
-            elif relay.sub_spec is not None:
+            elif relay.sub_spec is not None or relay.sub is not None:
                 unwanted.append(relay)
         # At once: a wall closing its grid releases many substreams in one pass, and the leases
         # of every relay wait for this pass to renew them.
@@ -691,9 +710,17 @@ class RelayNodeRunner:
             error = sub.last_error or ""
             self.stop_substream(relay)
             relay.sub_restart_at = time.monotonic() + SUB_RESTART_SECONDS
+            if getattr(sub, "codec_error", ""):
+                logger.warning("camera %s: its substream stops: %s", relay.camera_id, sub.codec_error)
+                relay.sub_refused_until = time.monotonic() + SUB_REFUSED_SECONDS
+                relay.sub_spec = None
+                self.ports.give_back(key)
+                leases.record_process(self.node.pk, relay.camera_id, sub_srt_port=None)
+                return
             if PORT_IN_USE in error:
                 self.ports.refuse(key)  # another port next pass; its box is told
                 relay.sub_spec = None
+                leases.record_process(self.node.pk, relay.camera_id, sub_srt_port=None)
             return
         if time.monotonic() < relay.sub_restart_at:
             return

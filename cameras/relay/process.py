@@ -333,7 +333,16 @@ class RelayProcess(ChildProcess):
                 self.stderr_tail.append(line[:500])
 
     def check_codec(self) -> None:
-        if self.transcode or self.source_codec == "h264" or self.spec.stream != MAIN:
+        if self.transcode or self.source_codec == "h264":
+            return
+        if self.spec.stream != MAIN:
+            # Never transcoded (docs/wall.md, "Substreams"): browsers could not play it as is.
+            self.codec_error = (
+                f"the box sends the substream as {self.source_codec} video, not H.264: "
+                "it is not relayed; grid tiles play the main stream"
+            )
+            logger.warning("relay of camera %s: %s", self.spec.camera_id, self.codec_error)
+            signal_group(self.process.pid, signal.SIGTERM)
             return
         # Copied as is, it would reach browsers as a stream they cannot play: end this run, so
         # that the supervisor's restart transcodes.

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 
@@ -12,7 +13,7 @@ from agencies.models import Incident, Membership
 from cameras.access import cameras_visible_to
 from cameras.consent import consent_level_of, live_refusals
 from cameras.events import send_to_agency
-from cameras.models import Camera
+from cameras.models import Camera, PrivacyMask
 from cameras.relay.status import shown_status
 from cameras.sharing.rules import foreign_refusals
 from cameras.wall.incidents import docked_cameras_by_incident, incident_payload
@@ -32,7 +33,12 @@ OPEN_INCIDENTS_ON_WALL = 20
 
 def camera_states(user, camera_ids=None) -> list[dict]:
     """What the wall shows of each camera the user may know of: place, status and whether it may play."""
-    cameras = cameras_visible_to(user).select_related("device").order_by("name", "pk")
+    cameras = (
+        cameras_visible_to(user)
+        .select_related("device")
+        .annotate(masked=Exists(PrivacyMask.objects.filter(camera=OuterRef("pk"))))
+        .order_by("name", "pk")
+    )
     if camera_ids is not None:
         cameras = cameras.filter(pk__in=camera_ids)
     cameras = list(cameras)
@@ -63,8 +69,9 @@ def _camera_state(camera: Camera, refusal: str, snapshot_url: str) -> dict:
         "status": status,
         "status_reason": status_reason,
         "relay_mode": camera.relay_mode,
-        # Grid tiles play it over the wall's socket (docs/wall.md, "Substreams").
-        "substream": camera.substream and camera.source == Camera.Source.PUSH,
+        # Grid tiles play it over the wall's socket (docs/wall.md, "Substreams"); a masked
+        # camera's is never relayed (it would need a transcode of its own).
+        "substream": camera.substream and camera.source == Camera.Source.PUSH and not camera.masked,
         "last_frame_at": camera.last_frame_at.isoformat() if camera.last_frame_at else None,
         "snapshot_version": camera.snapshot_version,
         "snapshot_url": snapshot_url.format(camera.pk),

@@ -24,6 +24,7 @@ const SUB_FIRST_FRAME_MS = 8000;
 const QUIET_MS = 3000; // no fragment this long: ask again from the newest keyframe (a socket that held for a busy page is quiet up to about 2 s)
 const MAX_QUEUED = 8; // fragments waiting for the SourceBuffer (half a second at 15 fps): a keyframe then starts afresh
 const HLS_ONLY_MS = 60000;
+const MAX_HELD = 120; // fragments waiting to be appended, at most (a few seconds of video)
 
 // Cameras whose socket stream gave no picture: they play HLS until then (camera id -> ms).
 export const hlsOnly = new Map();
@@ -35,7 +36,7 @@ export function prefersHls(cameraId) {
   return false;
 }
 
-/** The MSE type of an init segment: avc1.PPCCLL from its avcC box. */
+/** The MSE type of an init segment: avc1.PPCCLL from its avcC box; null without one (not H.264). */
 export function mimeOf(init) {
   for (let i = 4; i + 8 < init.length; i++) {
     if (init[i] === 0x61 && init[i + 1] === 0x76 && init[i + 2] === 0x63 && init[i + 3] === 0x43) { // "avcC"
@@ -43,7 +44,7 @@ export function mimeOf(init) {
       return `video/mp4; codecs="avc1.${hex(init[i + 5])}${hex(init[i + 6])}${hex(init[i + 7])}"`;
     }
   }
-  return 'video/mp4; codecs="avc1.42E01E"';
+  return null;
 }
 
 export class MsePlayer {
@@ -104,7 +105,8 @@ export class MsePlayer {
   init(bytes) {
     if (this.destroyed) return;
     const type = mimeOf(bytes);
-    if (!MediaSource.isTypeSupported(type)) { this.giveUp(); return; }
+    // Not H.264 (a box's substream in another codec): the tile plays the main stream, or HLS.
+    if (!type || !MediaSource.isTypeSupported(type)) { this.giveUp(); return; }
     // A new run of the relay starts a new timeline: a new MediaSource, never a mix of two.
     this.release();
     const source = new MediaSource();
@@ -128,6 +130,12 @@ export class MsePlayer {
     if (this.destroyed || !this.source) return;
     if (!this.queue.length && !this.times.length && !keyframe) return; // a viewer starts at a keyframe
     if (producedMs <= this.lastProduced) return; // already taken: the socket restarted this camera for another tile
+    if (this.queue.length >= MAX_HELD) {
+      // Not appended for a while (a standby whose source never opened, a slow moment): hold no
+      // more, and start again at the next keyframe, keeping an init segment not yet appended.
+      if (!keyframe) return;
+      this.queue = this.queue.filter((item) => !item.bytes);
+    }
     this.lastProduced = producedMs;
     this.lastFragment = this.lastReceived = Date.now();
     if (keyframe && this.queue.length > MAX_QUEUED && this.times.length) {
@@ -227,6 +235,7 @@ export class MsePlayer {
   }
 
   giveUp() {
+    if (this.destroyed) return;
     liveStats.fallbacks += 1;
     if (this.stream === "main") hlsOnly.set(this.cameraId, Date.now() + HLS_ONLY_MS);
     this.onFallback();

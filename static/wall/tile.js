@@ -35,6 +35,8 @@ const PUBLIC_PURPOSE = "Wall monitoring of an agency camera";
 // Cameras whose substream gave no picture: their grid tiles play the main stream until then (camera id -> ms).
 const noSubstream = new Map();
 const NO_SUBSTREAM_MS = 60000;
+// A standby player (the other stream, while the tile switches) with no picture by then gives up.
+const STANDBY_MS = 12000;
 
 function ago(seconds) {
   if (seconds < 90) return seconds + " s ago";
@@ -305,7 +307,7 @@ export class Tile {
       const stream = this.wantedStream(this.camera);
       const closed = (reason) => this.streamClosed(reason);
       const fallback = stream === "sub" ? () => this.toMain() : () => this.toHls();
-      return new MsePlayer(this.video, this.cameraId, () => this.scheduleRetry(), closed, fallback, stream);
+      return new MsePlayer(this.video, this.cameraId, () => this.playerFailed(), closed, fallback, stream);
     }
     return new Player(this.video, () => this.scheduleRetry());
   }
@@ -324,6 +326,11 @@ export class Tile {
     const player = this.player;
     if (!player || player.kind !== "socket" || this.retryTimer) return;
     const wanted = this.wantedStream(camera);
+    if (wanted === "main" && prefersHls(this.cameraId)) {
+      // The main stream has no socket video (a transcoding relay): hls.js, not the substream for ever.
+      this.toHls();
+      return;
+    }
     if (this.standby && this.standby.stream !== wanted) this.dropStandby();
     if (this.standby || player.stream === wanted) return;
     const video = this.video.cloneNode(false);
@@ -331,8 +338,8 @@ export class Tile {
     video.removeAttribute("title");
     video.muted = true;
     this.video.before(video); // beneath the picture on screen until it is swapped in
-    const next = new MsePlayer(video, this.cameraId, () => this.dropStandby(next),
-      (reason) => this.streamClosed(reason), () => this.substreamFailed(next), wanted);
+    const next = new MsePlayer(video, this.cameraId, () => this.standbyFailed(next),
+      (reason) => this.streamClosed(reason), () => this.standbyFailed(next), wanted);
     next.onShowing = () => this.swapIn(next);
     this.standby = next;
     next.start(player.url);
@@ -343,6 +350,8 @@ export class Tile {
     if (this.standby !== next || !this.player) return;
     const old = this.player;
     const oldVideo = this.video;
+    // A link renewed while the standby started: the one it carries on with is the newest.
+    if (old.url && next.url !== old.url) next.renew(old.url);
     this.standby = null;
     this.player = next;
     this.video = next.video;
@@ -362,15 +371,27 @@ export class Tile {
     player.video.remove();
   }
 
-  substreamFailed(player) {
-    if (player.stream === "sub") noSubstream.set(this.cameraId, Date.now() + NO_SUBSTREAM_MS);
+  /** The standby gave no picture: a substream is not asked for again for a while; a main stream
+   * without socket video (transcoded) plays through hls.js on the same link. */
+  standbyFailed(player) {
+    if (this.standby !== player) return;
     this.dropStandby(player);
+    if (player.stream === "sub") noSubstream.set(this.cameraId, Date.now() + NO_SUBSTREAM_MS);
+    else this.toHls();
+  }
+
+  /** The tile's player failed or stood still: start over, on the main stream if it was the substream,
+   * so a substream that never plays cannot make the tile open views in a loop. */
+  playerFailed() {
+    if (this.player && this.player.stream === "sub") noSubstream.set(this.cameraId, Date.now() + NO_SUBSTREAM_MS);
+    this.scheduleRetry();
   }
 
   /** The substream gave no picture: the same view, on the same link, plays the main stream. */
   toMain() {
     const sub = this.player;
     if (!sub) return;
+    this.dropStandby();
     noSubstream.set(this.cameraId, Date.now() + NO_SUBSTREAM_MS);
     sub.destroy();
     this.lastAdvance = Date.now();
@@ -395,6 +416,7 @@ export class Tile {
   toHls() {
     const socketPlayer = this.player;
     if (!socketPlayer) return;
+    this.dropStandby();
     socketPlayer.destroy();
     this.player = null;
     if (!this.wantsPlayer) { this.render(); return; } // beyond 16 tiles: its snapshot
@@ -413,12 +435,16 @@ export class Tile {
 
   async renew() {
     this.renewTimer = null;
+    if (!this.player) return;
+    const signal = this.requests.signal;
+    const response = await renewLive(this.cameraId, this.player.url, signal).catch(() => null);
+    if (signal.aborted) return;
+    // The player may have changed meanwhile (a stream switched, HLS instead): every player of
+    // the tile plays the same view, so the new link is the one that plays now, renewed or not.
     const player = this.player;
     if (!player) return;
-    const signal = this.requests.signal;
-    const response = await renewLive(this.cameraId, player.url, signal).catch(() => null);
-    if (signal.aborted || this.player !== player) return;
     if (response && response.ok && player.renew(response.data.hls_url)) {
+      if (this.standby) this.standby.renew(response.data.hls_url);
       this.expiresAt = localTime(response.data.expires_at);
       this.scheduleRenewal();
     } else if (response && response.status >= 400 && response.status < 500) {
@@ -495,8 +521,9 @@ export class Tile {
       const socket = this.player.kind === "socket";
       const patience = socket && this.player.receiving ? SOCKET_RECEIVING_MS
         : socket && !this.playingSince ? SOCKET_START_MS : STALE_MS;
+      if (this.standby && now - this.standby.startedAt > STANDBY_MS) this.standbyFailed(this.standby);
       if (now - this.lastAdvance > patience) {
-        this.scheduleRetry();
+        this.playerFailed();
       } else if (this.expiresAt - now < 2000) {
         this.stop(); // the link lapses and was not renewed: open the view again
         this.render();

@@ -130,6 +130,25 @@ class SubstreamWallTests(SwitchChecks, PatternWallCase):
         self.shot("substream-grid")
         self.enlarge_and_back(camera, (320, 240), (640, 360))
 
+    def test_an_enlarged_tile_whose_main_stream_has_no_socket_video_plays_it_through_hls(self):
+        # An H.265 main stream is transcoded (HLS only) while its H.264 substream goes over the socket.
+        camera = self.camera_with_video("Corner with a transcoded main stream", lat=41.8801)
+        Camera.objects.filter(pk=camera.pk).update(source=Camera.Source.PUSH, source_url="", substream=True)
+        self.sub.publisher.add(camera.pk)
+        self.addCleanup(self.sub.publisher.remove, camera.pk)
+        self.sign_in_to_wall()
+        page = self.page
+        page.keyboard.press("2")
+        page.wait_for_selector(".grid[data-grid='2']")
+        page.click(f"#camera-list li[data-camera-id='{camera.pk}']")
+        self.wait_for_stream(camera, "sub", 320, 240)
+        page.dblclick(self.tile(camera))
+        page.wait_for_function(
+            "(selector) => document.querySelector(selector).dataset.stream === 'hls'", arg=self.tile(camera)
+        )
+        self.wait_until_every_tile_advances([camera])
+        self.shot("substream-enlarged-hls")
+
     def fragments_for(self, camera):
         self.main.publisher.add(camera.pk)
         self.addCleanup(self.main.publisher.remove, camera.pk)

@@ -7,8 +7,10 @@ from django.core import mail
 from django.utils import timezone
 
 from agencies.models import AccessEvent
-from cameras.models import Camera
+from cameras.models import Camera, PrivacyMask
 from cameras.relay.models import RelayLease, RelayNode
+from cameras.services import cameras_access_changed
+from cameras.wall.services import camera_states
 from devices.health import GRACE_S
 from devices.management.commands.simulate_heartbeats import Command as SimulatedHeartbeats
 from devices.models import Device
@@ -94,6 +96,34 @@ class HeartbeatHealthTests(HealthCase):
         self.assertEqual(self.heartbeat(token, report).status_code, 200)
         self.assertFalse(Camera.objects.get(pk=camera.pk).substream)
         self.assertNotIn("sub", self.heartbeat(token).json()["cameras"][0]["push"])
+
+    def test_a_substream_said_or_unsaid_is_told_to_the_walls_and_a_masked_camera_offers_none(self):
+        token = self.enrolled_token()
+        camera = self.live_camera
+        Camera.objects.filter(pk=camera.pk).update(source=Camera.Source.PUSH, source_url="")
+        told = []
+
+        def tell(sender, camera_ids, **kwargs):
+            told.append(list(camera_ids))
+
+        cameras_access_changed.connect(tell, dispatch_uid="test-substream-told")
+        self.addCleanup(cameras_access_changed.disconnect, dispatch_uid="test-substream-told")
+        report = {"cameras": [{"id": camera.pk, "substream": True}]}
+        with self.captureOnCommitCallbacks(execute=True):
+            self.assertEqual(self.heartbeat(token, report).status_code, 200)
+        self.assertEqual(told, [[camera.pk]])
+        with self.captureOnCommitCallbacks(execute=True):
+            self.heartbeat(token, report)  # said again: nothing changed, nothing told
+        self.assertEqual(told, [[camera.pk]])
+        [state] = camera_states(self.admin, [camera.pk])
+        self.assertTrue(state["substream"])
+        PrivacyMask.objects.create(camera=camera, x=0.1, y=0.1, width=0.2, height=0.2)
+        [state] = camera_states(self.admin, [camera.pk])
+        self.assertFalse(state["substream"], "a masked camera's substream is never relayed")
+        report = {"cameras": [{"id": camera.pk, "substream": False}]}
+        with self.captureOnCommitCallbacks(execute=True):
+            self.heartbeat(token, report)
+        self.assertEqual(told, [[camera.pk], [camera.pk]])
 
     def test_health_for_a_camera_not_on_the_box_or_malformed_is_a_400(self):
         token = self.enrolled_token()

@@ -1,6 +1,7 @@
 """Demand for on-demand cameras, on the real (embedded or external) Redis: who holds a camera,
 for how long, what releases it, and which cameras the relay fleet then wants."""
 
+import json
 import time
 
 from django.test import override_settings
@@ -10,14 +11,16 @@ from agencies.models import AccessEvent
 from cameras.models import Camera, Consent
 from cameras.relay.demand import (
     add_demand,
+    add_demands,
     demand_holders,
     demand_key,
     demanded_camera_ids,
     release_demand,
 )
 from cameras.relay.desired import desired_cameras
+from cameras.relay.fragments import SUB
 from cameras.relay.node import status_after_stop
-from cameras.relay.wake import redis_client
+from cameras.relay.wake import channel_name, redis_client
 from cameras.services import do_revoke_consent, do_save_camera, do_set_consent
 from cameras.viewing.models import ViewingSession
 from cameras.wall.services import camera_states
@@ -217,3 +220,37 @@ class RelayModeChoiceTests(IncidentPersonas):
         do_save_camera(self.admin, camera, created=False, fields=["relay_mode"])
         camera.refresh_from_db()
         self.assertEqual(camera.relay_mode, "on_demand")
+
+
+class DemandWakeTests(Personas):
+    """Wakes heard on the relay nodes' real Redis channel."""
+
+    def setUp(self):
+        redis_client().delete(demand_key())
+        self.addCleanup(redis_client().delete, demand_key())
+        self.channel = redis_client().pubsub(ignore_subscribe_messages=True)
+        self.channel.subscribe(channel_name())
+        self.addCleanup(self.channel.close)
+        self.assertIsNone(self.channel.get_message(timeout=1))  # the subscription is confirmed
+
+    def wakes(self) -> list[int | None]:
+        redis_client().publish(channel_name(), json.dumps({"camera_id": "end"}))
+        heard = []
+        while (message := self.channel.get_message(timeout=5)) is not None:
+            camera_id = json.loads(message["data"])["camera_id"]
+            if camera_id == "end":
+                return heard
+            heard.append(camera_id)
+        raise AssertionError("the end marker was never heard")
+
+    def test_a_new_demand_wakes_the_nodes_and_a_renewal_of_a_held_one_does_not(self):
+        add_demands([7, 8], "socket:grid", seconds=60, stream=SUB)
+        self.assertEqual(sorted(self.wakes()), [7, 8])
+        add_demands([7, 8], "socket:grid", seconds=90, stream=SUB)
+        add_demand(7, "socket:grid", seconds=120, stream=SUB)
+        self.assertEqual(self.wakes(), [], "a renewal woke every node")
+        self.assertEqual(demand_holders(7, stream=SUB), ["socket:grid"])
+        release_demand(7, "socket:grid", stream=SUB)
+        self.assertEqual(self.wakes(), [7])
+        add_demand(7, "socket:grid", seconds=60, stream=SUB)  # held again after its release
+        self.assertEqual(self.wakes(), [7])

@@ -304,3 +304,20 @@ class LiveStreamSocketTests(WallPersonas):
         skipped_s = (resumed["produced"] - queued[-1]["produced"]) / 1000
         self.assertGreater(skipped_s, 0.5, f"{len(queued)} fragments queued, then {skipped_s:.2f} s on")
         self.assertLess(len(queued), 30)
+
+    @disconnecting
+    async def test_a_link_not_of_the_camera_closes_what_it_streamed(self):
+        camera = self.live_camera
+        socket = await self.connected(self.dispatcher)
+        url = await sync_to_async(link)(camera, self.dispatcher, case_number="RPD-2026-7")
+        await socket.send_json_to({"type": "open", "camera": camera.pk, "url": url, "stream": "sub"})
+        while (await self.next_message(socket)).get("stream") != "sub":
+            pass
+        await socket.send_json_to({"type": "open", "camera": camera.pk, "url": "/live/not-a-link/"})
+        while (message := await self.next_message(socket)).get("type") != "closed":
+            pass
+        self.assertEqual(message["camera"], camera.pk)
+        self.assertEqual(await sync_to_async(demand_holders)(camera.pk, stream=SUB), [])
+        await socket.send_json_to({"type": "open", "camera": 0, "url": ""})  # answered after the above
+        self.assertEqual((await self.next_message(socket))["camera"], 0)
+        self.assertTrue(await socket.receive_nothing(timeout=1), "the camera's video still flows")
