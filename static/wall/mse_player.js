@@ -182,7 +182,9 @@ export class MsePlayer {
       if (this.times.length > 200) this.times.splice(0, this.times.length - 200);
       if (!this.firstFrame) {
         this.firstFrame = true;
-        this.video.currentTime = ranges.start(ranges.length - 1);
+        // Straight to the live edge (the socket starts a viewer with the GOP so far): a jump
+        // just after the first frame would seek the picture the tile has just swapped in.
+        this.video.currentTime = Math.max(ranges.start(ranges.length - 1), end - MAX_AHEAD_S);
         this.video.play().catch(() => { /* muted autoplay is allowed; the watchdog retries */ });
         this.whenShowing();
       }
