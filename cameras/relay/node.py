@@ -574,10 +574,7 @@ class RelayNodeRunner:
     def stop_process(self, relay: Relay) -> None:
         self.stop_substream(relay)
         if relay.process is not None:
-            try:
-                relay.process.stop(timeout=STOP_TIMEOUT_SECONDS)
-            except Exception:
-                logger.exception("could not stop the relay of camera %s", relay.camera_id)
+            stop_logged(relay.process, "relay", relay.camera_id)
             relay.process = None
 
     def stop_processes(self, relays: list[Relay]) -> None:
@@ -734,10 +731,7 @@ class RelayNodeRunner:
 
     def stop_substream(self, relay: Relay) -> None:
         if relay.sub is not None:
-            try:
-                relay.sub.stop(timeout=STOP_TIMEOUT_SECONDS)
-            except Exception:
-                logger.exception("could not stop the substream of camera %s", relay.camera_id)
+            stop_logged(relay.sub, "substream", relay.camera_id)
             relay.sub = None
 
     def no_port_reason(self) -> str:
@@ -828,6 +822,14 @@ class RelayNodeRunner:
             "bitrate_kbps": progress.bitrate_kbps if progress is not None else 0,
             "last_error": relay.last_error,
         }
+
+
+def stop_logged(process, what: str, camera_id: int) -> None:
+    """Stop one ffmpeg; a failure is logged, never raised into the pass."""
+    try:
+        process.stop(timeout=STOP_TIMEOUT_SECONDS)
+    except Exception:
+        logger.exception("could not stop the %s of camera %s", what, camera_id)
 
 
 def in_parallel(function, relays: list[Relay]) -> None:
