@@ -150,7 +150,7 @@ REDIS_URL = env_url("REDIS_URL", {"redis", "rediss", "unix"})
 EMBEDDED_REDIS_SOCKET = VAR_DIR / "redis" / "redis.sock"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CHANNEL_REDIS_HOST: str | dict = REDIS_URL
+    CHANNEL_REDIS_HOST = {"address": REDIS_URL}
     CACHE_LOCATION = REDIS_URL
 else:
     CELERY_BROKER_URL = f"redis+socket://{EMBEDDED_REDIS_SOCKET}"
@@ -165,11 +165,16 @@ CACHES = {
     }
 }
 
+# channels_redis waits for a socket's messages with a blocking pop of 5 s; redis-py (8 and later)
+# gives up on any read after 5 s unless told otherwise. The two raced, and a quiet consumer's
+# receive (a wall tab, a box) could end with "Timeout reading", and its socket with it: about
+# one such receive in a process every 5 s. A read may wait for the pop, and then some.
+CHANNEL_SOCKET_TIMEOUT_SECONDS = 15
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
-            "hosts": [CHANNEL_REDIS_HOST],
+            "hosts": [{**CHANNEL_REDIS_HOST, "socket_timeout": CHANNEL_SOCKET_TIMEOUT_SECONDS}],
             "prefix": "rtcc-test" if TESTING else "rtcc",
             # A wall tab that stops reading must not make the hub hold messages for long:
             # the client re-reads the full state when it reconnects.
@@ -402,7 +407,7 @@ RTCC_INCIDENT_PREWARM_SECONDS = env_int("RTCC_INCIDENT_PREWARM_SECONDS", 120, mi
 # node refuses to overlap. Tests listen on their own range, so a demo and a test run never share one.
 RTCC_SRT_PORT_RANGE = env_port_range("RTCC_SRT_PORT_RANGE", (31000, 31999) if TESTING else (20000, 20999))
 RTCC_SRT_HOST = env_str("RTCC_SRT_HOST", "127.0.0.1")
-RTCC_MEDIA_URL_SECONDS = env_int("RTCC_MEDIA_URL_SECONDS", 300, minimum=30, maximum=3600)
+RTCC_MEDIA_URL_SECONDS = env_int("RTCC_MEDIA_URL_SECONDS", 300, minimum=10, maximum=3600)
 RTCC_MEDIA_ACCEL_REDIRECT = env_str("RTCC_MEDIA_ACCEL_REDIRECT")
 # The longest a stored media decision is trusted (cameras/media/authorization_cache.py); 0
 # checks every playlist and segment request against the database.

@@ -4,7 +4,6 @@ orders it sends, heartbeats and bad messages, a revoked token, and the portal's 
 from datetime import timedelta
 
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.utils import timezone
 
 from cameras.models import Consent
@@ -15,17 +14,18 @@ from devices.pause import do_owner_switch
 from devices.tokens import do_revoke_token
 from rtcc.asgi import application
 from tests.relay_fleet.fleet import FleetTestCase
+from tests.sockets import Socket
 
 TIMEOUT = 10
 
 
-def box_socket(token: str | None, origin: str | None = None) -> WebsocketCommunicator:
+def box_socket(token: str | None, origin: str | None = None) -> Socket:
     headers = [(b"host", b"127.0.0.1")]
     if token is not None:
         headers.append((b"authorization", f"Device {token}".encode()))
     if origin is not None:
         headers.append((b"origin", origin.encode()))
-    return WebsocketCommunicator(application, "/ws/device/", headers=headers)
+    return Socket(application, "/ws/device/", headers=headers)
 
 
 class DeviceSocketTests(FleetTestCase):

@@ -4,7 +4,6 @@
 database from other threads and processes, which must see committed rows.
 """
 
-from channels.testing import WebsocketCommunicator
 from django.test import TransactionTestCase
 
 from agencies.models import Membership
@@ -12,6 +11,7 @@ from billing.models import Contract
 from rtcc.asgi import application
 from tests.personas import Personas, SignedInClient, make_user
 from tests.relay_fleet.fleet import give_active_contract
+from tests.sockets import Socket
 
 
 def make_contract(agency) -> Contract:
@@ -60,13 +60,13 @@ def session_cookie(user) -> str:
 
 def wall_socket(
     cookie: str | None = None, origin: str | None = "http://testserver", path: str = "/ws/wall/"
-) -> WebsocketCommunicator:
+) -> Socket:
     headers = [(b"host", b"testserver")]
     if origin is not None:
         headers.append((b"origin", origin.encode()))
     if cookie is not None:
         headers.append((b"cookie", f"sessionid={cookie}".encode()))
-    return WebsocketCommunicator(application, path, headers=headers)
+    return Socket(application, path, headers=headers)
 
 
 SOCKET_TIMEOUT = 10
