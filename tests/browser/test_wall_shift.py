@@ -18,7 +18,7 @@ from tests.personas import RIVERSIDE_CENTRE
 pytestmark = [pytest.mark.browser, pytest.mark.ffmpeg]
 
 LAT, LON = RIVERSIDE_CENTRE
-QUIET_MS = 2_500  # longer than the old prompt's one-second return
+QUIET_MS = 1_500  # half as long again as the old prompt's one-second return
 
 
 class WallShiftTests(PatternWallCase):

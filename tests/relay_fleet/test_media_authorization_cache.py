@@ -1,7 +1,7 @@
 """Stored media decisions: no SQL in the steady state, and every change that can revoke voids them."""
 
 import shutil
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from unittest import mock
 
 from django.contrib.auth.models import AnonymousUser
@@ -40,6 +40,15 @@ DEAD_REDIS = {
         "LOCATION": "unix:///nonexistent/redis.sock",
     }
 }
+
+
+def minute_away_from_midnight():
+    """Now at :20 past a minute, or 20 minutes earlier within 10 minutes of the next local
+    midnight: a contract day ends then, and would bound the decision before a schedule does."""
+    now = timezone.now().replace(second=20, microsecond=0)
+    if timezone.localtime(now).time() >= time(23, 50):
+        now -= timedelta(minutes=20)
+    return now
 
 
 def daily_window(start, end) -> list[dict]:
@@ -217,7 +226,7 @@ class DeadlineTests(LiveMediaTestCase):
 
     @override_settings(RTCC_MEDIA_AUTH_CACHE_SECONDS=600)
     def test_a_schedule_window_closing_ends_the_decision(self):
-        now = timezone.now().replace(second=20, microsecond=0)
+        now = minute_away_from_midnight()
         local = timezone.localtime(now, self.live_camera.tz)
         closes = local.replace(second=0) + timedelta(minutes=3)
         schedule = daily_window(local - timedelta(hours=1), closes)
@@ -226,7 +235,7 @@ class DeadlineTests(LiveMediaTestCase):
 
     @override_settings(RTCC_MEDIA_AUTH_CACHE_SECONDS=600)
     def test_a_schedule_window_opening_ends_a_refusal(self):
-        now = timezone.now().replace(second=20, microsecond=0)
+        now = minute_away_from_midnight()
         local = timezone.localtime(now, self.live_camera.tz)
         opens = local.replace(second=0) + timedelta(minutes=2)
         do_set_consent(
