@@ -53,26 +53,36 @@ def ffmpeg_pids_under(folder: Path) -> list[int]:
 
 def thread_cpu(pid: int) -> dict[int, tuple[str, float]]:
     """{thread id: (what it does, CPU seconds)} of one process: the relays name their threads
-    `<kind>-<camera id>` (cameras/relay/process.py); any other thread counts as "node"."""
+    `<kind>-<camera id>` (cameras/relay/process.py); any other thread counts as "node".
+
+    Seconds from the scheduler's own count (`schedstat`, in nanoseconds), not from `stat`: there
+    each thread's time is cut down to whole clock ticks (10 ms), and fifty threads that each run
+    a few milliseconds a second lose about that much apiece to the cut, 0.1 s in a 10 s window,
+    which `by_kind` then counted as CPU of threads that ended (none had)."""
     threads = {}
     for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
         try:
             head, tail = stat.read_text().rsplit(")", 1)
+            seconds = thread_seconds(stat.parent, tail.split())
         except OSError:
             continue
         kind, _, number = head.split("(", 1)[1].rpartition("-")
-        fields = tail.split()
-        threads[int(stat.parent.name)] = (
-            kind if kind and number.isdigit() else "node",
-            (int(fields[11]) + int(fields[12])) / CLOCK_TICKS,
-        )
+        threads[int(stat.parent.name)] = (kind if kind and number.isdigit() else "node", seconds)
     return threads
+
+
+def thread_seconds(task: Path, stat_fields: list[str]) -> float:
+    """The thread's CPU seconds: `schedstat`'s run time where the kernel keeps one, else `stat`'s ticks."""
+    try:
+        return int((task / "schedstat").read_text().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return (int(stat_fields[11]) + int(stat_fields[12])) / CLOCK_TICKS
 
 
 def by_kind(before: dict, after: dict, total: float, elapsed: float, count: int) -> dict[str, float]:
     """% of one core per relay spent by each kind of thread between two `thread_cpu` readings;
-    "ended": the rest of the process's CPU seconds in between (`total`), spent by threads
-    gone by the second reading (and the per-thread figures' rounding)."""
+    "ended": the rest of the process's CPU seconds in between (`total`, from its `stat`, whole
+    ticks), spent by threads gone by the second reading, within a tick or two of rounding."""
     spent: dict[str, float] = {}
     for tid, (kind, seconds) in after.items():
         spent[kind] = spent.get(kind, 0.0) + seconds - before.get(tid, (kind, 0.0))[1]

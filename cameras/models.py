@@ -168,6 +168,11 @@ class Camera(models.Model):
             kwargs["update_fields"] = {*update_fields, "geocell"}
         super().save(*args, **kwargs)
 
+    def offers_substream(self, masked: bool) -> bool:
+        """Whether grid tiles may play its substream (docs/wall.md, "Substreams"): a pushed camera
+        whose box sends one, and no privacy mask (its substream would need a transcode of its own)."""
+        return self.substream and self.source == self.Source.PUSH and not masked
+
     def place(self) -> None:
         """Keep the cell in step with the position."""
         if self.lat is not None and self.lon is not None:

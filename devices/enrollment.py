@@ -144,11 +144,14 @@ def device_cameras(device: Device) -> list[dict]:
     for camera in cameras:
         refusal = live_refusal(camera)
         push = None
-        if not refusal and camera.pk not in targets:
+        if not refusal and camera.pk not in targets and camera.pk not in substreams:
             refusal = NOT_RELAYED
         if not refusal:
-            host, port = targets[camera.pk]
-            push = {"host": host, "port": port, "passphrase": camera.srt_passphrase}
+            push = {"passphrase": camera.srt_passphrase}
+            # No main target while a node relays only the substream (a wall's grid tiles show
+            # an on-demand camera): the box pushes only that.
+            if camera.pk in targets:
+                push["host"], push["port"] = targets[camera.pk]
             if camera.pk in substreams:
                 sub_host, sub_port = substreams[camera.pk]
                 push["sub"] = {

@@ -8,8 +8,9 @@ The page asks with small JSON messages:
 - `{"type": "ack", "bytes": <binary bytes received so far>}`, a few times a second while video comes.
 Each of the first three may name `"stream": "main" | "sub"` (default main): a grid tile plays the
 camera's substream, an enlarged one its main stream, and while it switches both flow. Opening a
-substream demands it (the relay node runs it beside the main relay, cameras/relay/demand.py) as
-long as it stays open; `close` without a stream ends every stream of the camera. Both streams of
+stream demands it (cameras/relay/demand.py) as long as it stays open: an on-demand camera in grid
+tiles only has its substream alone relayed, and enlarging a tile starts its main relay at once;
+`close` without a stream ends every stream of the camera. Both streams of
 a camera are checked with the one link, so a revoke ends both at once.
 It gets binary messages (cameras/live_stream/frames.py), `{"type": "opened", "camera", "stream"}`
 once a stream passed its check, and `{"type": "closed", "camera", "detail"}` when a camera's
@@ -37,7 +38,7 @@ from cameras.live_stream.access import CHECK_SECONDS, refused_streams
 from cameras.live_stream.streams import StreamReader
 from cameras.media.signing import token_in
 from cameras.relay.demand import add_demands, release_demand
-from cameras.relay.fragments import MAIN, STREAMS, SUB
+from cameras.relay.fragments import MAIN, STREAMS
 from rtcc.websocket import BoundedJsonConsumer
 
 logger = logging.getLogger(__name__)
@@ -46,14 +47,17 @@ CLOSE_UNAUTHENTICATED = 4401
 MAX_STREAMS = 64  # an 8x8 wall
 # Unacknowledged video sent longer ago than this: the page is behind. The tiles' bound is 1 s.
 BEHIND_S = 0.5
-# A substream's demand lapses this long after a socket that vanished without closing renewed it.
-SUB_DEMAND_SECONDS = 30
-SUB_DEMAND_RENEW_SECONDS = 10
+# A stream's demand lapses this long after a socket that vanished without closing renewed it.
+DEMAND_SECONDS = 30
+DEMAND_RENEW_SECONDS = 10
 
 
-def demand_substreams(camera_ids: list[int], holder: str) -> None:
-    """Demand (or renew) these cameras' substreams for the socket `holder`, in one trip to a thread."""
-    add_demands(camera_ids, holder, SUB_DEMAND_SECONDS, SUB)
+def demand_streams(keys, holder: str) -> None:
+    """Demand (or renew) these (camera id, stream)s for the socket `holder`, in one trip to a thread."""
+    for stream in STREAMS:
+        camera_ids = sorted(camera_id for camera_id, each in keys if each == stream)
+        if camera_ids:
+            add_demands(camera_ids, holder, DEMAND_SECONDS, stream)
 
 
 class LiveStreamConsumer(SignedInSocket, BoundedJsonConsumer):
@@ -67,7 +71,7 @@ class LiveStreamConsumer(SignedInSocket, BoundedJsonConsumer):
         self.tokens: dict[int, str] = {}
         # (camera id, stream) -> its access check under way
         self.opening: dict[tuple[int, str], asyncio.Future] = {}
-        self.subs: set[int] = set()  # cameras whose substream this socket demands
+        self.demanding: set[tuple[int, str]] = set()  # (camera id, stream)s this socket demands
         self.holder = f"socket:{self.channel_name}"
         self.cookie = self.scope.get("cookies", {}).get(settings.SESSION_COOKIE_NAME, "")
         self.sent = 0  # binary bytes sent
@@ -85,8 +89,8 @@ class LiveStreamConsumer(SignedInSocket, BoundedJsonConsumer):
         await self.unwatch_access()
         for task in [*getattr(self, "tasks", []), *getattr(self, "opening", {}).values()]:
             task.cancel()
-        for camera_id in list(getattr(self, "subs", ())):
-            await self.undemand(camera_id)
+        for camera_id, stream in list(getattr(self, "demanding", ())):
+            await self.undemand(camera_id, stream)
         if hasattr(self, "reader"):
             await asyncio.gather(*self.tasks, return_exceptions=True)
             await self.reader.aclose()
@@ -159,9 +163,9 @@ class LiveStreamConsumer(SignedInSocket, BoundedJsonConsumer):
             return
         self.tokens[camera_id] = token
         self.reader.open(camera_id, stream)
-        if stream == SUB and camera_id not in self.subs:
-            self.subs.add(camera_id)
-            await sync_to_async(demand_substreams)([camera_id], self.holder)
+        if (camera_id, stream) not in self.demanding:
+            self.demanding.add((camera_id, stream))
+            await sync_to_async(demand_streams)([(camera_id, stream)], self.holder)
         await self.send_json({"type": "opened", "camera": camera_id, "stream": stream})
 
     async def recheck(self) -> None:
@@ -169,12 +173,12 @@ class LiveStreamConsumer(SignedInSocket, BoundedJsonConsumer):
         renewed = asyncio.get_running_loop().time()
         while True:
             await asyncio.sleep(CHECK_SECONDS)
-            if self.subs and asyncio.get_running_loop().time() - renewed > SUB_DEMAND_RENEW_SECONDS:
+            if self.demanding and asyncio.get_running_loop().time() - renewed > DEMAND_RENEW_SECONDS:
                 renewed = asyncio.get_running_loop().time()
                 try:
-                    await sync_to_async(demand_substreams)(list(self.subs), self.holder)
+                    await sync_to_async(demand_streams)(list(self.demanding), self.holder)
                 except Exception:  # the next renewal tries again; this task must not end
-                    logger.warning("live stream: could not renew the substreams' demand", exc_info=True)
+                    logger.warning("live stream: could not renew the streams' demand", exc_info=True)
             if not self.tokens:
                 continue
             try:
@@ -201,20 +205,20 @@ class LiveStreamConsumer(SignedInSocket, BoundedJsonConsumer):
     async def stop_streams(self, camera_id: int) -> None:
         self.tokens.pop(camera_id, None)
         self.reader.close(camera_id)
-        await self.undemand(camera_id)
+        for stream in STREAMS:
+            await self.undemand(camera_id, stream)
 
     async def close_stream(self, camera_id: int, stream: str) -> None:
         self.cancel_checks((camera_id, stream))
         self.reader.close(camera_id, stream)
-        if stream == SUB:
-            await self.undemand(camera_id)
+        await self.undemand(camera_id, stream)
         if not any(key[0] == camera_id for key in self.reader.streams):
             self.tokens.pop(camera_id, None)
 
-    async def undemand(self, camera_id: int) -> None:
-        if camera_id in self.subs:
-            self.subs.discard(camera_id)
-            await sync_to_async(release_demand)(camera_id, self.holder, SUB)
+    async def undemand(self, camera_id: int, stream: str) -> None:
+        if (camera_id, stream) in self.demanding:
+            self.demanding.discard((camera_id, stream))
+            await sync_to_async(release_demand)(camera_id, self.holder, stream)
 
     async def send_video(self, camera_id: int, message: bytes) -> None:
         if camera_id in self.tokens:

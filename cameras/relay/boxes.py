@@ -9,6 +9,7 @@ the hub did not ask for: the relay listens only while it holds the lease.
 """
 
 import logging
+import re
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -19,6 +20,20 @@ from cameras.models import Camera
 logger = logging.getLogger(__name__)
 
 ORDERS_CHANGED = {"type": "box.orders"}
+
+# An order to push a camera's substream alone (no main target) is understood from this version of
+# the edge agent on; an older agent reads it as malformed (its HTTP fallback even stops every push),
+# so a camera of an older or unknown box has its main stream relayed instead.
+SUBSTREAM_ALONE_SINCE = (0, 4, 0)
+RELEASE = re.compile(r"(\d+)\.(\d+)\.(\d+)")  # "0.4.0", "0.4.0+simulated"
+
+
+def pushes_substream_alone(device) -> bool:
+    """Whether the box says, by its agent's version, that it can push a camera's substream alone."""
+    release = RELEASE.match(device.agent_version) if device is not None else None
+    if release is None:
+        return False  # no box, or no release's number (blank, an unknown agent)
+    return tuple(int(part) for part in release.groups()) >= SUBSTREAM_ALONE_SINCE
 
 
 def box_group(device_id: int) -> str:

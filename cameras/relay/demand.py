@@ -8,8 +8,9 @@ Releasing a demand sets its score to now rather than deleting it: the camera sta
 for RTCC_RELAY_LINGER_SECONDS more, so a viewer who reopens at once finds the relay running.
 
 A camera's substream (docs/wall.md, "Substreams") is demanded on its own, by the wall
-socket that shows it in a grid tile: its members are `<camera>:sub|<holder>`. It is relayed
-only beside the main stream's relay, so its demand alone starts nothing.
+socket that shows it in a grid tile and by a live link opened for it (POST /live/ with
+`"stream": "sub"`): its members are `<camera>:sub|<holder>`. An on-demand camera demanded
+only on its substream has only its substream pushed and relayed.
 
 Demand only ever lets video flow where the consent rule already allows it: the relay nodes
 still ask `cameras.consent` for every camera, and the media endpoints check every request.
@@ -22,7 +23,7 @@ import time
 import redis
 from django.conf import settings
 
-from cameras.relay.fragments import MAIN, STREAMS
+from cameras.relay.fragments import MAIN, STREAMS, SUB
 from cameras.relay.wake import redis_client, wake_nodes
 
 logger = logging.getLogger(__name__)
@@ -76,12 +77,17 @@ def add_demands(camera_ids, holder: str, seconds: int | None = None, stream: str
             wake_nodes(camera_id)
 
 
-def release_demand(camera_id: int, holder: str, stream: str = MAIN) -> None:
-    """The holder is done: the camera stays demanded for the linger only, unless others hold it."""
+def release_demand(camera_id: int, holder: str, stream: str | None = MAIN) -> None:
+    """The holder is done: the camera stays demanded for the linger only, unless others hold it.
+
+    `stream` None: both of the camera's streams (a viewer's live link holds either).
+    """
+    streams = STREAMS if stream is None else (stream,)
+    now = time.time()
     try:
         # XX: only a demand that exists; LT: never lengthen one.
         redis_client().zadd(
-            demand_key(), {f"{demanded(camera_id, stream)}|{holder}": time.time()}, xx=True, lt=True
+            demand_key(), {f"{demanded(camera_id, each)}|{holder}": now for each in streams}, xx=True, lt=True
         )
     except redis.RedisError:
         logger.warning("could not release the demand of %s for camera %s", holder, camera_id, exc_info=True)
@@ -90,12 +96,13 @@ def release_demand(camera_id: int, holder: str, stream: str = MAIN) -> None:
 
 
 def demanded_camera_ids(now: float | None = None) -> set[int]:
-    """Cameras demanded now, or within the linger after their last demand ended.
+    """Cameras demanded now (either stream), or within the linger after their last demand ended.
 
     Raises DemandUnknown when Redis cannot be asked: a relay node then keeps its last answer
     rather than stopping every on-demand relay over a blip.
     """
-    return demanded_streams(now)[MAIN]
+    streams = demanded_streams(now)
+    return streams[MAIN] | streams[SUB]
 
 
 def demanded_streams(now: float | None = None) -> dict[str, set[int]]:

@@ -19,8 +19,9 @@ UNREAD = ("srt_passphrase",)
 
 
 def relay_cameras(camera_ids) -> dict:
-    """{camera id: Camera} with what a relay's command line needs: secrets decrypted, masks read."""
-    return Camera.objects.prefetch_related("privacy_masks").in_bulk(list(camera_ids))
+    """{camera id: Camera} with what a relay's command line needs: secrets decrypted, masks read,
+    and its box (what orders it understands)."""
+    return Camera.objects.select_related("device").prefetch_related("privacy_masks").in_bulk(list(camera_ids))
 
 
 def desired_cameras(now: datetime | None = None, demanded=frozenset(), among=None) -> dict:

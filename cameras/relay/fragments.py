@@ -34,6 +34,7 @@ import logging
 import os
 import secrets
 import struct
+import termios
 import threading
 import time
 
@@ -65,6 +66,11 @@ WATCH_POLL_S = 0.25
 IDLE_READ_S = 1.0
 PIPE_SIZE = 1024 * 1024  # or /proc/sys/fs/pipe-max-size, if lower
 MAX_GOP = 8 * 1024 * 1024  # a keyframe group kept for a viewer to start on; larger: none kept
+# A read asks for what the pipe holds (FIONREAD), and for this much when it holds nothing yet:
+# below malloc's mmap threshold, so the read's buffer comes from the heap. A read of a megabyte
+# maps, faults in and unmaps a fresh buffer each time, whatever it gets: for an unwatched
+# relay that cost more than everything else its reader does (perf: page clearing, TLB shootdowns).
+EMPTY_PIPE_READ = 64 * 1024
 
 _clients: dict[str, redis.Redis] = {}
 
@@ -115,6 +121,19 @@ def enlarge_pipe(fd: int) -> int:
         return fcntl.fcntl(fd, fcntl.F_GETPIPE_SZ)
     except OSError:
         return 65536
+
+
+def waiting_bytes(fd: int) -> int:
+    """How many bytes the pipe holds now; 0 where the system cannot say."""
+    try:
+        return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+    except OSError:
+        return 0
+
+
+def read_waiting(fd: int, limit: int) -> bytes:
+    """What the pipe holds, up to `limit`; when it holds nothing, wait for some (b"" at its end)."""
+    return os.read(fd, min(limit, waiting_bytes(fd)) or min(limit, EMPTY_PIPE_READ))
 
 
 def boxes(data: bytes, start: int = 0, end: int | None = None):
@@ -208,12 +227,12 @@ class FragmentPublisher:
         try:
             while True:
                 if self.watched and time.monotonic() >= self.quiet_until:
-                    chunk = os.read(fd, READ_CHUNK)  # a fragment a frame: read as each comes
+                    chunk = read_waiting(fd, READ_CHUNK)  # a fragment a frame: read as each comes
                 else:
                     # Unwatched: one read for everything since the last, and seldom.
                     if self.woken.wait(interval):
                         self.woken.clear()
-                    chunk = os.read(fd, capacity)
+                    chunk = read_waiting(fd, capacity)
                     now = time.monotonic()
                     rate = len(chunk) / max(now - read_at, 0.001)
                     read_at = now

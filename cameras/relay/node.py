@@ -10,7 +10,10 @@ or a stall with capped exponential backoff and jitter.
 
 Beside a pushed camera's relay, the node runs a second ffmpeg for the camera's substream
 while a wall's grid tile shows it (its demand, `cameras.relay.demand`): on a port of its own,
-under the same lease, stopped with the main relay (docs/wall.md, "Substreams").
+under the same lease, stopped with the main relay (docs/wall.md, "Substreams"). An on-demand
+camera demanded only on its substream has that ffmpeg alone: no main relay, no main port, so
+its box pushes only the substream; the main relay starts beside it when the main stream is
+demanded, and stops again after the linger.
 """
 
 import hashlib
@@ -34,7 +37,7 @@ from django.utils import timezone
 from cameras.consent import credential_refusal, live_refusal
 from cameras.models import Camera
 from cameras.relay import leases
-from cameras.relay.boxes import tell_boxes
+from cameras.relay.boxes import pushes_substream_alone, tell_boxes
 from cameras.relay.clock import database_now_plus
 from cameras.relay.demand import DemandUnknown, demanded_streams
 from cameras.relay.desired import desired_cameras, relay_cameras
@@ -135,6 +138,11 @@ def substream_spec(spec, srt_port: int):
 SUB_RESTART_SECONDS = 0.5
 # A substream that is not H.264 is not relayed for this long (its box would have to change).
 SUB_REFUSED_SECONDS = 600
+# A substream relayed alone that gives no frame for this long (its box cannot reach the camera's
+# substream, say) is given up for SUB_ALONE_FAILED_SECONDS: the camera's main relay starts instead,
+# so a grid tile shows the main stream rather than "Starting…" for ever.
+SUB_ALONE_START_SECONDS = 15
+SUB_ALONE_FAILED_SECONDS = 300  # doubled each time again, up to an hour, until the substream plays
 
 
 @dataclass
@@ -161,7 +169,8 @@ class Relay:
     sub: object = None  # the substream's process, while a grid tile shows it
     sub_spec: object = None  # what its box is told to push as the substream; None: nothing
     sub_restart_at: float = 0.0
-    sub_refused_until: float = 0.0  # a substream not H.264: not relayed until then
+    main: bool = True  # its main stream is relayed; False: its substream alone (only that is demanded)
+    sub_good_at: float = 0.0  # relayed alone: when its substream last gave a frame, or went alone
 
 
 class RelayNodeRunner:
@@ -193,6 +202,10 @@ class RelayNodeRunner:
         self.swept_at = 0.0
         self.demanded: set[int] = set()
         self.demanded_sub: set[int] = set()
+        # {camera id: monotonic time}: substreams not relayed until then (not H.264, or no frames
+        # alone), kept by camera so that a relay claimed again does not try them at once.
+        self.sub_refused: dict[int, float] = {}
+        self.sub_silences: dict[int, int] = {}  # {camera id: times its substream alone gave nothing}
         self.pass_started = time.monotonic()
         # Cameras this node marked `no_capacity`; cleared when they are relayed or no longer wanted.
         self.unplaced: set[int] = set()
@@ -376,12 +389,16 @@ class RelayNodeRunner:
         for camera_id, relay in self.relays.items():
             if camera_id not in held_cameras:
                 continue  # deleted since the desired state was read: the next pass stops it
+            self.follow_main_demand(relay, held_cameras[camera_id])
             spec = relay_spec(held_cameras[camera_id], self.ports.held.get(camera_id))
             if spec != relay.spec:
                 # A new privacy mask, URL or passphrase must apply now, not at the next fault.
                 self.stop_process(relay)
                 relay.spec = spec
-                self.start_process(relay, "starting", "The camera's settings changed; restarting its relay.")
+                if relay.main:
+                    self.start_process(
+                        relay, "starting", "The camera's settings changed; restarting its relay."
+                    )
         self.claim_new(desired, at)
         for relay in list(self.relays.values()):
             self.supervise(relay)
@@ -424,12 +441,13 @@ class RelayNodeRunner:
         tell_boxes(changed)
 
     def current_demand(self) -> set[int]:
+        """The on-demand cameras wanted now: either stream demanded."""
         try:
             streams = demanded_streams()
             self.demanded, self.demanded_sub = streams[MAIN], streams[SUB]
         except DemandUnknown:
             logger.warning("relay node %s: demand unknown (Redis); keeping the last known", self.name)
-        return self.demanded
+        return self.demanded | self.demanded_sub
 
     def claim_new(self, desired: dict, at: datetime) -> None:
         """Claim the wanted cameras that rank this node first among the live nodes with room."""
@@ -488,7 +506,8 @@ class RelayNodeRunner:
                 do_set_camera_status(camera_id, Camera.Status.ERROR, refusal)
                 continue
             port = None
-            if camera.source == Camera.Source.PUSH:
+            alone = self.substream_alone(camera)
+            if camera.source == Camera.Source.PUSH and not alone:
                 port = self.ports.take(camera_id)
                 if port is None:
                     do_set_camera_status(camera_id, Camera.Status.ERROR, self.no_port_reason())
@@ -497,10 +516,17 @@ class RelayNodeRunner:
             if not leases.claim(self.node.pk, camera_id, srt_port=port):
                 self.ports.give_back(camera_id)
                 continue
-            relay = Relay(camera_id=camera_id, agency_id=camera.agency_id, spec=relay_spec(camera, port))
+            relay = Relay(
+                camera_id=camera_id, agency_id=camera.agency_id, spec=relay_spec(camera, port), main=not alone
+            )
             relay.lease_valid_until = self.pass_started + self.lease_seconds - LEASE_SAFETY_SECONDS
             self.relays[camera_id] = relay
-            self.start_process(relay, "starting", "Starting the relay.")
+            if relay.main:
+                self.start_process(relay, "starting", "Starting the relay.")
+            else:  # its substream starts in this pass's `supervise_substreams`
+                relay.sub_good_at = time.monotonic()
+                self.set_status(relay, "starting", SUBSTREAM_STARTING)
+                self.write_lease(relay, force=True)
         return unplaced
 
     def start_fence(self) -> threading.Thread:
@@ -573,6 +599,9 @@ class RelayNodeRunner:
 
     def stop_process(self, relay: Relay) -> None:
         self.stop_substream(relay)
+        self.stop_main(relay)
+
+    def stop_main(self, relay: Relay) -> None:
         if relay.process is not None:
             stop_logged(relay.process, "relay", relay.camera_id)
             relay.process = None
@@ -589,6 +618,9 @@ class RelayNodeRunner:
         self.write_lease(relay, force=True)
 
     def supervise(self, relay: Relay) -> None:
+        if not relay.main:
+            self.supervise_substream_alone(relay)
+            return
         process = relay.process
         if process is None:
             if time.monotonic() >= relay.restart_at:
@@ -655,20 +687,105 @@ class RelayNodeRunner:
     def wants_substream(self, relay: Relay, camera) -> bool:
         """A pushed camera whose box sends a substream, shown in a grid tile now; never a masked one
         (its substream would need a transcode of its own: its grid tile plays the main stream).
-        Only beside a running main relay: in its backoff the substream stops with it. Never while
-        a main relay waits for a port: substreams take theirs from the same range."""
+        Only beside a running main relay (in its backoff the substream stops with it), or alone
+        where only it is demanded. Never while a main relay waits for a port: substreams take
+        theirs from the same range."""
         process = relay.process
         return (
-            camera.substream
-            and not self.portless
-            and process is not None
-            and process.is_running
-            and relay.spec.source == "push"
-            and not relay.spec.masks
+            camera.offers_substream(masked=bool(relay.spec.masks))
+            # Alone, the substream holds the camera's one port; beside a main relay, a second.
+            and (not relay.main or (not self.portless and process is not None and process.is_running))
             and relay.camera_id in self.demanded_sub
-            and time.monotonic() >= relay.sub_refused_until
+            and not self.substream_refused(relay.camera_id)
             and not self.draining
         )
+
+    def substream_alone(self, camera) -> bool:
+        """Whether to relay only the camera's substream: an on-demand pushed camera whose
+        substream alone is demanded (grid tiles show it), that can be relayed as it is (no
+        mask, H.264, frames coming) by a box that knows such an order. Its box then pushes only
+        that. `camera` comes from `relay_cameras`."""
+        return (
+            camera.relay_mode == Camera.RelayMode.ON_DEMAND
+            and camera.offers_substream(masked=bool(camera.privacy_masks.all()))
+            and camera.pk in self.demanded_sub
+            and camera.pk not in self.demanded
+            and pushes_substream_alone(camera.device)
+            and not self.draining
+            and not self.substream_refused(camera.pk)
+        )
+
+    def refuse_substream(self, relay: Relay, seconds: float) -> None:
+        self.sub_refused[relay.camera_id] = time.monotonic() + seconds
+
+    def substream_refused(self, camera_id: int) -> bool:
+        return time.monotonic() < self.sub_refused.get(camera_id, 0.0)
+
+    def follow_main_demand(self, relay: Relay, camera) -> None:
+        """Start the main relay beside a substream relayed alone once the main stream is wanted
+        (a tile enlarged, an HLS viewer), and stop it, keeping the substream, once it is not."""
+        alone = self.substream_alone(camera)
+        if relay.main and alone:
+            self.stop_main(relay)
+            # No stale HLS window is served, and snapshots come from the substream now.
+            clear_live_window(relay.camera_id)
+            self.ports.give_back_main(relay.camera_id)
+            relay.spec = replace(relay.spec, srt_port=None)
+            relay.main, relay.restart_at, relay.quiet_restart, relay.failures = False, 0.0, False, 0
+            relay.sub_good_at = time.monotonic()
+            leases.record_process(self.node.pk, relay.camera_id, srt_port=None)
+            logger.info("camera %s: only its substream is watched; its main relay stops", relay.camera_id)
+        elif not relay.main and not alone:
+            port = None
+            if relay.spec.source == "push":
+                port = self.ports.take(relay.camera_id)
+                if port is None:
+                    return  # the range is full: the substream goes on alone; tried again next pass
+                leases.record_process(self.node.pk, relay.camera_id, srt_port=port)
+            relay.spec = relay_spec(camera, port)  # as read now: a mask added meanwhile applies at once
+            relay.main = True
+            # The substream plays on meanwhile: a live camera stays live while its main relay starts.
+            live = relay.status == "live"
+            self.start_process(
+                relay, relay.status if live else "starting", relay.reason if live else "Starting the relay."
+            )
+
+    def supervise_substream_alone(self, relay: Relay) -> None:
+        """The status of a camera whose substream alone is relayed comes from that ffmpeg."""
+        # Judged by the newest frame, not by whether its ffmpeg runs this instant: a substream
+        # restarting (an exit, a new spec) or not yet started after its main relay stopped is
+        # not a stall until no frame came for the stall time.
+        sub = relay.sub
+        progress = sub.progress if sub is not None else None
+        last_frame = progress.last_frame_at if progress is not None else None
+        if last_frame is not None and (relay.last_frame is None or last_frame > relay.last_frame):
+            relay.last_frame = last_frame
+            relay.sub_good_at = time.monotonic()
+        fresh = relay.last_frame is not None and (
+            (timezone.now() - relay.last_frame).total_seconds() < self.stall_seconds
+        )
+        if fresh:
+            self.sub_silences.pop(relay.camera_id, None)
+            if relay.status != "live":
+                relay.failures = 0
+                self.set_status(relay, "live", "")
+            return
+        if relay.status == "live":
+            self.set_status(relay, "stalled", f"No video from the substream for over {self.stall_seconds} s.")
+        elif relay.status not in {"starting", "stalled"}:
+            self.set_status(relay, "starting", SUBSTREAM_STARTING)
+        now = time.monotonic()
+        refused_until = self.sub_refused.get(relay.camera_id, 0.0)
+        # Counted from the refusal's end too: a refusal that lapsed is a fresh try.
+        if now >= refused_until and now - max(relay.sub_good_at, refused_until) > SUB_ALONE_START_SECONDS:
+            logger.warning(
+                "camera %s: its substream gave no frame for %s s; its main relay starts instead",
+                relay.camera_id,
+                SUB_ALONE_START_SECONDS,
+            )
+            silences = self.sub_silences.get(relay.camera_id, 0)
+            self.sub_silences[relay.camera_id] = silences + 1
+            self.refuse_substream(relay, min(SUB_ALONE_FAILED_SECONDS * 2**silences, 3600))
 
     def supervise_substreams(self, desired: dict) -> None:
         """Start, keep or stop each camera's substream; their boxes are told where to push (`pushed`)."""
@@ -709,7 +826,7 @@ class RelayNodeRunner:
             relay.sub_restart_at = time.monotonic() + SUB_RESTART_SECONDS
             if getattr(sub, "codec_error", ""):
                 logger.warning("camera %s: its substream stops: %s", relay.camera_id, sub.codec_error)
-                relay.sub_refused_until = time.monotonic() + SUB_REFUSED_SECONDS
+                self.refuse_substream(relay, SUB_REFUSED_SECONDS)
                 relay.sub_spec = None
                 self.ports.give_back(key)
                 leases.record_process(self.node.pk, relay.camera_id, sub_srt_port=None)
@@ -786,7 +903,12 @@ class RelayNodeRunner:
             # A new segment in the window is a newer picture to show: snapshots are made
             # from it when someone asks (cameras/relay/snapshots.py).
             try:
-                mtime = playlist_path(relay.camera_id).stat().st_mtime
+                # Its substream alone has no window: its newest frame is a newer keyframe soon.
+                mtime = (
+                    playlist_path(relay.camera_id).stat().st_mtime
+                    if relay.main
+                    else relay.last_frame.timestamp()
+                )
             except OSError:
                 mtime = relay.window_mtime
             if mtime != relay.window_mtime:
@@ -811,7 +933,7 @@ class RelayNodeRunner:
 
     @staticmethod
     def lease_fields(relay: Relay) -> dict:
-        process = relay.process
+        process = relay.process if relay.main else relay.sub
         progress = process.progress if process is not None else None
         return {
             "status": relay.status,
@@ -863,6 +985,7 @@ def clear_live_window(camera_id: int) -> None:
 # The reason `cameras.relay.process` gives when ffmpeg cannot bind its listening port.
 PORT_IN_USE = "port is already in use"
 NO_CAPACITY_REASON = "Every relay node is at its capacity; the camera starts when one has room."
+SUBSTREAM_STARTING = "Only its substream is watched (grid tiles); waiting for the camera's device to send it."
 
 
 def status_after_stop(camera_id: int, now) -> tuple[str, str]:

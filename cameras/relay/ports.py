@@ -93,6 +93,10 @@ class PortPool:
         if isinstance(camera_id, int):
             self.held.pop(("sub", camera_id), None)
 
+    def give_back_main(self, camera_id: int) -> None:
+        """Free only the camera's main port: its substream, relayed alone now, keeps its own."""
+        self.held.pop(camera_id, None)
+
     def refuse(self, camera_id: int) -> None:
         """The camera's port would not bind: skip it for a while and let the camera take another."""
         port = self.held.pop(camera_id, None)

@@ -136,7 +136,7 @@ def do_close_viewing_session(
     bump_on_commit(user_scope(session.user_id))
     session.ended_at, session.end_reason = now, reason
     transaction.on_commit(
-        lambda: release_demand(session.camera_id, viewer_holder(session.user_id, session.pk))
+        lambda: release_demand(session.camera_id, viewer_holder(session.user_id, session.pk), stream=None)
     )
     Purpose(session.purpose, session.incident, session.case_number).audit(
         actor if actor is not None else session.user,

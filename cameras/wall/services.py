@@ -69,9 +69,7 @@ def _camera_state(camera: Camera, refusal: str, snapshot_url: str) -> dict:
         "status": status,
         "status_reason": status_reason,
         "relay_mode": camera.relay_mode,
-        # Grid tiles play it over the wall's socket (docs/wall.md, "Substreams"); a masked
-        # camera's is never relayed (it would need a transcode of its own).
-        "substream": camera.substream and camera.source == Camera.Source.PUSH and not camera.masked,
+        "substream": camera.offers_substream(masked=camera.masked),
         "last_frame_at": camera.last_frame_at.isoformat() if camera.last_frame_at else None,
         "snapshot_version": camera.snapshot_version,
         "snapshot_url": snapshot_url.format(camera.pk),

@@ -55,8 +55,11 @@ class SubstreamTargetSerializer(serializers.Serializer):
 
 
 class PushTargetSerializer(serializers.Serializer):
-    host = serializers.CharField()
-    port = serializers.IntegerField()
+    host = serializers.CharField(
+        required=False,
+        help_text="where to push the main stream; absent (with `port`): push only the substream",
+    )
+    port = serializers.IntegerField(required=False)
     passphrase = serializers.CharField(help_text="SRT AES-256 passphrase (pbkeylen=32)")
     sub = SubstreamTargetSerializer(
         required=False,

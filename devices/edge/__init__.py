@@ -3,4 +3,4 @@ the hub's apps): it ships on its own, as the small distribution of `pyproject.to
 modules import each other relatively so that they run as `devices.edge` in the hub's tree and as
 `rtcc_edge` on a box."""
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"

@@ -112,9 +112,10 @@ class EdgeAgent:
         for camera in answer.get("cameras", []):
             push = camera.get("push")
             if push:
-                wanted[camera["id"]] = PushTarget(
-                    push["host"], push["port"], push["passphrase"], camera["stream_id"]
-                )
+                if push.get("port") is not None:  # absent: the hub listens for the substream only
+                    wanted[camera["id"]] = PushTarget(
+                        push["host"], push["port"], push["passphrase"], camera["stream_id"]
+                    )
                 add_substream(wanted, camera["id"], push)
         self.push_to(wanted)
 
@@ -153,19 +154,18 @@ class EdgeAgent:
         wanted = {}
         for camera in orders.get("cameras", []):
             try:
-                target = PushTarget(
-                    str(camera["host"]),
-                    int(camera["port"]),
-                    str(camera["passphrase"]),
-                    str(camera["stream_id"]),
-                )
-                wanted[int(camera["id"])] = target
-                add_substream(wanted, int(camera["id"]), camera)
-            except (KeyError, TypeError, ValueError):
-                logger.warning(
-                    "ignored a malformed order: %r", {k: v for k, v in camera.items() if k != "passphrase"}
-                )
-        self.hub_camera_ids |= {key for key in wanted if isinstance(key, int)}
+                camera_id = int(camera["id"])
+                if camera.get("port") is not None:  # absent: the hub listens for the substream only
+                    wanted[camera_id] = PushTarget(
+                        str(camera["host"]),
+                        int(camera["port"]),
+                        str(camera["passphrase"]),
+                        str(camera["stream_id"]),
+                    )
+                add_substream(wanted, camera_id, camera)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                logger.warning("ignored a malformed order: %r", order_without_secret(camera))
+        self.hub_camera_ids |= {key if isinstance(key, int) else key[0] for key in wanted}
         self.upload_orders = [u for u in orders.get("uploads", []) if isinstance(u, dict)]
         self.thumbnails.asked(c for c in orders.get("thumbnails", []) if type(c) is int)
         self.push_to(wanted)
@@ -319,6 +319,11 @@ class EdgeAgent:
                 process.stop()
             self.pushers.clear()
             self.recorders.clear()
+
+
+def order_without_secret(camera) -> object:
+    """A camera's order as a log line may show it: no passphrase."""
+    return {k: v for k, v in camera.items() if k != "passphrase"} if isinstance(camera, dict) else camera
 
 
 def add_substream(wanted: dict, camera_id: int, order: dict) -> None:

@@ -13,10 +13,13 @@ const actions = {
   put: (index, cameraId) => putCamera(index, cameraId),
 };
 
-// A private camera that leaves the wall ends its viewing session on the server.
+// A private camera that leaves the wall ends its viewing session on the server; an on-demand
+// agency camera (no session) lets go of its demand, so its relay stops after the linger rather
+// than when its link's demand lapses.
 function closeViewing(cameraId) {
   const camera = state.cameras.get(cameraId);
-  if (camera && camera.kind !== "public" && state.purpose) closeLive(cameraId);
+  if (!camera) return;
+  if (camera.kind === "public" ? camera.relay_mode === "on_demand" : state.purpose) closeLive(cameraId);
 }
 
 /** Show `size`×`size` tiles holding `cameraIds` (default: the cameras shown now, in order). */

@@ -29,14 +29,16 @@ export function reasonOf(data, fallback) {
 
 const liveUrl = (cameraId) => "/api/v1/cameras/" + cameraId + "/live/";
 
-/** Open a live view (audited, purpose-bound): {hls_url, expires_at, session}. */
-export function openLive(cameraId, purpose, signal) {
-  return api("POST", liveUrl(cameraId), purpose, signal);
+/** Open a live view (audited, purpose-bound): {hls_url, expires_at, session, stream}. `stream`
+ * "sub": the view holds only the camera's substream (a grid tile), so an on-demand camera relays
+ * nothing else; the socket demands the main stream itself when the tile is enlarged. */
+export function openLive(cameraId, purpose, signal, stream = "main") {
+  return api("POST", liveUrl(cameraId), { ...purpose, stream }, signal);
 }
 
 /** A fresh link for the view `hlsUrl` belongs to: no new view, no new audit line. */
-export function renewLive(cameraId, hlsUrl, signal) {
-  return api("POST", liveUrl(cameraId) + "renew/", { hls_url: hlsUrl }, signal);
+export function renewLive(cameraId, hlsUrl, signal, stream = "main") {
+  return api("POST", liveUrl(cameraId) + "renew/", { hls_url: hlsUrl, stream }, signal);
 }
 
 /** End the caller's viewing sessions on the camera. */

@@ -18,12 +18,17 @@ const MAX_AHEAD_S = 0.15; // ahead is latency; 0.1 s gave three times the stalls
 const JUMP_AHEAD_S = 0.6; // further behind than this: jump to the live edge
 const CATCH_UP_RATE = 1.2;
 const KEEP_BEHIND_S = 4; // buffered video behind the picture kept, then removed
-const FIRST_FRAME_MS = 6000; // from the server's "opened": no init segment by then, no fragments at all
-// A substream's relay starts when it is opened (its demand): the box must hear of it first.
-const SUB_FIRST_FRAME_MS = 8000;
+// From the server's "opened": no init segment by then, no fragments at all. Either stream's relay
+// may start when it is opened (its demand: a grid tile's substream, an enlarged on-demand camera's
+// main stream beside it), and the box must hear of it and send a keyframe first.
+const FIRST_FRAME_MS = 8000;
 const QUIET_MS = 3000; // no fragment this long: ask again from the newest keyframe (a socket that held for a busy page is quiet up to about 2 s)
 const MAX_QUEUED = 8; // fragments waiting for the SourceBuffer (half a second at 15 fps): a keyframe then starts afresh
 const HLS_ONLY_MS = 60000;
+// A standby is swapped in once its picture has played this long with no jump: a relay that has just
+// started (an enlarged on-demand camera's main stream) sends its first fragments in a burst, and the
+// jump to the live edge that follows would otherwise be a seek of the picture on screen.
+const SETTLED_MS = 400;
 const MAX_HELD = 120; // fragments waiting to be appended, at most (a few seconds of video)
 
 // Cameras whose socket stream gave no picture: they play HLS until then (camera id -> ms).
@@ -70,6 +75,7 @@ export class MsePlayer {
     this.lastReceived = 0;
     this.lastProduced = 0; // the node's clock of the newest fragment taken: a resync for another tile repeats older ones
     this.firstFrame = false;
+    this.jumpedAt = 0; // when the watch last moved the picture to the live edge
     this.destroyed = false;
     this.subscriber = {
       cameraId,
@@ -205,8 +211,7 @@ export class MsePlayer {
     if (!this.firstFrame) {
       // Only a camera with no fragments at all (a transcoding relay) goes to HLS; one that is
       // merely slow to start (a loaded machine) is the tile's watchdog's to retry.
-      const wait = this.stream === "sub" ? SUB_FIRST_FRAME_MS : FIRST_FRAME_MS;
-      if (!this.source && this.openedAt && now - this.openedAt > wait) this.giveUp();
+      if (!this.source && this.openedAt && now - this.openedAt > FIRST_FRAME_MS) this.giveUp();
       return;
     }
     if (now - this.lastFragment > QUIET_MS && liveSocket.open) {
@@ -226,6 +231,7 @@ export class MsePlayer {
       if (target > video.currentTime) {
         video.currentTime = target;
         liveStats.jumps += 1;
+        this.jumpedAt = Date.now();
       }
       video.playbackRate = 1;
     } else {
@@ -248,12 +254,21 @@ export class MsePlayer {
     return !this.video.error && Date.now() - this.lastReceived < QUIET_MS * 2;
   }
 
-  /** Call `onShowing` once the first frame is presented (decoded and composited), not merely appended. */
+  /** Call `onShowing` once frames are presented (decoded and composited, not merely appended)
+   * and have played `SETTLED_MS` with no jump to the live edge. */
   whenShowing() {
     const video = this.video;
     const shown = () => { if (!this.destroyed && this.onShowing) this.onShowing(this); };
     if (video.requestVideoFrameCallback) {
-      video.requestVideoFrameCallback(() => shown());
+      let since = 0;
+      const presented = () => {
+        if (this.destroyed) return;
+        const now = Date.now();
+        if (!since || this.jumpedAt > since) since = now;
+        if (now - since >= SETTLED_MS) shown();
+        else video.requestVideoFrameCallback(presented);
+      };
+      video.requestVideoFrameCallback(presented);
     } else {
       video.addEventListener("timeupdate", shown, { once: true });
     }

@@ -36,7 +36,24 @@ export class Player {
         ...config.hls, // latency tuning, from the server (cameras/wall/views.py)
         maxBufferLength: 6,
         backBufferLength: 4,
-        manifestLoadingMaxRetry: 2,
+        // The playlist is tried again on a 404 too (hls.js gives up on any 4xx): an on-demand
+        // camera relayed on its substream alone (docs/relay-fleet.md) has no HLS window until
+        // its main relay, started by this view's demand, writes the first segment, a second or
+        // three; giving up sooner would reopen the view. A refused link (403) is not retried.
+        manifestLoadPolicy: {
+          default: {
+            maxTimeToFirstByteMs: Infinity,
+            maxLoadTimeMs: 20000,
+            timeoutRetry: { maxNumRetry: 2, retryDelayMs: 0, maxRetryDelayMs: 0 },
+            errorRetry: {
+              maxNumRetry: 4,
+              retryDelayMs: 1000,
+              maxRetryDelayMs: 4000,
+              shouldRetry: (policy, count, timedOut, response, retry) =>
+                retry || (count < policy.maxNumRetry && !!response && response.code === 404),
+            },
+          },
+        },
         levelLoadingMaxRetry: 2,
         fragLoadingMaxRetry: 2,
         xhrSetup: (xhr, requested) => xhr.open("GET", this.current(requested), true),

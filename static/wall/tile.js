@@ -247,7 +247,7 @@ export class Tile {
     this.setMode("live", "", "");
     this.setBadge("starting", "CONNECTING");
     const signal = this.requests.signal;
-    const response = await openLive(camera.id, purpose, signal).catch(() => null);
+    const response = await openLive(camera.id, purpose, signal, this.heldStream(camera)).catch(() => null);
     if (signal.aborted) return; // stopped or disposed meanwhile: whoever stopped it decides
     this.starting = false;
     if (this.cameraId !== camera.id || !this.wantsPlayer) { this.render(); return; }
@@ -310,6 +310,15 @@ export class Tile {
       return new MsePlayer(this.video, this.cameraId, () => this.playerFailed(), closed, fallback, stream);
     }
     return new Player(this.video, () => this.scheduleRetry());
+  }
+
+  /** The stream this tile's live link holds (its demand): the substream only while a socket player
+   * plays it and no switch to the main stream is under way; an HLS player, the main stream. The
+   * socket demands whatever stream it carries besides, so enlarging starts the main relay at once. */
+  heldStream(camera) {
+    if (!socketVideoAvailable() || prefersHls(this.cameraId)) return "main";
+    const playing = this.player ? this.player.stream : this.wantedStream(camera);
+    return playing === "sub" && (!this.standby || this.standby.stream === "sub") ? "sub" : "main";
   }
 
   /** The stream a socket player of this tile plays now: the substream in a grid, the main stream enlarged. */
@@ -424,6 +433,8 @@ export class Tile {
     this.player = new Player(this.video, () => this.scheduleRetry());
     this.player.start(socketPlayer.url);
     this.el.dataset.stream = "hls";
+    // A link that held only the substream: renewed now, it holds the main stream HLS plays.
+    if (socketPlayer.stream === "sub") { clearTimeout(this.renewTimer); this.renew(); }
   }
 
   // Half-way through a link's life, a new one for the same view: no reconnect, no new audit line.
@@ -437,7 +448,7 @@ export class Tile {
     this.renewTimer = null;
     if (!this.player) return;
     const signal = this.requests.signal;
-    const response = await renewLive(this.cameraId, this.player.url, signal).catch(() => null);
+    const response = await renewLive(this.cameraId, this.player.url, signal, this.heldStream(this.camera)).catch(() => null);
     if (signal.aborted) return;
     // The player may have changed meanwhile (a stream switched, HLS instead): every player of
     // the tile plays the same view, so the new link is the one that plays now, renewed or not.

@@ -4,7 +4,8 @@ enlarged one its main stream, and the switch never shows a frame without a pictu
 `SubstreamWallTests`: the main stream (640x360) and the substream (320x240) are two test
 patterns published as the relay publishes them (tests/browser/fragments.py), under the
 camera's two sets of keys. `RelayedSubstreamTests`: the whole path, a relay node and a
-simulated box pushing both streams, the substream only while the grid tile demands it.
+simulated box pushing both streams of an on-demand camera: in a grid tile the substream alone,
+enlarged the main stream as well, and the main stream alone no longer once back in the grid.
 """
 
 import os
@@ -13,17 +14,22 @@ import pytest
 
 from cameras.models import Camera
 from cameras.relay.fragments import SUB
+from cameras.relay.models import RelayLease
 from cameras.simulator import LeaseFollowingCamera
+from devices.edge import __version__ as edge_agent_version
+from devices.models import Device
 from tests.browser.chromium import ARTIFACTS
 from tests.browser.fragments import FragmentPattern
-from tests.browser.wall import PLAYBACK_TIMEOUT_MS, PatternWallCase, WallBrowserCase
+from tests.browser.wall import PatternWallCase, WallBrowserCase
 from tests.personas import make_camera
 from tests.relay_fleet.fleet import NodeProcess, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.ffmpeg]
 
 # Every painted frame of the tile: the <video> on top (the last one), its picture size, whether it
-# has a picture to show, and the mean brightness of that picture drawn into a canvas.
+# has a picture to show, and the mean brightness of that picture drawn into a canvas. A video that
+# has presented a frame keeps it on screen when its buffer runs dry for a moment (readyState drops
+# to HAVE_METADATA and a canvas draws nothing), so such a stall counts as a picture, as it looks.
 WATCH_TILE = """(selector) => {
   const samples = window.tileSamples = [];
   const canvas = document.createElement('canvas');
@@ -32,6 +38,12 @@ WATCH_TILE = """(selector) => {
   const sample = () => {
     const tile = document.querySelector(selector);
     const videos = tile ? tile.querySelectorAll('video') : [];
+    for (const each of videos) {
+      if (!each.tileWatched && each.requestVideoFrameCallback) {
+        each.tileWatched = true;
+        each.requestVideoFrameCallback(() => { each.tilePresented = true; });
+      }
+    }
     const video = videos[videos.length - 1];
     if (video && getComputedStyle(video).display !== 'none') {
       let brightness = 0;
@@ -41,7 +53,7 @@ WATCH_TILE = """(selector) => {
         for (let i = 0; i < pixels.length; i += 4) brightness += pixels[i] + pixels[i + 1] + pixels[i + 2];
         brightness /= (pixels.length / 4) * 3;
       }
-      samples.push([video.videoWidth, video.readyState, Math.round(brightness), videos.length]);
+      samples.push([video.videoWidth, video.readyState, Math.round(brightness), videos.length, !!video.tilePresented]);
     }
     window.tileWatch = requestAnimationFrame(sample);
   };
@@ -69,7 +81,11 @@ class SwitchChecks:
         """Painted frames whose top video had no picture (not loaded, no size, or black)."""
         samples = self.page.evaluate("window.tileSamples")
         self.assertTrue(samples)
-        return [sample for sample in samples if sample[0] == 0 or sample[1] < 2 or sample[2] < 16]
+        return [
+            sample
+            for sample in samples
+            if sample[0] == 0 or (sample[1] < 2 and not sample[4]) or (sample[1] >= 2 and sample[2] < 16)
+        ]
 
     def enlarge_and_back(self, camera, sub_size, main_size):
         page = self.page
@@ -155,13 +171,26 @@ class SubstreamWallTests(SwitchChecks, PatternWallCase):
 
 
 class RelayedSubstreamTests(SwitchChecks, WallBrowserCase):
-    """A relay node and a box pushing the main stream (640x360) and, while asked, the substream (320x240)."""
+    """A relay node and a box pushing, while asked, the main stream (640x360) and the substream (320x240)
+    of an on-demand camera."""
 
     def setUp(self):
         super().setUp()
         Camera.objects.filter(pk=self.street_camera.pk).update(source=Camera.Source.NONE)
         self.camera = make_camera(
-            self.riverside, "Oak Ave & 2nd", source=Camera.Source.PUSH, substream=True, lat=41.8803
+            self.riverside,
+            "Oak Ave & 2nd",
+            source=Camera.Source.PUSH,
+            substream=True,
+            lat=41.8803,
+            relay_mode=Camera.RelayMode.ON_DEMAND,
+            # Its box runs this release's agent: it may be told to push the substream alone.
+            device=Device.objects.create(
+                serial="EDGE-SUBSTREAMS",
+                agency=self.riverside,
+                state=Device.State.ONLINE,
+                agent_version=edge_agent_version,
+            ),
         )
         node = NodeProcess(f"wall-substreams-{os.getpid()}", RTCC_RELAY_LINGER_SECONDS="2")
         self.addCleanup(node.stop)
@@ -170,12 +199,9 @@ class RelayedSubstreamTests(SwitchChecks, WallBrowserCase):
         )
         self.box.start()
         self.addCleanup(self.box.stop)
-        wait_for(
-            lambda: Camera.objects.get(pk=self.camera.pk).status == Camera.Status.LIVE,
-            PLAYBACK_TIMEOUT_MS / 1000,
-            "the relay never went live",
-            interval=0.5,
-        )
+
+    def main_port(self):
+        return RelayLease.objects.filter(camera=self.camera).values_list("srt_port", flat=True).first()
 
     def test_the_grid_tile_demands_the_substream_and_enlarging_plays_the_main_stream(self):
         self.assertFalse(self.box.sub.is_running)  # nobody shows it in a grid yet
@@ -186,7 +212,14 @@ class RelayedSubstreamTests(SwitchChecks, WallBrowserCase):
         page.click(f"#camera-list li[data-camera-id='{self.camera.pk}']")
         self.wait_for_stream(self.camera, "sub", 320, 240)
         self.assertTrue(self.box.sub.is_running)
+        # A grid tile only: the box pushes the substream alone, and nothing listens for the main stream.
+        self.assertIsNone(self.main_port())
+        self.assertFalse(self.box.is_running)
         self.enlarge_and_back(self.camera, (320, 240), (640, 360))
+        # Back in the grid: after the linger the main relay stops, and the box's main push with it.
+        wait_for(lambda: self.main_port() is None, 30, "the main relay outlived the enlarged tile")
+        wait_for(lambda: not self.box.is_running, 30, "the box still pushes the main stream")
+        self.wait_for_stream(self.camera, "sub", 320, 240)
         # The tile taken off the wall: the substream's demand goes, after the linger its push too.
         page.click(f"{self.tile(self.camera)} .clear")
         wait_for(lambda: not self.box.sub.is_running, 60, "the box still pushes the substream")

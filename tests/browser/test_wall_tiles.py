@@ -12,8 +12,8 @@ from tests.browser.wall import PatternWallCase
 
 pytestmark = [pytest.mark.browser, pytest.mark.ffmpeg]
 
-LINK_SECONDS = 30  # the shortest lifetime settings allow for a signed live link
-WATCH_MS = 5_000
+LINK_SECONDS = 10  # the shortest lifetime settings allow for a signed live link
+WATCH_MS = 3_000  # a live HLS player asks for its playlist about every second
 OPEN_LIVE = re.compile(r"/api/v1/cameras/\d+/live/$")
 MEDIA = re.compile(r"/media/(?:live/(\d+)/|snapshot/(\d+)\.jpg)")
 

@@ -92,4 +92,4 @@ def test_the_wheel_holds_only_the_agent_and_runs_without_django(tmp_path: Path):
         check=False,
     )
     assert ran.returncode == 0, ran.stderr
-    assert ran.stdout.split() == ["no", "django", "here", "0.3.0"]
+    assert ran.stdout.split() == ["no", "django", "here", "0.4.0"]

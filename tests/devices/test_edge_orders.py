@@ -74,6 +74,10 @@ def test_a_substream_is_pushed_only_when_ordered_and_configured(tmp_path: Path):
         assert pusher.target.passphrase == "p" * 16
         assert [c["substream"] for c in agent.report()["cameras"]] == [True, False]
         agent.write_status()
+        # Only its substream is watched (grid tiles): the hub names no main target; only that is pushed.
+        only_sub = {key: value for key, value in order(7).items() if key not in {"host", "port"}}
+        agent.follow_orders({"type": "orders", "cameras": [{**only_sub, "sub": sub}]})
+        assert set(agent.pushers) == {(7, "sub")}
         agent.follow_orders({"type": "orders", "cameras": [order(7), {**order(8), "sub": {"port": "x"}}]})
         assert set(agent.pushers) == {7, 8}
     finally:

@@ -12,6 +12,7 @@ from cameras.relay.models import RelayLease, RelayNode
 from cameras.services import cameras_access_changed
 from cameras.wall.services import camera_states
 from devices.health import GRACE_S
+from devices.management.commands.simulate_heartbeats import SIMULATED_AGENT
 from devices.management.commands.simulate_heartbeats import Command as SimulatedHeartbeats
 from devices.models import Device
 from devices.tasks import mark_offline_devices
@@ -237,7 +238,7 @@ class SimulatedBoxTests(HealthCase):
         self.assertEqual(beats, 1)
         self.device.refresh_from_db()
         self.assertIsNotNone(self.device.last_heartbeat_at)
-        self.assertEqual(self.device.agent_version, "simulated")
+        self.assertEqual(self.device.agent_version, SIMULATED_AGENT)
         self.assertEqual(self.device.state, Device.State.ONLINE)
         self.client.force_login(self.admin)
         self.assertNotContains(self.client.get(f"/admin/devices/device/{self.device.pk}/change/"), "not yet")

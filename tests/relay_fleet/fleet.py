@@ -28,6 +28,7 @@ from cameras.relay.models import RelayLease, RelayNode
 from cameras.relay.wake import redis_client
 from cameras.simulator import LeaseFollowingCamera
 from cameras.viewing.models import ViewingSession
+from devices.edge import __version__ as edge_agent_version
 from devices.models import Device
 from rtcc.ffmpeg import running_ffmpegs
 from tests.personas import Personas, make_active_contract, make_agency_admin, make_camera, make_user
@@ -202,8 +203,13 @@ class FleetTestCase(TransactionTestCase):
         self.outsider = make_user("olga-outsider", self.other_agency)
         self.resident = make_user("rita-resident")
         # Live sharing needs an edge device the owner claimed; the simulated devices stand in for it.
+        # The simulated devices follow orders as this release's edge agent does, and say so.
         self.edge_box = Device.objects.create(
-            serial="EDGE-FLEET", owner=self.resident, agency=self.agency, state=Device.State.ONLINE
+            serial="EDGE-FLEET",
+            owner=self.resident,
+            agency=self.agency,
+            state=Device.State.ONLINE,
+            agent_version=edge_agent_version,
         )
 
     def forget_demand(self) -> None:

@@ -1,23 +1,30 @@
 """A camera's substream with a real relay node, real ffmpeg and a simulated box pushing both
-streams: relayed beside the main relay only while a wall's grid tile demands it, on a port
-and stream id of its own, and never on its own demand alone."""
+streams: relayed while a wall's grid tile demands it, on a port and stream id of its own,
+alone (the box pushing nothing else) while nothing demands the main stream."""
 
 import shutil
 import struct
 import subprocess
 import tempfile
-import time
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.test import override_settings
 
 from cameras.models import Camera, Consent
+from cameras.relay.boxes import pushes_substream_alone
 from cameras.relay.demand import add_demand, release_demand
 from cameras.relay.fragments import MAIN, SUB, fragments_client, init_key, watched_key
+from cameras.relay.layout import playlist_path
 from cameras.relay.models import RelayLease
 from cameras.relay.node import RelayNodeRunner
+from cameras.relay.snapshots import fresh_snapshot
 from cameras.simulator import LeaseFollowingCamera
+from devices.edge import __version__ as edge_agent_version
+from devices.enrollment import device_cameras
+from devices.management.commands.simulate_heartbeats import SIMULATED_AGENT
+from devices.models import Device
 from rtcc.ffmpeg import find_ffmpeg
 from tests.relay_fleet.fleet import FleetTestCase, ffmpeg_pids_by_camera, wait_for
 
@@ -29,10 +36,38 @@ PORTS = (28950, 28951)
 TKHD_SIZE_OFFSET = 76
 
 
+def snapshot_size(camera_id: int) -> tuple[int, int] | None:
+    """The size of the camera's snapshot as a viewer would get it now (its JPEG's frame header)."""
+    path = fresh_snapshot(camera_id)
+    if path is None:
+        return None
+    jpeg = path.read_bytes()
+    at = jpeg.index(b"\xff\xc0") + 5
+    height, width = struct.unpack_from(">HH", jpeg, at)
+    return width, height
+
+
 def picture_size(init: bytes) -> tuple[int, int]:
     at = init.index(b"tkhd") + 4 + TKHD_SIZE_OFFSET
     width, height = struct.unpack_from(">II", init, at)
     return width >> 16, height >> 16
+
+
+def test_only_a_box_whose_agent_knows_the_order_is_told_to_push_a_substream_alone():
+    """An older agent reads an order with no main target as malformed: its cameras keep their main stream."""
+    for version, expected in [
+        (edge_agent_version, True),
+        (SIMULATED_AGENT, True),
+        ("0.4.0", True),
+        ("1.0.2", True),
+        ("0.3.0", False),
+        ("0.3.9", False),
+        ("", False),
+        ("simulated", False),
+        ("<script>", False),
+    ]:
+        assert pushes_substream_alone(Device(agent_version=version)) is expected, version
+    assert pushes_substream_alone(None) is False
 
 
 class SubstreamRelayTests(FleetTestCase):
@@ -64,30 +99,65 @@ class SubstreamRelayTests(FleetTestCase):
     def sub_port(self):
         return RelayLease.objects.filter(camera=self.camera).values_list("sub_srt_port", flat=True).first()
 
-    def test_the_substream_is_relayed_only_while_demanded_beside_the_main_stream(self):
-        # A substream's demand alone starts nothing: it rides on the main relay.
+    def snapshot_version(self) -> int:
+        return Camera.objects.values_list("snapshot_version", flat=True).get(pk=self.camera.pk)
+
+    def lease(self) -> RelayLease:
+        return RelayLease.objects.get(camera=self.camera)
+
+    def order(self) -> dict | None:
+        """What the camera's box is told to push now."""
+        return next(c["push"] for c in device_cameras(self.edge_box) if c["id"] == self.camera.pk)
+
+    def test_a_substream_watched_alone_is_pushed_and_relayed_alone_and_main_only_while_demanded(self):
+        # Grid tiles only: the substream alone, from the box to the wall; no main listener.
         self.watch(MAIN, SUB)
         add_demand(self.camera.pk, "socket:grid", seconds=60, stream=SUB)
-        time.sleep(3)
-        self.assertFalse(ffmpeg_pids_by_camera().get(self.camera.pk))
-        self.assertIsNone(self.init_of(SUB))
+        wait_for(lambda: self.init_of(SUB) is not None, 30, "the substream alone was never published")
+        self.wait_status(self.camera, Camera.Status.LIVE, timeout=20)
+        self.assertEqual(picture_size(self.init_of(SUB)), (160, 120))
+        self.assertIsNone(self.lease().srt_port)
+        self.assertIsNotNone(self.lease().sub_srt_port)
+        order = self.order()
+        self.assertNotIn("port", order)
+        self.assertEqual(order["sub"]["port"], self.lease().sub_srt_port)
+        self.assertFalse(ffmpeg_pids_by_camera().get(self.camera.pk), "a main relay runs")
+        self.assertFalse(self.device.is_running, "the box pushes its main stream")
+        self.assertIsNone(self.init_of(MAIN))
+        # Its snapshot comes from the substream (the only stream there is), and walls hear of newer ones.
+        self.assertEqual(wait_for(lambda: snapshot_size(self.camera.pk), 10, "no snapshot"), (160, 120))
+        version = self.snapshot_version()
+        wait_for(lambda: self.snapshot_version() > version, 10, "no newer snapshot was announced")
 
+        # Enlarged: the main relay starts beside it, on a port of its own.
         add_demand(self.camera.pk, "session:viewer", seconds=60)
-        self.wait_status(self.camera, Camera.Status.LIVE, timeout=30, devices=[self.device])
-        wait_for(lambda: self.init_of(SUB) is not None, 30, "the substream was never published")
         wait_for(lambda: self.init_of(MAIN) is not None, 30, "the main stream was never published")
         self.assertEqual(picture_size(self.init_of(MAIN)), (320, 240))
-        self.assertEqual(picture_size(self.init_of(SUB)), (160, 120))
-        lease = RelayLease.objects.get(camera=self.camera)
-        self.assertIsNotNone(lease.sub_srt_port)
-        self.assertNotEqual(lease.sub_srt_port, lease.srt_port)
+        lease = self.lease()
+        self.assertNotIn(lease.srt_port, {None, lease.sub_srt_port})
+        self.assertEqual(self.order()["port"], lease.srt_port)
 
+        # Its grid tile gone, the substream stops and the main relay goes on.
         release_demand(self.camera.pk, "socket:grid", stream=SUB)
         wait_for(lambda: self.sub_port() is None, 20, "the substream's port outlived its demand")
         wait_for(lambda: self.init_of(SUB) is None, 20, "the substream's fragments outlived its relay")
         wait_for(lambda: not self.device.sub.is_running, 10, "the box still pushes the substream")
         self.assertEqual(self.status_of(self.camera), Camera.Status.LIVE)
         self.assertEqual(len(ffmpeg_pids_by_camera()[self.camera.pk]), 1)
+
+        # Back in a grid tile and shrunk: after the linger the main relay stops, the substream plays on.
+        add_demand(self.camera.pk, "socket:grid", seconds=60, stream=SUB)
+        wait_for(lambda: self.init_of(SUB) is not None, 30, "the substream never came back")
+        release_demand(self.camera.pk, "session:viewer")
+        wait_for(lambda: self.lease().srt_port is None, 20, "the main relay outlived its demand")
+        wait_for(lambda: not ffmpeg_pids_by_camera().get(self.camera.pk), 10, "the main ffmpeg runs on")
+        wait_for(lambda: self.init_of(MAIN) is None, 10, "the main stream's fragments outlived its relay")
+        self.assertNotIn("port", self.order())
+        self.assertIsNotNone(self.init_of(SUB))
+        self.wait_status(self.camera, Camera.Status.LIVE, timeout=10)
+        # No stale HLS window stays behind, and the snapshot is the substream's again.
+        self.assertFalse(playlist_path(self.camera.pk).exists())
+        self.assertEqual(wait_for(lambda: snapshot_size(self.camera.pk), 10, "no snapshot"), (160, 120))
 
 
 class InProcessNodeCase(FleetTestCase):
@@ -156,6 +226,30 @@ class SubstreamBesideItsRelayTests(InProcessNodeCase):
         self.assertEqual(
             set(RelayLease.objects.values_list("srt_port", flat=True)), set(PORTS), "ports outside the range"
         )
+
+
+class SilentSubstreamTests(InProcessNodeCase):
+    def substream(self) -> None:
+        return None  # the box says it has one, but never pushes it (its camera's sub URL is dead)
+
+    def test_a_substream_relayed_alone_that_never_plays_gives_way_to_the_main_relay(self):
+        release_demand(self.camera.pk, "session:viewer")
+        self.forget_demand()  # grid tiles only: the substream alone is demanded
+        add_demand(self.camera.pk, "socket:grid", seconds=60, stream=SUB)
+
+        def main_live():
+            self.runner.run_once()
+            relay = self.relay()
+            return relay is not None and relay.main and relay.status == "live"
+
+        with mock.patch("cameras.relay.node.SUB_ALONE_START_SECONDS", 2):
+            wait_for(lambda: self.runner.run_once() or self.relay() is not None, 10, "never claimed")
+            self.assertFalse(self.relay().main, "not relayed on its substream alone first")
+            with self.assertLogs("cameras.relay", "WARNING") as logs:
+                wait_for(main_live, 30, "the camera waited on its silent substream")
+        self.assertIn("its main relay starts instead", "\n".join(logs.output))
+        self.assertIsNotNone(RelayLease.objects.get(camera=self.camera).srt_port)
+        self.assertTrue(self.device.is_running, "its box was not told to push the main stream")
 
 
 class NotH264SubstreamTests(InProcessNodeCase):

@@ -8,7 +8,7 @@ from django.test import override_settings
 
 from agencies.incidents import do_open_incident
 from agencies.models import AccessEvent
-from cameras.models import Camera, Consent
+from cameras.models import Camera, Consent, PrivacyMask
 from cameras.relay.demand import (
     add_demand,
     add_demands,
@@ -119,6 +119,47 @@ class LiveViewDemandTests(IncidentPersonas):
         )
         self.assertEqual(renewed.status_code, 200, renewed.content)
         self.assertGreater(redis_client().zscore(demand_key(), f"{self.street_camera.pk}|{holder}"), first)
+
+    def test_a_view_of_the_substream_demands_only_the_substream(self):
+        Camera.objects.filter(pk=self.live_camera.pk).update(substream=True)
+        url = self.live_url(self.live_camera)
+        response = self.api(self.dispatcher).post(url, {**CASE, "stream": "sub"}, format="json")
+        self.assertEqual(response.status_code, 200, response.content)
+        body = response.json()
+        holder = f"session:{body['session']}"
+        self.assertEqual(body["stream"], "sub")
+        self.assertEqual(demand_holders(self.live_camera.pk, stream=SUB), [holder])
+        self.assertEqual(demand_holders(self.live_camera.pk), [])
+        self.assertEqual(demanded_camera_ids(), {self.live_camera.pk})
+        # Renewed as the main stream (the tile was enlarged): the main stream is held too.
+        renewed = self.api(self.dispatcher).post(url + "renew/", {"hls_url": body["hls_url"]}, format="json")
+        self.assertEqual(renewed.json()["stream"], "main")
+        self.assertEqual(demand_holders(self.live_camera.pk), [holder])
+        with self.captureOnCommitCallbacks(execute=True):
+            self.assertEqual(self.api(self.dispatcher).delete(url).status_code, 204)
+        self.assertEqual(demand_holders(self.live_camera.pk, stream=SUB), [])
+        self.assertEqual(demand_holders(self.live_camera.pk), [])
+
+    def test_a_bad_stream_is_a_400_and_a_masked_camera_or_none_without_a_substream_holds_main(self):
+        url = self.live_url(self.live_camera)
+        for bad in ("hd", "", 1, None, ["sub"]):
+            response = self.api(self.dispatcher).post(url, {**CASE, "stream": bad}, format="json")
+            self.assertEqual(response.status_code, 400, bad)
+            self.assertIn("stream", response.json())
+        self.assertEqual(demand_holders(self.live_camera.pk, stream=SUB), [])
+        response = self.api(self.dispatcher).post(url, {**CASE, "stream": "sub"}, format="json")
+        self.assertEqual(response.json()["stream"], "main", "no substream")
+        renewal = {"hls_url": response.json()["hls_url"], "stream": "low"}
+        self.assertEqual(
+            self.api(self.dispatcher).post(url + "renew/", renewal, format="json").status_code, 400
+        )
+        Camera.objects.filter(pk=self.live_camera.pk).update(substream=True)
+        PrivacyMask.objects.create(camera=self.live_camera, x=0.1, y=0.1, width=0.2, height=0.2)
+        renewal["stream"] = "sub"
+        response = self.api(self.dispatcher).post(url + "renew/", renewal, format="json")
+        self.assertEqual(response.json()["stream"], "main", "a masked camera")
+        self.assertEqual(demand_holders(self.live_camera.pk, stream=SUB), [])
+        self.assertEqual(len(demand_holders(self.live_camera.pk)), 1)
 
     def test_a_refused_view_demands_nothing(self):
         for camera in (self.registry_camera, self.revoked_camera):

@@ -11,7 +11,6 @@ import time
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
 
 from agencies.suspension import do_suspend_agency
 from cameras.live_stream.frames import HEADER
@@ -23,6 +22,7 @@ from cameras.viewing.services import do_close_viewing_sessions_of, do_open_viewi
 from tests.browser.chromium import ARTIFACTS
 from tests.browser.fragments import FragmentPattern
 from tests.personas import make_user
+from tests.sockets import Socket
 from tests.wall.fixtures import WallPersonas, give_pull_source, session_cookie, wall_socket
 
 pytestmark = [pytest.mark.ffmpeg]
@@ -31,7 +31,7 @@ TIMEOUT = 10
 CLOSE_WITHIN_S = 1.0  # the bound: a revoke ends the camera's bytes on every socket within it
 
 
-def live_socket(cookie: str | None) -> WebsocketCommunicator:
+def live_socket(cookie: str | None) -> Socket:
     return wall_socket(cookie, path="/ws/live/")
 
 
@@ -253,6 +253,8 @@ class LiveStreamSocketTests(WallPersonas):
             message = await self.next_message(socket)
             self.assertEqual(message["camera"], camera.pk)
             streams.add(message["stream"])
+        # ... which the socket demands at once: an on-demand camera starts its main relay.
+        self.assertEqual(await sync_to_async(demand_holders)(camera.pk), holders)
         await socket.send_json_to({"type": "close", "camera": camera.pk, "stream": "sub"})
         await socket.send_json_to({"type": "open", "camera": 0, "url": ""})  # answered once the close is done
         while (await self.next_message(socket)).get("type") != "closed":
@@ -260,6 +262,12 @@ class LiveStreamSocketTests(WallPersonas):
         self.assertEqual(await sync_to_async(demand_holders)(camera.pk, stream=SUB), [])
         for _ in range(10):
             self.assertEqual((await self.next_message(socket))["stream"], "main")
+        # Shrunk back: the main stream's demand is released (its relay stops after the linger).
+        await socket.send_json_to({"type": "close", "camera": camera.pk, "stream": "main"})
+        await socket.send_json_to({"type": "open", "camera": 0, "url": ""})  # answered once the close is done
+        while (await self.next_message(socket)).get("type") != "closed":
+            pass
+        self.assertEqual(await sync_to_async(demand_holders)(camera.pk), [])
 
     @disconnecting
     async def test_a_hostile_stream_name_gets_a_reason(self):

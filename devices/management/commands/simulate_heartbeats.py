@@ -6,10 +6,12 @@ import threading
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
+from devices.edge import __version__ as edge_agent_version
 from devices.enrollment import HEARTBEAT_INTERVAL_S, do_record_heartbeat
 from devices.models import Device
 
-SIMULATED_AGENT = "simulated"
+# The simulated boxes follow the orders this release's edge agent follows.
+SIMULATED_AGENT = f"{edge_agent_version}+simulated"
 
 
 def serial_list(text: str) -> list[str]:
