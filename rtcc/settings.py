@@ -165,16 +165,17 @@ CACHES = {
     }
 }
 
-# channels_redis waits for a socket's messages with a blocking pop of 5 s; redis-py (8 and later)
-# gives up on any read after 5 s unless told otherwise. The two raced, and a quiet consumer's
-# receive (a wall tab, a box) could end with "Timeout reading", and its socket with it: about
-# one such receive in a process every 5 s. A read may wait for the pop, and then some.
-CHANNEL_SOCKET_TIMEOUT_SECONDS = 15
+# The channel layer's connections have no socket timeout (rtcc/async_redis.py says why). With
+# redis-py 8's default of 5 s, two things went wrong: a read raced channels_redis's blocking pop
+# of 5 s, so a quiet consumer's receive (a wall tab, a box) could end with "Timeout reading" and
+# its socket with it; and every send ran under `asyncio.wait_for`, which before Python 3.12 can
+# swallow a cancel, so a closed socket's receive could go on popping for ever. The pop itself
+# answers within 5 s.
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
-            "hosts": [{**CHANNEL_REDIS_HOST, "socket_timeout": CHANNEL_SOCKET_TIMEOUT_SECONDS}],
+            "hosts": [{**CHANNEL_REDIS_HOST, "socket_timeout": None}],
             "prefix": "rtcc-test" if TESTING else "rtcc",
             # A wall tab that stops reading must not make the hub hold messages for long:
             # the client re-reads the full state when it reconnects.

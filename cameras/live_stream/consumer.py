@@ -87,6 +87,8 @@ class LiveStreamConsumer(SignedInSocket, BoundedJsonConsumer):
 
     async def disconnect(self, code):
         await self.unwatch_access()
+        if hasattr(self, "reader"):
+            self.reader.closing = True  # its loop ends at its next pass even if a cancel went astray
         for task in [*getattr(self, "tasks", []), *getattr(self, "opening", {}).values()]:
             task.cancel()
         for camera_id, stream in list(getattr(self, "demanding", ())):

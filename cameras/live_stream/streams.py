@@ -36,6 +36,7 @@ from cameras.relay.fragments import (
     stream_key,
     watched_key,
 )
+from rtcc.async_redis import async_redis
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,8 @@ BLOCK_MS = 200  # how long a read waits for a fragment: also how soon a new came
 BATCH = 100
 # Fragments older than this when read mean the socket fell behind: skip to the newest keyframe.
 BEHIND_MS = 1000
+# A pass that takes longer than this is a Redis that does not answer: it is tried again.
+PASS_SECONDS = 5
 
 
 @dataclass
@@ -55,7 +58,7 @@ class Stream:
 
 
 def client() -> aioredis.Redis:
-    return aioredis.Redis.from_url(redis_location(), socket_timeout=5, socket_connect_timeout=5)
+    return async_redis(redis_location())
 
 
 class StreamReader:
@@ -95,8 +98,9 @@ class StreamReader:
     async def run(self) -> None:
         while not self.closing:
             try:
-                await self.read_once()
-            except RedisError:
+                async with asyncio.timeout(PASS_SECONDS):
+                    await self.read_once()
+            except (RedisError, TimeoutError):
                 if self.closing:
                     return
                 log.warning("video socket: Redis unreachable; retrying", exc_info=True)
@@ -123,7 +127,8 @@ class StreamReader:
         self.changed.clear()
         if not wanted:
             try:
-                await asyncio.wait_for(self.changed.wait(), BLOCK_MS / 1000)
+                async with asyncio.timeout(BLOCK_MS / 1000):
+                    await self.changed.wait()
             except TimeoutError:
                 pass
             return

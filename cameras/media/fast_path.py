@@ -27,8 +27,10 @@ from cameras.media.signing import read_token
 from cameras.media.urls import LIVE_FILE
 from cameras.media.views import CONTENT_TYPES, accel_redirect_path
 from cameras.relay.layout import live_dir
+from rtcc.async_redis import async_redis
 
 LIVE_PATH = re.compile(rf"^/{LIVE_FILE}$")
+REDIS_SECONDS = 2  # past this, the request goes on to Django, which decides without the fast path
 
 
 class MediaFastPath:
@@ -54,9 +56,7 @@ class MediaFastPath:
         # A pool belongs to one event loop.
         loop_key = (redis_location(), id(asyncio.get_running_loop()))
         if loop_key not in self.clients:
-            self.clients[loop_key] = redis.asyncio.Redis.from_url(
-                redis_location(), socket_timeout=2, socket_connect_timeout=2
-            )
+            self.clients[loop_key] = async_redis(redis_location(), connect_seconds=REDIS_SECONDS)
         return self.clients[loop_key]
 
     async def stored_allow(self, scope, match) -> bool:
@@ -68,8 +68,9 @@ class MediaFastPath:
         if scopes is None:
             return False
         try:
-            raw, *values = await self.client().mget([name, *scopes])
-        except (RedisError, OSError):
+            async with asyncio.timeout(REDIS_SECONDS):
+                raw, *values = await self.client().mget([name, *scopes])
+        except (RedisError, OSError, TimeoutError):
             return False
         decision = trusted(name, raw, scopes, values)
         return decision is not None and decision.status == 200

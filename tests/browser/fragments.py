@@ -69,6 +69,7 @@ class FragmentPattern:
         if self.process.poll() is None:
             self.process.terminate()
             self.process.wait(10)
+        self.publisher.woken.set()  # an unwatched publisher reads seldom: it sees the end at once
         self.thread.join(10)
         self.process.stdout.close()
         self.log.close()
