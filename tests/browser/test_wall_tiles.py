@@ -107,8 +107,9 @@ class TileLifecycleTests(PatternWallCase):
         page.click(f"#camera-list li[data-camera-id='{camera.pk}']")
         self.wait_until_every_tile_advances([camera])
 
-        # Past the first link's lifetime and a renewal more, the same player plays on.
-        page.wait_for_timeout((LINK_SECONDS + 10) * 1000)
+        # Past the first link's lifetime and a renewal more (each comes half-way through a link's
+        # life), the same player plays on.
+        page.wait_for_timeout(LINK_SECONDS * 1.5 * 1000)
         self.wait_until_every_tile_advances([camera])
         opened = [path for method, path in live_requests if not path.endswith("/renew/")]
         renewed = [path for method, path in live_requests if path.endswith("/renew/")]
