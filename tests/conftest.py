@@ -14,6 +14,13 @@ ON_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 SKIPPED_FOR_PEERS = pytest.StashKey[dict]()
 
 
+def pytest_configure(config):
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        from tests.fast_flush import install
+
+        install()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def redis_server():
     """The embedded Redis for the whole run, unless REDIS_URL points at a real one."""
