@@ -11,10 +11,9 @@ import asyncio
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
+from tests.sockets import lost_cancels
+
 QUIET_SECONDS = 7  # past one blocking pop (5 s) and redis-py's default read timeout (5 s)
-# A receive's first round trips take a few dozen turns of the event loop; a cancel lands on each.
-CANCEL_AFTER_TURNS = range(80)
-ENDS_WITHIN_SECONDS = 2
 
 
 async def receive_after_quiet():
@@ -33,21 +32,14 @@ def test_a_receive_outlives_a_quiet_channel_and_gets_what_comes_next():
     assert async_to_sync(receive_after_quiet)() == {"type": "access.changed"}
 
 
-async def turns_whose_cancel_was_lost() -> list[int]:
+async def lost_receive_cancels() -> list[int]:
     layer = get_channel_layer()
-    lost = []
-    for turns in CANCEL_AFTER_TURNS:
-        receiving = asyncio.ensure_future(layer.receive(await layer.new_channel()))
-        for _ in range(turns):
-            await asyncio.sleep(0)
-        receiving.cancel()
-        try:
-            async with asyncio.timeout(ENDS_WITHIN_SECONDS):
-                await asyncio.gather(receiving, return_exceptions=True)
-        except TimeoutError:
-            lost.append(turns)  # the timeout's own cancel ended it
-    return lost
+
+    async def start():
+        return layer.receive(await layer.new_channel())
+
+    return await lost_cancels(start)
 
 
 def test_a_cancelled_receive_ends_wherever_the_cancel_lands():
-    assert async_to_sync(turns_whose_cancel_was_lost)() == []
+    assert async_to_sync(lost_receive_cancels)() == []
