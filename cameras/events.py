@@ -20,11 +20,10 @@ consumer method of the same name with dots as underscores:
 
 import logging
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 
 from cameras.sharing.fanout import fan_out
+from rtcc.async_redis import group_send_now
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +38,7 @@ def send_to_agency(agency_id: int, event: dict) -> None:
     def send():
         try:
             for target, _event in fan_out([(agency_id, event)]):
-                async_to_sync(get_channel_layer().group_send)(agency_group(target), event)
+                group_send_now(agency_group(target), event)
         except Exception:  # a down channel layer must not break the change that was made
             logger.warning("could not send %s to agency %s", event.get("type"), agency_id, exc_info=True)
 

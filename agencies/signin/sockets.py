@@ -9,12 +9,11 @@ each socket also re-checks its session on a timer and closes when it no longer h
 import asyncio
 import logging
 
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
 from django.db import transaction
 
 from agencies.signin.sessions import still_signed_in
+from rtcc.async_redis import group_send_now
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +30,7 @@ def close_sockets_of(user_id: int) -> None:
 
     def send():
         try:
-            async_to_sync(get_channel_layer().group_send)(user_group(user_id), {"type": "access.ended"})
+            group_send_now(user_group(user_id), {"type": "access.ended"})
         except Exception:  # the re-check closes the sockets later; the change itself stands
             logger.warning("could not tell user %s's sockets to close", user_id, exc_info=True)
 

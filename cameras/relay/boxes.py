@@ -11,11 +11,10 @@ the hub did not ask for: the relay listens only while it holds the lease.
 import logging
 import re
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 
 from cameras.models import Camera
+from rtcc.async_redis import group_send_now
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +45,7 @@ def tell_box(device_id: int) -> None:
 
     def send():
         try:
-            async_to_sync(get_channel_layer().group_send)(box_group(device_id), dict(ORDERS_CHANGED))
+            group_send_now(box_group(device_id), dict(ORDERS_CHANGED))
         except Exception:
             logger.warning("could not tell box %s that its orders changed", device_id, exc_info=True)
 

@@ -157,6 +157,10 @@ def send_events(events: list[tuple[int, dict]], loop: EventLoopThread | None = N
         for agency_id, batch in batches.items():
             await layer.group_send(agency_group(agency_id), batch)
 
+    async def send_all_within(batches):
+        async with asyncio.timeout(SEND_TIMEOUT_S):
+            await send_all(batches)
+
     def send():
         try:
             # Shared cameras' events go to the receiving agencies too, in their batches.
@@ -164,7 +168,7 @@ def send_events(events: list[tuple[int, dict]], loop: EventLoopThread | None = N
             if loop is not None:
                 loop.run(send_all(batches), SEND_TIMEOUT_S)
             else:
-                async_to_sync(send_all)(batches)
+                async_to_sync(send_all_within)(batches)
         except Exception:  # a down channel layer must not stop the relays
             logger.warning("could not send %s relay events", len(events), exc_info=True)
 
