@@ -12,8 +12,8 @@ class Socket(WebsocketCommunicator):
 
     The stock one waits 1 s and then cancels the application inside its disconnect handler
     (group discards, demand releases, a reader closed: Redis round trips that take longer on a
-    loaded machine). One such cancel left a suite run waiting on an application that never
-    finished, with no thread at work; a handler that ends by itself leaves nothing to cancel.
+    loaded machine). A handler that ends by itself leaves nothing to cancel. (Cancels did leave
+    suite runs waiting for good, on applications whose Redis reads had lost them: rtcc/async_redis.py.)
     """
 
     async def disconnect(self, code=1000, timeout=DISCONNECT_SECONDS):
